@@ -56,6 +56,9 @@ class Meeting:
     created_utc: dt.datetime | None = None
     approved_utc: dt.datetime | None = None
     minutes_received_utc: dt.datetime | None = None
+    agenda_sent_utc: dt.datetime | None = None
+    review_date: dt.date | None = None
+    review_uid: str | None = None
     problems: list[str] = field(default_factory=list)
 
     @property

@@ -1,0 +1,346 @@
+"""Configuration: one TOML file (read with ``tomllib``) → a frozen :class:`Config`.
+
+Every key, its type, default and meaning is declared once in :data:`SPEC`;
+``config.example.toml`` is generated from it (``meetingd init --print-example``) and a test
+keeps the two equal. Every problem is reported at once, each naming the file, the key and
+the fix, by raising :class:`~daemon.errors.UserError`.
+
+Secrets are never read from the TOML: transports take ``password_env`` (an environment
+variable name) or ``password_command`` (a command printing the password).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from daemon.errors import UserError
+
+
+@dataclass(frozen=True)
+class Key:
+    """One config key: ``kind`` is one of str, int, bool, time, dates, lang, zone."""
+
+    name: str
+    kind: str
+    default: Any
+    comment: str
+    minimum: int | None = None
+
+
+SPEC: dict[str, list[Key]] = {
+    "daemon": [
+        Key("var_dir", "str", "var", "Working folder (Maildirs, materials); relative to this file."),
+        Key("db", "str", "meetingd.db", "SQLite database file; relative to var_dir."),
+        Key("tick_seconds", "int", 60, "How often deadlines are checked and mail is sent.", 1),
+        Key("lang", "lang", "zh", "Language of the mails: zh or en."),
+        Key("log_level", "str", "INFO", "DEBUG, INFO, WARNING or ERROR."),
+    ],
+    "mailbox": [
+        Key("address", "str", "meetings@corp.example", "The daemon's own mailbox (organizer)."),
+        Key("name", "str", "会议助手 Meeting Assistant", "Display name of the daemon's mails."),
+        Key("msgid_domain", "str", "", "Domain of Message-IDs; empty: the address's domain."),
+    ],
+    "transport": [
+        Key("source", "str", "maildir", "Where mail is read: maildir, imap or memory."),
+        Key("sink", "str", "maildir", "Where mail is sent: maildir, smtp or memory."),
+    ],
+    "calendar": [
+        Key("country", "str", "CN", "Public holidays of this country (holidays package)."),
+        Key("timezone", "zone", "Asia/Shanghai", "Company time zone (IANA name)."),
+        Key("end_of_day", "time", "18:00", "Local time at which a working-day deadline is due."),
+        Key("extra_holidays", "dates", [], "Company days off, e.g. [\"2027-02-01\"]."),
+        Key("extra_workdays", "dates", [], "Company make-up workdays, e.g. [\"2027-02-07\"]."),
+    ],
+    "process": [
+        Key("topics_due_days", "int", 3, "Topics due this many working days before M.", 0),
+        Key("topic_reminder_days", "int", 1, "Remind silent departments N days earlier.", 0),
+        Key("materials_due_days", "int", 2, "Materials go out at M minus N working days.", 0),
+        Key("replies_due_days", "int", 1, "RSVPs due at M minus N working days.", 0),
+        Key("rsvp_nudge_days", "int", 1, "Nudge the silent N working days before replies.", 0),
+        Key("minutes_reminder_days", "int", 1, "Remind the recorder N days after M.", 0),
+        Key("action_reminder_days", "int", 2, "Remind owners N working days before due.", 0),
+        Key("overdue_every_days", "int", 2, "Overdue notice every N working days.", 1),
+        Key("escalate_after", "int", 3, "Escalate to the host after N overdue notices.", 1),
+        Key("review_after_days", "int", 10, "Review meeting at M plus N working days.", 1),
+        Key("review_minutes", "int", 60, "Length of the review meeting.", 15),
+        Key("default_minutes", "int", 120, "Meeting length when the request gives none.", 15),
+        Key("opening_minutes", "int", 10, "Agenda: opening (5-10).", 5),
+        Key("topic_minutes", "int", 20, "Agenda: default time box of a topic.", 5),
+        Key("actions_minutes", "int", 15, "Agenda: action items (10-15).", 5),
+        Key("wrapup_minutes", "int", 5, "Agenda: wrap-up.", 0),
+        Key("merge_similarity", "int", 80, "Merge topics at this similarity (0-100).", 0),
+        Key("max_material_bytes", "int", 20_000_000, "Largest attachment kept, in bytes.", 0),
+    ],
+}
+
+TRANSPORT_NAMES = {"source": {"maildir", "imap", "memory"}, "sink": {"maildir", "smtp", "memory"}}
+
+
+@dataclass(frozen=True)
+class Department:
+    """A department: name (zh), name_en, head address and member addresses (lower-case)."""
+
+    name: str
+    name_en: str | None
+    head: str | None
+    members: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Person:
+    """A person of the directory: address (lower-case), zh and en names, department."""
+
+    address: str
+    name: str | None
+    name_en: str | None
+    department: str | None
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole configuration. ``values[section][key]`` holds every :data:`SPEC` key."""
+
+    path: Path | None
+    values: dict[str, dict[str, Any]]
+    transports: dict[str, dict[str, Any]] = field(default_factory=dict)
+    departments: tuple[Department, ...] = ()
+    people: tuple[Person, ...] = ()
+
+    def get(self, section: str, key: str) -> Any:
+        return self.values[section][key]
+
+    @property
+    def base_dir(self) -> Path:
+        return self.path.parent if self.path else Path.cwd()
+
+    @property
+    def var_dir(self) -> Path:
+        return (self.base_dir / self.get("daemon", "var_dir")).resolve()
+
+    @property
+    def db_path(self) -> Path:
+        return self.var_dir / self.get("daemon", "db")
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.get("calendar", "timezone"))
+
+    @property
+    def address(self) -> str:
+        return str(self.get("mailbox", "address")).lower()
+
+    @property
+    def msgid_domain(self) -> str:
+        return self.get("mailbox", "msgid_domain") or self.address.rpartition("@")[2]
+
+
+def load(path: Path | str | None) -> Config:
+    """Read and check ``path`` (None: the embedded default configuration).
+
+    Raises:
+        UserError: the file is missing or unreadable, or one or more keys are wrong; every
+            problem names the file, the key and the fix.
+    """
+    if path is None:
+        return _build(None, {})
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UserError(f"{path}: no such file. Fix: run `meetingd init` to create one.") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserError(f"{path}: cannot be read ({exc}).") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise UserError(f"{path}: not valid TOML: {exc}. Fix the syntax at that line.") from None
+    return _build(path, data)
+
+
+def _build(path: Path | None, data: dict[str, Any]) -> Config:
+    where = str(path) if path else "<embedded default>"
+    problems: list[str] = []
+    values: dict[str, dict[str, Any]] = {}
+    for section, keys in SPEC.items():
+        raw = data.get(section, {})
+        if not isinstance(raw, dict):
+            problems.append(f"{where}: [{section}] must be a table.")
+            raw = {}
+        known = {k.name for k in keys}
+        if section == "transport":
+            known |= {"maildir", "imap", "smtp", "memory"}
+        for unknown in sorted(set(raw) - known):
+            problems.append(
+                f"{where}: [{section}] {unknown}: unknown key. Fix: remove it or check the "
+                f"spelling against config.example.toml."
+            )
+        values[section] = {}
+        for key in keys:
+            value = raw.get(key.name, key.default)
+            checked, problem = _check(key, value)
+            if problem:
+                problems.append(f"{where}: [{section}] {key.name}: {problem}")
+            values[section][key.name] = checked
+    for role, names in TRANSPORT_NAMES.items():
+        chosen = values["transport"][role]
+        if chosen not in names:
+            problems.append(
+                f"{where}: [transport] {role}: unknown transport {chosen!r}. "
+                f"Fix: use one of {', '.join(sorted(names))}."
+            )
+    for section in set(data) - set(SPEC) - {"departments", "people"}:
+        problems.append(f"{where}: [{section}]: unknown section. Fix: remove it.")
+    transports = {
+        name: dict(value)
+        for name, value in data.get("transport", {}).items()
+        if isinstance(value, dict)
+    }
+    departments = _departments(where, data.get("departments", []), problems)
+    people = _people(where, data.get("people", []), problems)
+    if problems:
+        raise UserError(problems)
+    return Config(path, values, transports, departments, people)
+
+
+def _check(key: Key, value: Any) -> tuple[Any, str | None]:
+    """Validate one value; returns (converted value, problem or None)."""
+    if key.kind in ("str", "lang", "zone"):
+        if not isinstance(value, str):
+            return key.default, f"must be a string, got {value!r}. Fix: quote it."
+        if key.kind == "lang" and value not in ("zh", "en"):
+            return key.default, f"must be \"zh\" or \"en\", got {value!r}."
+        if key.kind == "zone":
+            try:
+                ZoneInfo(value)
+            except (ZoneInfoNotFoundError, ValueError):
+                return key.default, f"unknown time zone {value!r}. Fix: use e.g. \"Asia/Shanghai\"."
+        return value, None
+    if key.kind == "int":
+        if isinstance(value, bool) or not isinstance(value, int):
+            return key.default, f"must be a whole number, got {value!r}."
+        if key.minimum is not None and value < key.minimum:
+            return key.default, f"must be at least {key.minimum}, got {value}."
+        return value, None
+    if key.kind == "time":
+        try:
+            return dt.time.fromisoformat(str(value)), None
+        except ValueError:
+            return dt.time(18), f"must be a time like \"18:00\", got {value!r}."
+    if key.kind == "dates":
+        if not isinstance(value, list):
+            return [], f"must be a list of dates like [\"2027-02-01\"], got {value!r}."
+        out: list[dt.date] = []
+        for item in value:
+            try:
+                out.append(item if isinstance(item, dt.date) else dt.date.fromisoformat(item))
+            except (TypeError, ValueError):
+                return [], f"{item!r} is not a date. Fix: write it as \"YYYY-MM-DD\"."
+        return out, None
+    raise AssertionError(key.kind)
+
+
+def _departments(where: str, raw: Any, problems: list[str]) -> tuple[Department, ...]:
+    out = []
+    if not isinstance(raw, list):
+        problems.append(f"{where}: departments must be an array of tables ([[departments]]).")
+        return ()
+    for i, d in enumerate(raw):
+        if not isinstance(d, dict) or not isinstance(d.get("name"), str):
+            problems.append(f"{where}: [[departments]] #{i + 1}: name is required (a string).")
+            continue
+        members = d.get("members", [])
+        if not isinstance(members, list) or not all(isinstance(m, str) for m in members):
+            problems.append(f"{where}: [[departments]] {d['name']}: members must be addresses.")
+            members = []
+        head = d.get("head")
+        out.append(
+            Department(
+                d["name"],
+                d.get("name_en"),
+                head.lower() if isinstance(head, str) else None,
+                tuple(m.lower() for m in members),
+            )
+        )
+    return tuple(out)
+
+
+def _people(where: str, raw: Any, problems: list[str]) -> tuple[Person, ...]:
+    out = []
+    if not isinstance(raw, list):
+        problems.append(f"{where}: people must be an array of tables ([[people]]).")
+        return ()
+    for i, p in enumerate(raw):
+        address = p.get("address") if isinstance(p, dict) else None
+        if not isinstance(address, str) or "@" not in address:
+            problems.append(f"{where}: [[people]] #{i + 1}: address is required (an email).")
+            continue
+        out.append(Person(address.lower(), p.get("name"), p.get("name_en"), p.get("department")))
+    return tuple(out)
+
+
+def example_toml() -> str:
+    """The text of ``config.example.toml``: every key with its default and a comment."""
+    lines = [
+        "# meetingd configuration. Every key is shown with its default value.",
+        "# Passwords never go here: use password_env or password_command.",
+        "",
+    ]
+    for section, keys in SPEC.items():
+        lines.append(f"[{section}]")
+        for key in keys:
+            lines.append(f"# {key.comment}")
+            lines.append(f"{key.name} = {_toml_value(key.default)}")
+        lines.append("")
+    lines += [
+        "# Embedded transport: Maildirs under var_dir.",
+        "[transport.maildir]",
+        'inbox = "inbox"',
+        'processed = "processed"',
+        'outbox = "outbox"',
+        "",
+        "# IMAP source (Exchange, Exmail, Alimail, Gmail, Dovecot ...).",
+        "# [transport.imap]",
+        '# host = "imap.example.com"',
+        "# port = 993",
+        '# security = "tls"          # tls, starttls or none',
+        '# username = "meetings@corp.example"',
+        '# password_env = "MEETINGD_IMAP_PASSWORD"',
+        '# folder = "INBOX"',
+        '# processed_folder = "meetingd/processed"',
+        "",
+        "# SMTP sink.",
+        "# [transport.smtp]",
+        '# host = "smtp.example.com"',
+        "# port = 465",
+        '# security = "tls"',
+        '# username = "meetings@corp.example"',
+        '# password_env = "MEETINGD_SMTP_PASSWORD"',
+        "",
+        "# Departments: name (zh), name_en, head and members (addresses).",
+        "# [[departments]]",
+        '# name = "技术部"',
+        '# name_en = "Technology"',
+        '# head = "liu.yang@corp.example"',
+        '# members = ["liu.yang@corp.example"]',
+        "",
+        "# People: names written in requests and minutes are resolved to these addresses.",
+        "# [[people]]",
+        '# address = "liu.yang@corp.example"',
+        '# name = "刘洋"',
+        '# name_en = "Liu Yang"',
+        '# department = "技术部"',
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'

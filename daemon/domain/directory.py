@@ -1,0 +1,112 @@
+"""Who is who: resolve names written in requests and minutes to addresses.
+
+Pure: built from the configured people and departments plus the names seen on a meeting's
+participants. A name resolves only when exactly one person matches; otherwise the caller
+asks a person (an owner is never assigned by guess).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+_ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_TITLES = re.compile(r"(经理|主管|总监|专员|助理|工程师|老师|先生|女士|总|Mr\.?|Ms\.?|Mrs\.?|Dr\.?)$")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One person: lower-case address, names (zh/en, any number), department."""
+
+    address: str
+    names: tuple[str, ...] = ()
+    department: str | None = None
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """The result of resolving one written name.
+
+    ``address`` is set only for a unique match; ``candidates`` lists every match (so an
+    ambiguous name can be asked about with the choices).
+    """
+
+    written: str
+    address: str | None
+    candidates: tuple[str, ...] = ()
+
+
+@dataclass
+class Directory:
+    """People and departments. ``departments`` maps a department name to member addresses."""
+
+    entries: dict[str, Entry] = field(default_factory=dict)
+    departments: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    heads: dict[str, str] = field(default_factory=dict)
+
+    def add(self, address: str, *names: str | None, department: str | None = None) -> None:
+        """Add or enrich one person (names that are None or empty are skipped)."""
+        address = address.lower()
+        old = self.entries.get(address)
+        known = list(old.names) if old else []
+        known += [n.strip() for n in names if n and n.strip() and n.strip() not in known]
+        self.entries[address] = Entry(
+            address, tuple(known), department or (old.department if old else None)
+        )
+
+    def name_of(self, address: str) -> str | None:
+        """The first known name of ``address``, or None."""
+        entry = self.entries.get(address.lower())
+        return entry.names[0] if entry and entry.names else None
+
+    def department_of(self, address: str) -> str | None:
+        """The department of ``address``: configured membership first, then the entry."""
+        address = address.lower()
+        for name, members in self.departments.items():
+            if address in members or self.heads.get(name) == address:
+                return name
+        entry = self.entries.get(address)
+        return entry.department if entry else None
+
+    def resolve(self, written: str | None) -> Resolution:
+        """Resolve a written owner ("刘洋", "Zhao Lei", "liu.yang", "刘洋 liu.yang@x").
+
+        An address in the text wins. Otherwise names are compared without case, spaces,
+        dots and job titles ("刘经理" does not match; "刘洋经理" does), and en names in
+        either order ("Lei Zhao" = "Zhao Lei").
+        """
+        text = (written or "").strip()
+        if not text:
+            return Resolution(text, None)
+        found = _ADDRESS.search(text)
+        if found:
+            return Resolution(text, found.group(0).lower(), (found.group(0).lower(),))
+        key = _key(_TITLES.sub("", text))
+        if not key:
+            return Resolution(text, None)
+        matches = sorted(
+            address
+            for address, entry in self.entries.items()
+            if key in _keys_of(address, entry.names)
+        )
+        if len(matches) == 1:
+            return Resolution(text, matches[0], tuple(matches))
+        return Resolution(text, None, tuple(matches))
+
+
+def _key(text: str) -> str:
+    return re.sub(r"[\s._\-·]+", "", text).lower()
+
+
+def _keys_of(address: str, names: tuple[str, ...]) -> set[str]:
+    local = address.partition("@")[0]
+    keys = {_key(local)}
+    parts = re.split(r"[._\-]+", local)
+    if len(parts) == 2:
+        keys.add(_key(parts[1] + parts[0]))
+    for name in names:
+        keys.add(_key(name))
+        words = name.split()
+        if len(words) == 2:
+            keys.add(_key(words[1] + words[0]))
+    return keys
