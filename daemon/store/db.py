@@ -1,0 +1,87 @@
+"""Opening the SQLite database and running transactions.
+
+:func:`open_db` returns a :class:`sqlite_utils.Database` in WAL mode with a 5 s busy timeout,
+foreign keys enforced and every migration applied. :func:`atomic` is the one way the package
+writes: a ``BEGIN IMMEDIATE`` … ``COMMIT`` transaction (``ROLLBACK`` on any exception); nested
+inside another transaction it becomes a SAVEPOINT (sqlite-utils 4 ``Database.atomic()``), so an
+inner failure undoes only the inner block.
+
+Why not plain ``db.atomic()``: it starts with a deferred ``BEGIN``, and two connections that
+both read and then write would fail with ``SQLITE_BUSY`` instead of waiting. ``BEGIN
+IMMEDIATE`` takes the write lock up front, so the busy timeout serialises writers.
+
+The connection is opened with ``check_same_thread=False`` so the scheduler thread may use it;
+callers must still not use one connection from two threads at the same time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from daemon.store import migrations
+
+log = logging.getLogger(__name__)
+
+BUSY_TIMEOUT_MS = 5000
+
+
+def open_db(path: str | Path) -> Database:
+    """Open (creating if needed) the database file at ``path`` and migrate it.
+
+    Args:
+        path: file path, or ``":memory:"`` for a private in-memory database (tests).
+    Returns:
+        a ``sqlite_utils.Database`` with WAL, ``busy_timeout`` 5000 ms and foreign keys on.
+    Raises:
+        sqlite3.DatabaseError: the file is not a database or cannot be opened.
+        OSError: the parent directory cannot be created.
+    """
+    target = str(path)
+    if target != ":memory:":
+        Path(target).parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(target, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+    db = Database(conn)
+    db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    db.execute("PRAGMA foreign_keys = ON")
+    if target != ":memory:":
+        db.enable_wal()
+    with atomic(db):
+        applied = migrations.apply(db)
+    if applied:
+        log.info("database %s: applied migrations %s", target, ", ".join(applied))
+    return db
+
+
+@contextlib.contextmanager
+def atomic(db: Database) -> Iterator[Database]:
+    """One transaction: ``BEGIN IMMEDIATE`` … ``COMMIT``; ``ROLLBACK`` and re-raise on error.
+
+    Nested use (a transaction is already open on ``db``) becomes a SAVEPOINT: an exception
+    rolls back only the inner block and propagates; the outer transaction decides the rest.
+
+    Raises:
+        sqlite3.OperationalError: ``database is locked`` after the busy timeout (5 s).
+    """
+    if db.conn.in_transaction:
+        with db.atomic():
+            yield db
+        return
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        if db.conn.in_transaction:
+            db.conn.execute("ROLLBACK")
+        raise
+    try:
+        db.conn.execute("COMMIT")
+    except BaseException:
+        if db.conn.in_transaction:
+            db.conn.execute("ROLLBACK")
+        raise

@@ -1,0 +1,132 @@
+"""Loading and saving a whole :class:`~daemon.domain.model.MeetingFile`.
+
+This module holds the meeting tables' names and SQL (the queue tables live in
+:mod:`daemon.store.queries`): the mapping is generic, driven by :data:`CHILDREN` and the
+dataclass fields, so it reads best next to the table list. Columns are named like the
+fields; child rows carry ``meeting_number`` and ``pos`` (their list position). Adding a model
+field needs only a migration. Call the writers inside :func:`daemon.store.db.atomic`
+(:func:`save_file` opens one itself, nested as a SAVEPOINT when the caller has one open).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlite_utils import Database
+
+from daemon.domain.model import (
+    ActionItem,
+    Material,
+    Meeting,
+    MeetingFile,
+    Participant,
+    Risk,
+    Rsvp,
+    Topic,
+)
+from daemon.store.codec import decode_dataclass, encode_dataclass, field_names
+from daemon.store.db import atomic
+
+log = logging.getLogger(__name__)
+
+# MeetingFile attribute -> (table, dataclass). ``decisions`` (list[str]) is handled apart.
+CHILDREN: dict[str, tuple[str, type]] = {
+    "participants": ("participants", Participant),
+    "topics": ("topics", Topic),
+    "materials": ("materials", Material),
+    "rsvps": ("rsvps", Rsvp),
+    "actions": ("action_items", ActionItem),
+    "risks": ("risks", Risk),
+}
+
+
+def _insert(db: Database, table: str, row: dict[str, Any]) -> None:
+    cols = ", ".join(row)
+    marks = ", ".join("?" for _ in row)
+    db.execute(f"INSERT INTO {table} ({cols}) VALUES ({marks})", list(row.values()))
+
+
+def next_meeting_number(db: Database) -> int:
+    """The number for a new meeting: one more than the highest stored (1 when none)."""
+    row = db.execute("SELECT COALESCE(MAX(number), 0) + 1 FROM meetings").fetchone()
+    return int(row[0])
+
+
+def save_file(db: Database, file: MeetingFile) -> None:
+    """Insert or update the meeting row and replace all its child rows, in one transaction.
+
+    Raises ``sqlite3.IntegrityError`` on a duplicate topic id, action ``k`` or RSVP address,
+    or a UID already used by another meeting; ``ValueError`` on a naive datetime.
+    """
+    meeting = encode_dataclass(file.meeting)
+    number = file.meeting.number
+    cols = list(meeting)
+    updates = ", ".join(f"{c} = excluded.{c}" for c in cols if c != "number")
+    with atomic(db):
+        db.execute(
+            f"INSERT INTO meetings ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})"
+            f" ON CONFLICT(number) DO UPDATE SET {updates}",
+            list(meeting.values()),
+        )
+        for attr, (table, _cls) in CHILDREN.items():
+            db.execute(f"DELETE FROM {table} WHERE meeting_number = ?", [number])
+            for pos, item in enumerate(getattr(file, attr)):
+                _insert(db, table, {"meeting_number": number, "pos": pos, **encode_dataclass(item)})
+        db.execute("DELETE FROM decisions WHERE meeting_number = ?", [number])
+        for pos, text in enumerate(file.decisions):
+            _insert(db, "decisions", {"meeting_number": number, "pos": pos, "text": text})
+    log.debug("MTG-%s saved (status %s)", number, file.meeting.status)
+
+
+def _meeting_rows(db: Database, where: str, params: list[Any]) -> list[dict[str, Any]]:
+    return list(db.query(f"SELECT * FROM meetings {where} ORDER BY number", params))
+
+
+def load_file(db: Database, number: int) -> MeetingFile:
+    """The whole file of meeting ``number``. Raises ``KeyError`` if there is no such meeting."""
+    rows = _meeting_rows(db, "WHERE number = ?", [number])
+    if not rows:
+        raise KeyError(f"no meeting MTG-{number}")
+    file = MeetingFile(meeting=decode_dataclass(Meeting, rows[0]))
+    for attr, (table, cls) in CHILDREN.items():
+        children = db.query(
+            f"SELECT * FROM {table} WHERE meeting_number = ? ORDER BY pos", [number]
+        )
+        setattr(file, attr, [decode_dataclass(cls, row) for row in children])
+    file.decisions = [
+        row["text"]
+        for row in db.query(
+            "SELECT text FROM decisions WHERE meeting_number = ? ORDER BY pos", [number]
+        )
+    ]
+    return file
+
+
+def find_by_uid(db: Database, uid: str) -> int | None:
+    """The number of the meeting with iCalendar UID ``uid``, or None."""
+    row = db.execute("SELECT number FROM meetings WHERE uid = ?", [uid]).fetchone()
+    return None if row is None else int(row[0])
+
+
+def find_by_request_message_id(db: Database, message_id: str) -> int | None:
+    """The number of the meeting created from the request mail ``message_id``, or None."""
+    row = db.execute(
+        "SELECT number FROM meetings WHERE request_message_id = ? ORDER BY number LIMIT 1",
+        [message_id],
+    ).fetchone()
+    return None if row is None else int(row[0])
+
+
+def list_meetings(db: Database) -> list[Meeting]:
+    """Every meeting row (without children), by number."""
+    return [decode_dataclass(Meeting, row) for row in _meeting_rows(db, "", [])]
+
+
+def columns_missing(db: Database) -> list[str]:
+    """``table.column`` for each model field with no column (empty when the schema fits)."""
+    missing = []
+    for table, cls in [("meetings", Meeting), *CHILDREN.values()]:
+        have = set(db[table].columns_dict)
+        missing += [f"{table}.{name}" for name in field_names(cls) if name not in have]
+    return missing

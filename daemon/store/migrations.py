@@ -1,0 +1,233 @@
+"""The database schema as ordered, numbered migrations (sqlite-utils 4 ``Migrations``).
+
+Each migration runs in the same transaction as the row that records it in ``_migrations``
+(sqlite-utils wraps each in ``db.atomic()``; :func:`daemon.store.db.open_db` additionally
+holds one ``BEGIN IMMEDIATE`` around the whole run so two processes opening a fresh file
+cannot both migrate). Never edit a migration that has shipped: add a new one.
+
+Columns of the meeting tables are named exactly like the fields of the dataclasses in
+``daemon.domain.model`` (plus ``meeting_number`` and ``pos`` on child tables), because
+``daemon.store.meetings`` maps them generically: a new model field needs only a migration
+``ALTER TABLE … ADD COLUMN`` here.
+
+Conventions: instants are ISO 8601 UTC text ending in ``+00:00``; dates ``YYYY-MM-DD``;
+lists JSON text; booleans 0/1.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+MIGRATIONS = Migrations("meetingd")
+MIGRATIONS.migrations_table = "_migrations"
+
+_CHILD = "meeting_number INTEGER NOT NULL REFERENCES meetings(number) ON DELETE CASCADE"
+
+SCHEMA_0001 = f"""
+CREATE TABLE meetings (
+    number INTEGER PRIMARY KEY,
+    title TEXT NOT NULL,
+    status TEXT NOT NULL,
+    requester TEXT NOT NULL,
+    lang TEXT NOT NULL DEFAULT 'zh',
+    core_problem TEXT,
+    expected_outcome TEXT,
+    start_utc TEXT,
+    end_utc TEXT,
+    location TEXT,
+    host TEXT,
+    recorder TEXT,
+    uid TEXT UNIQUE,
+    sequence INTEGER NOT NULL DEFAULT 0,
+    review_of INTEGER,
+    request_message_id TEXT,
+    created_utc TEXT,
+    approved_utc TEXT,
+    minutes_received_utc TEXT,
+    agenda_sent_utc TEXT,
+    review_date TEXT,
+    review_uid TEXT,
+    problems TEXT NOT NULL DEFAULT '[]'
+);
+CREATE INDEX meetings_request_message_id ON meetings(request_message_id);
+
+CREATE TABLE participants (
+    {_CHILD},
+    pos INTEGER NOT NULL,
+    address TEXT NOT NULL,
+    role TEXT NOT NULL,
+    name TEXT,
+    department TEXT,
+    delegate_of TEXT,
+    PRIMARY KEY (meeting_number, pos)
+);
+
+CREATE TABLE topics (
+    {_CHILD},
+    pos INTEGER NOT NULL,
+    id INTEGER NOT NULL,
+    title TEXT NOT NULL,
+    submitter TEXT NOT NULL,
+    background TEXT,
+    pain_point TEXT,
+    expected_outcome TEXT,
+    department TEXT,
+    missing TEXT NOT NULL DEFAULT '[]',
+    late INTEGER NOT NULL DEFAULT 0,
+    complex INTEGER NOT NULL DEFAULT 0,
+    merged_into INTEGER,
+    also_from TEXT NOT NULL DEFAULT '[]',
+    received_utc TEXT,
+    PRIMARY KEY (meeting_number, pos),
+    UNIQUE (meeting_number, id)
+);
+
+CREATE TABLE materials (
+    {_CHILD},
+    pos INTEGER NOT NULL,
+    sha256 TEXT NOT NULL,
+    filename TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    submitter TEXT NOT NULL,
+    topic_id INTEGER,
+    received_utc TEXT,
+    distributed INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (meeting_number, pos)
+);
+
+CREATE TABLE rsvps (
+    {_CHILD},
+    pos INTEGER NOT NULL,
+    address TEXT NOT NULL,
+    partstat TEXT NOT NULL DEFAULT 'NEEDS-ACTION',
+    delegate TEXT,
+    delegate_name TEXT,
+    comment TEXT,
+    written_opinion TEXT,
+    proposed_start_utc TEXT,
+    proposed_end_utc TEXT,
+    source TEXT,
+    updated_utc TEXT,
+    PRIMARY KEY (meeting_number, pos),
+    UNIQUE (meeting_number, address)
+);
+
+CREATE TABLE action_items (
+    {_CHILD},
+    pos INTEGER NOT NULL,
+    k INTEGER NOT NULL,
+    what TEXT NOT NULL,
+    owner TEXT,
+    due TEXT,
+    owner_name TEXT,
+    support TEXT,
+    status TEXT NOT NULL DEFAULT 'open',
+    note TEXT,
+    overdue_notices INTEGER NOT NULL DEFAULT 0,
+    escalated INTEGER NOT NULL DEFAULT 0,
+    updated_utc TEXT,
+    PRIMARY KEY (meeting_number, pos),
+    UNIQUE (meeting_number, k)
+);
+
+CREATE TABLE risks (
+    {_CHILD},
+    pos INTEGER NOT NULL,
+    risk TEXT NOT NULL,
+    mitigation TEXT,
+    owner TEXT,
+    PRIMARY KEY (meeting_number, pos)
+);
+
+CREATE TABLE decisions (
+    {_CHILD},
+    pos INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    PRIMARY KEY (meeting_number, pos)
+);
+
+CREATE TABLE deadlines (
+    id INTEGER PRIMARY KEY,
+    {_CHILD},
+    kind TEXT NOT NULL,
+    key TEXT NOT NULL DEFAULT '',
+    due_utc TEXT NOT NULL,
+    state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'fired', 'cancelled')),
+    fired_utc TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    error TEXT,
+    UNIQUE (meeting_number, kind, key)
+);
+CREATE INDEX deadlines_due ON deadlines(state, due_utc);
+
+CREATE TABLE inbox (
+    id INTEGER PRIMARY KEY,
+    source_key TEXT NOT NULL UNIQUE,
+    raw BLOB NOT NULL,
+    received_utc TEXT NOT NULL,
+    state TEXT NOT NULL DEFAULT 'new'
+        CHECK (state IN ('new', 'applied', 'ignored', 'quarantined')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    error TEXT,
+    message_id TEXT,
+    sender TEXT,
+    kind TEXT,
+    meeting_number INTEGER,
+    applied_utc TEXT
+);
+CREATE INDEX inbox_state ON inbox(state, id);
+CREATE INDEX inbox_message_id ON inbox(message_id);
+
+CREATE TABLE outbox (
+    id INTEGER PRIMARY KEY,
+    idem_key TEXT NOT NULL UNIQUE,
+    message_id TEXT NOT NULL UNIQUE,
+    meeting_number INTEGER,
+    kind TEXT NOT NULL,
+    recipients TEXT NOT NULL,
+    subject TEXT NOT NULL DEFAULT '',
+    raw BLOB NOT NULL,
+    state TEXT NOT NULL DEFAULT 'queued'
+        CHECK (state IN ('queued', 'sending', 'sent', 'failed')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_utc TEXT NOT NULL,
+    error TEXT,
+    created_utc TEXT NOT NULL,
+    sent_utc TEXT
+);
+CREATE INDEX outbox_due ON outbox(state, next_attempt_utc);
+CREATE INDEX outbox_meeting ON outbox(meeting_number, id);
+
+CREATE TABLE events (
+    id INTEGER PRIMARY KEY,
+    at_utc TEXT NOT NULL,
+    meeting_number INTEGER,
+    kind TEXT NOT NULL,
+    text TEXT NOT NULL
+);
+CREATE INDEX events_meeting ON events(meeting_number, at_utc);
+"""
+
+
+@MIGRATIONS(name="0001_initial")
+def m0001_initial(db: Database) -> None:
+    """Every table of the first release."""
+    db.executescript(SCHEMA_0001)
+
+
+def pending(db: Database) -> list[str]:
+    """Names of the migrations not yet applied to ``db``, in order."""
+    return [m.name for m in MIGRATIONS.pending(db)]
+
+
+def apply(db: Database) -> list[str]:
+    """Apply every pending migration; return the names applied (empty when up to date).
+
+    Raises ``sqlite3.DatabaseError`` if a migration fails (its changes are rolled back).
+    """
+    names = pending(db)
+    if names:
+        MIGRATIONS.apply(db)
+    return names
