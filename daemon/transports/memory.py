@@ -1,0 +1,96 @@
+"""In-memory mail source and sink for tests (same contract as every transport).
+
+:meth:`MemoryTransport.deliver` drops raw bytes into the inbox; :attr:`MemoryTransport.sent`
+lists every :class:`OutgoingMail` delivered. To rehearse failures, put exceptions into
+:attr:`send_errors` / :attr:`ack_errors` / :attr:`fetch_errors`: each call pops the first one
+and raises it (e.g. ``TransientError("421")``) before doing anything.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+from daemon.transports.base import FetchedMessage, OutgoingMail
+
+log = logging.getLogger(__name__)
+
+
+class MemoryTransport:
+    """A :class:`~daemon.transports.base.MailSource` and ``MailSink`` held in memory.
+
+    Attributes:
+        inbox: ``source_key -> raw`` of messages not yet acknowledged, in arrival order.
+        processed: ``source_key -> raw`` of acknowledged messages (never deleted).
+        sent: every delivered mail, in order (sending one Message-ID twice keeps one).
+    """
+
+    def __init__(self) -> None:
+        self.inbox: dict[str, bytes] = {}
+        self.processed: dict[str, bytes] = {}
+        self.sent: list[OutgoingMail] = []
+        self.send_errors: list[Exception] = []
+        self.ack_errors: list[Exception] = []
+        self.fetch_errors: list[Exception] = []
+        self.closed = False
+        self._keys = itertools.count(1)
+
+    def deliver(self, raw: bytes, key: str | None = None) -> str:
+        """Put a message into the inbox; return its source key (``m<n>`` unless given)."""
+        key = key or f"m{next(self._keys)}"
+        self.inbox[key] = raw
+        return key
+
+    def fetch(self, limit: int = 100) -> list[FetchedMessage]:
+        """Up to ``limit`` unacknowledged messages, oldest first."""
+        if self.fetch_errors:
+            raise self.fetch_errors.pop(0)
+        return [FetchedMessage(k, raw) for k, raw in list(self.inbox.items())[:limit]]
+
+    def ack(self, source_key: str) -> None:
+        """Move the message to :attr:`processed`; a no-op for an unknown or acked key."""
+        if self.ack_errors:
+            raise self.ack_errors.pop(0)
+        raw = self.inbox.pop(source_key, None)
+        if raw is not None:
+            self.processed[source_key] = raw
+
+    def wait(self, timeout: float) -> bool:
+        """True at once if the inbox holds mail, else sleep ``timeout`` seconds and say True."""
+        if not self.inbox and timeout > 0:
+            time.sleep(timeout)
+        return True
+
+    def send(self, mail: OutgoingMail) -> None:
+        """Record ``mail`` in :attr:`sent` (once per Message-ID)."""
+        if self.send_errors:
+            raise self.send_errors.pop(0)
+        if self.find_sent(mail.message_id):
+            log.info("memory sink: %s already sent, not duplicated", mail.message_id)
+            return
+        self.sent.append(mail)
+
+    def find_sent(self, message_id: str) -> bool:
+        """True if a mail with this Message-ID is in :attr:`sent`."""
+        return any(m.message_id == message_id for m in self.sent)
+
+    def close(self) -> None:
+        self.closed = True
+
+
+_NAMED: dict[str, MemoryTransport] = {}
+
+
+def create(settings: dict[str, Any], var_dir: Path) -> MemoryTransport:
+    """Registry factory: a fresh :class:`MemoryTransport` (``var_dir`` unused).
+
+    With ``settings["name"]`` set, every call with that name returns the same instance, so a
+    configured memory source and memory sink share one mailbox.
+    """
+    name = settings.get("name")
+    if name is None:
+        return MemoryTransport()
+    return _NAMED.setdefault(str(name), MemoryTransport())
