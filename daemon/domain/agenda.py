@@ -85,6 +85,9 @@ def build_agenda(
 
 _LABELS = {
     "zh": {"opening": "开场与议程确认", "actions": "形成共识与行动项", "wrapup": "会议总结"},
-    "en": {"opening": "Opening and agenda", "actions": "Decisions and action items",
-           "wrapup": "Wrap-up"},
+    "en": {
+        "opening": "Opening and agenda",
+        "actions": "Decisions and action items",
+        "wrapup": "Wrap-up",
+    },
 }

@@ -57,9 +57,7 @@ def deadlines_for(file: MeetingFile, ctx: RuleContext) -> list[Deadline]:
             ),
             Deadline(
                 RSVP_NUDGE,
-                days.at(
-                    days.add(start_day, -(t.replies_due_days + t.rsvp_nudge_days)), MORNING
-                ),
+                days.at(days.add(start_day, -(t.replies_due_days + t.rsvp_nudge_days)), MORNING),
                 key,
             ),
         ]
@@ -85,7 +83,9 @@ def deadlines_for(file: MeetingFile, ctx: RuleContext) -> list[Deadline]:
             out += action_deadlines(action, ctx)
         review_day = review_date(file, ctx)
         out.append(
-            Deadline(REVIEW_INVITE, days.at(days.add(review_day, -2), MORNING), review_day.isoformat())
+            Deadline(
+                REVIEW_INVITE, days.at(days.add(review_day, -2), MORNING), review_day.isoformat()
+            )
         )
     return out
 

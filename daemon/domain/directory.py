@@ -11,7 +11,9 @@ import re
 from dataclasses import dataclass, field
 
 _ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_TITLES = re.compile(r"(经理|主管|总监|专员|助理|工程师|老师|先生|女士|总|Mr\.?|Ms\.?|Mrs\.?|Dr\.?)$")
+_TITLES = re.compile(
+    r"(经理|主管|总监|专员|助理|工程师|老师|先生|女士|总|Mr\.?|Ms\.?|Mrs\.?|Dr\.?)$"
+)
 
 
 @dataclass(frozen=True)

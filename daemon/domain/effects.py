@@ -91,9 +91,12 @@ class Effects:
 
     ``deadlines`` is the FULL set of pending deadlines the meeting should have after this
     event, or None to leave them as they are; the store adds new ones and cancels those
-    no longer listed (already fired ones are kept as fired).
+    no longer listed (already fired ones are kept as fired). ``quarantine`` is set when
+    the message could not be acted on: the service keeps it quarantined with that reason
+    and tells the sender (``not_understood``).
     """
 
     outgoing: list[Outgoing] = field(default_factory=list)
     deadlines: list[Deadline] | None = None
     log: list[str] = field(default_factory=list)
+    quarantine: str | None = None

@@ -1,0 +1,51 @@
+"""The events the rules react to: a parsed message, a deadline, an operator command."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Literal
+
+from daemon.domain.model import Material
+from daemon.inbound.model import Inspection
+
+
+@dataclass
+class Incoming:
+    """A parsed inbound message linked to a meeting.
+
+    Attributes:
+        msg: what the parser understood.
+        reply_to_kind: ``X-Meetingd-Kind`` of our mail it answers (via In-Reply-To), or None.
+        reply_to_key: the idempotency key of that mail, or None.
+        materials: its attachments, already stored by content hash by the service.
+    """
+
+    msg: Inspection
+    reply_to_kind: str | None = None
+    reply_to_key: str | None = None
+    materials: list[Material] = field(default_factory=list)
+
+    @property
+    def sender(self) -> str:
+        return (self.msg.sender or "").lower()
+
+    @property
+    def key(self) -> str:
+        """A stable key of this message for idempotent answers."""
+        return self.msg.message_id or f"{self.sender}@{self.msg.date}"
+
+
+@dataclass(frozen=True)
+class Command:
+    """An operator's command from the CLI (or a host's mail that means the same).
+
+    ``verb``: approve | reject | reschedule | cancel. ``start``/``end`` (aware UTC) for a
+    reschedule; ``reason`` is shown to the attendees.
+    """
+
+    verb: Literal["approve", "reject", "reschedule", "cancel"]
+    actor: str = "operator"
+    start: dt.datetime | None = None
+    end: dt.datetime | None = None
+    reason: str | None = None

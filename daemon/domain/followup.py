@@ -1,0 +1,184 @@
+"""After the meeting: minutes intake, action items, owners' updates, the review meeting."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from daemon.domain.context import RuleContext
+from daemon.domain.effects import Effects, Outgoing
+from daemon.domain.events import Incoming
+from daemon.domain.model import ActionItem, MeetingFile, Risk
+from daemon.domain.roster import everyone
+from daemon.domain.topics import similarity
+
+
+def on_minutes(file: MeetingFile, inc: Incoming, ctx: RuleContext, effects: Effects) -> None:
+    """Take the recorder's minutes: store, resolve owners, distribute, assign.
+
+    An owner who does not resolve to exactly one person is asked about (``owner_question``
+    to the sender); the item stays unassigned until the minutes are sent again.
+    """
+    m = file.meeting
+    doc = inc.msg.minutes
+    assert doc is not None
+    if inc.sender not in {m.recorder, m.host}:
+        effects.log.append(f"{m.ref}: minutes from {inc.sender}, who is not the recorder; taken")
+    first_time = m.status != "minutes_received"
+    if doc.decisions:
+        file.decisions = list(doc.decisions)
+    if doc.risks:
+        file.risks = [Risk(r.risk, r.mitigation, r.owner) for r in doc.risks]
+    if doc.review_date:
+        m.review_date = doc.review_date
+    newly_assigned: list[ActionItem] = []
+    unknown: list[dict[str, Any]] = []
+    for spec in doc.action_items:
+        item = _matching_item(file, spec.what)
+        if item is None:
+            item = ActionItem(
+                k=max((a.k for a in file.actions), default=0) + 1,
+                what=spec.what,
+                owner=None,
+                due=spec.due,
+                support=spec.support,
+                updated_utc=ctx.now,
+            )
+            file.actions.append(item)
+        if item.owner is None:
+            found = ctx.directory.resolve(spec.owner)
+            item.owner_name = spec.owner
+            if found.address:
+                item.owner = found.address
+                newly_assigned.append(item)
+            else:
+                unknown.append(
+                    {
+                        "what": spec.what,
+                        "owner_written": spec.owner,
+                        "candidates": list(found.candidates),
+                        "k": item.k,
+                    }
+                )
+        item.due = spec.due or item.due
+        item.support = spec.support or item.support
+    m.status = "minutes_received"
+    m.minutes_received_utc = m.minutes_received_utc or ctx.now
+    effects.outgoing.append(
+        Outgoing("minutes", everyone(file), key=inc.key, extra=minutes_extra(file, ctx))
+    )
+    for item in newly_assigned:
+        assert item.owner is not None
+        effects.outgoing.append(
+            Outgoing("action_assigned", [item.owner], key=f"{item.owner}", action_k=item.k)
+        )
+    if unknown:
+        effects.outgoing.append(
+            Outgoing(
+                "owner_question",
+                [inc.sender],
+                key=inc.key,
+                in_reply_to=inc.msg.message_id,
+                extra={"unknown": unknown},
+            )
+        )
+    effects.log.append(
+        f"{m.ref}: minutes {'received' if first_time else 'updated'}: "
+        f"{len(file.decisions)} decisions, {len(file.actions)} actions, "
+        f"{len(newly_assigned)} assigned, {len(unknown)} owner(s) unknown"
+    )
+
+
+def _matching_item(file: MeetingFile, what: str) -> ActionItem | None:
+    best = max(file.actions, key=lambda a: similarity(a.what, what), default=None)
+    return best if best is not None and similarity(best.what, what) >= 90 else None
+
+
+def minutes_extra(file: MeetingFile, ctx: RuleContext) -> dict[str, Any]:
+    """Template values of the ``minutes`` mail."""
+    return {
+        "decisions": list(file.decisions),
+        "actions": [action_row(a, ctx) for a in file.actions],
+        "risks": [dataclasses.asdict(r) for r in file.risks],
+        "review_date": file.meeting.review_date,
+    }
+
+
+def action_row(a: ActionItem, ctx: RuleContext) -> dict[str, Any]:
+    """One action item as a template row."""
+    return {
+        "k": a.k,
+        "what": a.what,
+        "owner": a.owner,
+        "owner_name": (ctx.directory.name_of(a.owner) if a.owner else None) or a.owner_name,
+        "due": a.due,
+        "support": a.support,
+        "status": a.status,
+        "note": a.note,
+    }
+
+
+def on_action_update(file: MeetingFile, inc: Incoming, ctx: RuleContext, effects: Effects) -> None:
+    """Apply an owner's done / in progress / delayed / blocked report on ``A-<k>``."""
+    m = file.meeting
+    update = inc.msg.action_update
+    assert update is not None
+    ref = update.action_ref or inc.msg.action_ref
+    item = file.action(int(ref.removeprefix("A-"))) if ref and ref[2:].isdigit() else None
+    if item is None:
+        own = [a for a in file.actions if a.owner == inc.sender and a.status != "done"]
+        item = own[0] if len(own) == 1 else None
+    if item is None:
+        effects.outgoing.append(
+            Outgoing(
+                "not_understood",
+                [inc.sender],
+                key=inc.key,
+                in_reply_to=inc.msg.message_id,
+                extra={"problems": ["action_ref"], "subject": inc.msg.subject},
+            )
+        )
+        effects.log.append(f"{m.ref}: action update from {inc.sender} names no known item")
+        return
+    old_due = item.due
+    item.status = update.status
+    item.note = update.note or item.note
+    item.updated_utc = ctx.now
+    if update.status == "delayed" and update.new_due:
+        item.due = update.new_due
+        item.overdue_notices = 0
+        item.escalated = False
+    effects.outgoing.append(
+        Outgoing(
+            "action_update_receipt",
+            [inc.sender],
+            key=inc.key,
+            action_k=item.k,
+            in_reply_to=inc.msg.message_id,
+            extra={"status": item.status, "new_due": update.new_due},
+        )
+    )
+    if update.status in ("delayed", "blocked") and m.host:
+        effects.outgoing.append(
+            Outgoing(
+                "action_delay_report",
+                [m.host],
+                key=inc.key,
+                action_k=item.k,
+                extra={
+                    "old_due": old_due,
+                    "new_due": update.new_due,
+                    "note": update.note,
+                    "status": update.status,
+                },
+            )
+        )
+    effects.log.append(
+        f"{m.ref}: A-{item.k} {update.status}"
+        + (f", due {old_due} → {item.due}" if old_due != item.due else "")
+    )
+
+
+def review_extra(file: MeetingFile, ctx: RuleContext) -> dict[str, Any]:
+    """Template values of the ``review_invite`` mail: every action item's status."""
+    return {"actions": [action_row(a, ctx) for a in file.actions], "agenda": [], "reason": None}

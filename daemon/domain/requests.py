@@ -1,0 +1,182 @@
+"""Meeting request → goal check → host approval (PROCESS.md §1, first two rows)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+
+from daemon.domain.context import RuleContext
+from daemon.domain.effects import Effects, Outgoing
+from daemon.domain.events import Incoming
+from daemon.domain.model import Meeting, MeetingFile
+from daemon.domain.roster import add_participant, everyone, with_role
+from daemon.inbound.model import MeetingRequestForm
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_NO = re.compile(r"不同意|不批准|驳回|拒绝|\breject|\bdeclin|\bnot approv|\bno\b", re.I)
+_YES = re.compile(r"同意|批准|通过|可以|\bapprov|\bagree|\byes\b|\bok\b|\bgo ahead", re.I)
+
+
+def new_meeting(number: int, inc: Incoming, ctx: RuleContext) -> tuple[MeetingFile, Effects]:
+    """Open meeting ``number`` from a meeting request and check it.
+
+    Returns the new file and its effects: ``request_received`` + ``approval_request`` when
+    the request is complete and its goal measurable, else ``goal_rejected`` or
+    ``request_question`` to the requester.
+    """
+    form = inc.msg.meeting_request or MeetingRequestForm(title=None)
+    lang = "zh" if _CJK.search((form.title or "") + (form.expected_outcome or "")) else "en"
+    meeting = Meeting(
+        number=number,
+        title=form.title or inc.msg.subject or f"MTG-{number}",
+        status="requested",
+        requester=inc.sender,
+        lang=lang if form.title else ctx.lang,
+        request_message_id=inc.msg.message_id,
+        created_utc=ctx.now,
+    )
+    file = MeetingFile(meeting)
+    effects = Effects(log=[f"MTG-{number}: new request from {inc.sender}"])
+    apply_form(file, form, inc, ctx, effects)
+    return file, effects
+
+
+def apply_form(
+    file: MeetingFile,
+    form: MeetingRequestForm,
+    inc: Incoming,
+    ctx: RuleContext,
+    effects: Effects,
+) -> None:
+    """Merge a (re)submitted request form into ``file`` and decide the next step."""
+    m = file.meeting
+    if m.status not in ("requested", "goal_rejected", "incomplete", "awaiting_approval"):
+        effects.log.append(f"{m.ref}: request form ignored in status {m.status}")
+        return
+    for name in ("title", "core_problem", "expected_outcome", "location"):
+        value = getattr(form, name)
+        if value:
+            setattr(m, name, value)
+    if form.start is not None:
+        m.start_utc = form.start.astimezone(dt.UTC)
+        minutes = form.duration_minutes or ctx.timings.default_minutes
+        m.end_utc = m.start_utc + dt.timedelta(minutes=minutes)
+    for address, role in [(form.host, "host"), (form.recorder, "recorder")]:
+        if address:
+            setattr(m, role, address.lower())
+            add_participant(file, address, role, ctx.directory)  # type: ignore[arg-type]
+    for address in form.participants:
+        add_participant(file, address, "core", ctx.directory)
+    for address in form.observers:
+        add_participant(file, address, "observer", ctx.directory)
+    unresolved = _resolve_names(file, form.unresolved_names, ctx)
+
+    missing = [
+        name
+        for name, ok in [
+            ("title", bool(m.title)),
+            ("expected_outcome", bool(m.expected_outcome)),
+            ("host", bool(m.host)),
+            ("recorder", bool(m.recorder)),
+            ("start", m.start_utc is not None),
+            ("participants", bool(with_role(file, "core"))),
+        ]
+        if not ok
+    ]
+    missing += [f"participant:{name}" for name in unresolved]
+    reply_to = inc.msg.message_id
+    if form.goal_issues:
+        m.status = "goal_rejected"
+        effects.outgoing.append(
+            Outgoing(
+                "goal_rejected",
+                [m.requester],
+                key=inc.key,
+                in_reply_to=reply_to,
+                extra={"issues": list(form.goal_issues)},
+            )
+        )
+        effects.log.append(f"{m.ref}: goal rejected: {'; '.join(form.goal_issues)}")
+    elif missing:
+        m.status = "incomplete"
+        effects.outgoing.append(
+            Outgoing(
+                "request_question",
+                [m.requester],
+                key=inc.key,
+                in_reply_to=reply_to,
+                extra={"missing": missing},
+            )
+        )
+        effects.log.append(f"{m.ref}: request incomplete, asked for {', '.join(missing)}")
+    else:
+        m.status = "awaiting_approval"
+        assert m.host is not None
+        effects.outgoing.append(
+            Outgoing("request_received", [m.requester], key=inc.key, in_reply_to=reply_to)
+        )
+        effects.outgoing.append(Outgoing("approval_request", [m.host], key=inc.key))
+        effects.log.append(f"{m.ref}: request complete; approval asked of {m.host}")
+
+
+def _resolve_names(file: MeetingFile, names: list[str], ctx: RuleContext) -> list[str]:
+    """Add participants written by name; return the names that did not resolve uniquely."""
+    unresolved = []
+    for name in names:
+        found = ctx.directory.resolve(name)
+        if found.address:
+            add_participant(file, found.address, "core", ctx.directory)
+        else:
+            unresolved.append(name)
+    return unresolved
+
+
+def read_approval(inc: Incoming) -> bool | None:
+    """The host's answer to an approval request: True (approve), False (reject) or None.
+
+    A calendar-style yes/no from the parser counts; otherwise the first line saying
+    同意/approve or 不同意/reject decides (negations are checked first).
+    """
+    if inc.msg.rsvp is not None:
+        if inc.msg.rsvp.partstat == "ACCEPTED":
+            return True
+        if inc.msg.rsvp.partstat == "DECLINED":
+            return False
+    for line in inc.msg.body_text.splitlines():
+        if _NO.search(line):
+            return False
+        if _YES.search(line):
+            return True
+    return None
+
+
+def approve(file: MeetingFile, ctx: RuleContext, actor: str, effects: Effects) -> None:
+    """Approve: give the meeting its UID, send the invite and the call for topics."""
+    m = file.meeting
+    if m.status != "awaiting_approval":
+        effects.log.append(f"{m.ref}: approval by {actor} ignored in status {m.status}")
+        return
+    m.status = "scheduled"
+    m.approved_utc = ctx.now
+    if m.uid is None:
+        seed = f"{m.number}:{m.created_utc}:{m.request_message_id}".encode()
+        domain = ctx.daemon_address.rpartition("@")[2] or "meetingd.local"
+        m.uid = f"meetingd-{m.number}-{hashlib.sha256(seed).hexdigest()[:12]}@{domain}"
+    effects.outgoing.append(Outgoing("invite", everyone(file), calendar="REQUEST"))
+    core = with_role(file, "core")
+    effects.outgoing.append(Outgoing("call_for_topics", core, cc=[m.host] if m.host else []))
+    effects.log.append(f"{m.ref}: approved by {actor}; invite to {len(everyone(file))} people")
+
+
+def reject(
+    file: MeetingFile, ctx: RuleContext, actor: str, effects: Effects, reason: str | None = None
+) -> None:
+    """The host said no: tell the requester."""
+    m = file.meeting
+    if m.status != "awaiting_approval":
+        effects.log.append(f"{m.ref}: rejection by {actor} ignored in status {m.status}")
+        return
+    m.status = "rejected"
+    effects.outgoing.append(Outgoing("request_rejected", [m.requester], extra={"reason": reason}))
+    effects.log.append(f"{m.ref}: rejected by {actor}")

@@ -1,0 +1,179 @@
+"""The process rules: one entry point per kind of event, each returning :class:`Effects`.
+
+Pure: every function takes a :class:`MeetingFile` (mutated in place), the event and a
+:class:`RuleContext`, and returns what to send and the meeting's full deadline set. The
+service persists the file, enqueues the mails and syncs the deadlines in one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from daemon.domain import attendance, followup, requests, topics
+from daemon.domain.context import RuleContext
+from daemon.domain.deadlines import deadlines_for
+from daemon.domain.effects import Effects, Outgoing
+from daemon.domain.events import Command, Incoming
+from daemon.domain.model import Deadline, MeetingFile
+from daemon.domain.roster import everyone
+from daemon.domain.timed import agenda_rows, on_deadline
+
+
+def open_meeting(number: int, inc: Incoming, ctx: RuleContext) -> tuple[MeetingFile, Effects]:
+    """A meeting request that links to no meeting opens meeting ``number``."""
+    file, effects = requests.new_meeting(number, inc, ctx)
+    return file, _finish(file, effects, ctx)
+
+
+def apply_message(file: MeetingFile, inc: Incoming, ctx: RuleContext) -> Effects:
+    """Apply one parsed message linked to ``file``.
+
+    Sets ``Effects.quarantine`` (with a reason a person can act on) when the message
+    cannot be acted on in the meeting's current state.
+    """
+    m = file.meeting
+    kind = inc.msg.kind
+    effects = Effects()
+    if m.status in ("cancelled", "rejected"):
+        effects.log.append(f"{m.ref}: {kind} from {inc.sender} ignored: meeting is {m.status}")
+        return _finish(file, effects, ctx)
+    if m.status == "awaiting_approval" and inc.sender == m.host and kind != "meeting_request":
+        _approval_reply(file, inc, ctx, effects)
+    elif kind == "meeting_request":
+        form = inc.msg.meeting_request
+        assert form is not None
+        requests.apply_form(file, form, inc, ctx, effects)
+    elif kind == "rsvp":
+        attendance.on_rsvp(file, inc, ctx, effects)
+    elif kind == "topic_submission":
+        topics.on_topics(file, inc, ctx, effects)
+    elif kind == "minutes":
+        followup.on_minutes(file, inc, ctx, effects)
+    elif kind == "action_update":
+        followup.on_action_update(file, inc, ctx, effects)
+    elif inc.materials:
+        _materials_only(file, inc, ctx, effects)
+    else:
+        effects.quarantine = "not_understood"
+    return _finish(file, effects, ctx)
+
+
+def _approval_reply(file: MeetingFile, inc: Incoming, ctx: RuleContext, fx: Effects) -> None:
+    decision = requests.read_approval(inc)
+    if decision is True:
+        requests.approve(file, ctx, inc.sender, fx)
+    elif decision is False:
+        requests.reject(file, ctx, inc.sender, fx, reason=inc.msg.body_text.strip()[:500] or None)
+    else:
+        fx.quarantine = "approval_unclear"
+
+
+def _materials_only(file: MeetingFile, inc: Incoming, ctx: RuleContext, fx: Effects) -> None:
+    """Attachments on a mail tagged for the meeting are background material."""
+    known = {x.sha256 for x in file.materials}
+    fresh = [x for x in inc.materials if x.sha256 not in known]
+    file.materials.extend(fresh)
+    materials_sent = any(x.distributed for x in file.materials)
+    fx.outgoing.append(
+        Outgoing(
+            "topic_receipt",
+            [inc.sender],
+            key=inc.key,
+            in_reply_to=inc.msg.message_id,
+            extra={"topics": [], "late": False, "materials": [x.filename for x in fresh]},
+        )
+    )
+    if materials_sent and fresh:
+        for material in fresh:
+            material.distributed = True
+        fx.outgoing.append(
+            Outgoing(
+                "materials",
+                everyone(file),
+                key=inc.key,
+                attachments=[x.sha256 for x in fresh],
+                extra={
+                    "materials": [
+                        {"filename": x.filename, "size": x.size, "submitter": x.submitter}
+                        for x in fresh
+                    ]
+                },
+            )
+        )
+    fx.log.append(f"{file.meeting.ref}: {len(fresh)} material(s) from {inc.sender}")
+
+
+def apply_deadline(file: MeetingFile, deadline: Deadline, ctx: RuleContext) -> Effects:
+    """Fire one due deadline of ``file``."""
+    return _finish(file, on_deadline(file, deadline, ctx), ctx)
+
+
+def apply_command(file: MeetingFile, cmd: Command, ctx: RuleContext) -> Effects:
+    """Apply an operator's command: approve, reject, reschedule or cancel.
+
+    Raises:
+        ValueError: the command does not fit the meeting's state (message for the CLI).
+    """
+    m = file.meeting
+    effects = Effects()
+    if cmd.verb == "approve":
+        if m.status != "awaiting_approval":
+            raise ValueError(f"{m.ref} is {m.status}, not awaiting approval")
+        requests.approve(file, ctx, cmd.actor, effects)
+    elif cmd.verb == "reject":
+        if m.status != "awaiting_approval":
+            raise ValueError(f"{m.ref} is {m.status}, not awaiting approval")
+        requests.reject(file, ctx, cmd.actor, effects, cmd.reason)
+    elif cmd.verb == "reschedule":
+        _reschedule(file, cmd, ctx, effects)
+    elif cmd.verb == "cancel":
+        if m.status in ("cancelled", "rejected", "closed"):
+            raise ValueError(f"{m.ref} is already {m.status}")
+        m.status = "cancelled"
+        m.sequence += 1
+        if m.uid:
+            effects.outgoing.append(
+                Outgoing(
+                    "cancel",
+                    everyone(file),
+                    key=f"seq{m.sequence}",
+                    calendar="CANCEL",
+                    extra={"reason": cmd.reason},
+                )
+            )
+        effects.log.append(f"{m.ref}: cancelled by {cmd.actor}; every pending deadline stopped")
+    return _finish(file, effects, ctx)
+
+
+def _reschedule(file: MeetingFile, cmd: Command, ctx: RuleContext, fx: Effects) -> None:
+    m = file.meeting
+    if m.status != "scheduled":
+        raise ValueError(f"{m.ref} is {m.status}; only a scheduled meeting can be moved")
+    if cmd.start is None:
+        raise ValueError("a reschedule needs a new start")
+    length = (
+        (m.end_utc - m.start_utc)
+        if m.start_utc and m.end_utc
+        else dt.timedelta(minutes=ctx.timings.default_minutes)
+    )
+    old = m.start_utc
+    m.start_utc = cmd.start.astimezone(dt.UTC)
+    m.end_utc = cmd.end.astimezone(dt.UTC) if cmd.end else m.start_utc + length
+    m.sequence += 1
+    file.rsvps = []
+    rows = agenda_rows(file, ctx)[0] if m.agenda_sent_utc else []
+    fx.outgoing.append(
+        Outgoing(
+            "invite_update",
+            everyone(file),
+            key=f"seq{m.sequence}",
+            calendar="REQUEST",
+            extra={"agenda": rows, "reason": cmd.reason or "rescheduled", "old_start": old},
+        )
+    )
+    fx.log.append(f"{m.ref}: moved from {old} to {m.start_utc} by {cmd.actor}; RSVPs reset")
+
+
+def _finish(file: MeetingFile, effects: Effects, ctx: RuleContext) -> Effects:
+    effects.deadlines = deadlines_for(file, ctx)
+    return effects

@@ -1,0 +1,267 @@
+"""What each deadline does when it falls due (PROCESS.md §1 and §3 "when" columns)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from daemon.domain import deadlines as dl
+from daemon.domain.agenda import build_agenda
+from daemon.domain.attendance import missing_for_decline, report
+from daemon.domain.context import RuleContext
+from daemon.domain.effects import Effects, Outgoing
+from daemon.domain.followup import action_row, review_extra
+from daemon.domain.model import Deadline, MeetingFile
+from daemon.domain.roster import everyone, unanswered, with_role
+from daemon.domain.topics import live_topics, silent_departments
+
+
+def on_deadline(file: MeetingFile, deadline: Deadline, ctx: RuleContext) -> Effects:
+    """Fire ``deadline`` on ``file``; returns the mails to send (never raises on a deadline
+    that no longer applies: it logs and sends nothing)."""
+    effects = Effects()
+    handler = _HANDLERS.get(deadline.kind)
+    if handler is None:
+        effects.log.append(f"{file.meeting.ref}: unknown deadline kind {deadline.kind}")
+        return effects
+    handler(file, deadline, ctx, effects)
+    return effects
+
+
+def _topic_reminder(file: MeetingFile, d: Deadline, ctx: RuleContext, fx: Effects) -> None:
+    silent = silent_departments(file, ctx)
+    for department, people in silent.items():
+        fx.outgoing.append(Outgoing("topic_reminder", people, key=f"{d.key}:{department}"))
+    fx.log.append(f"{file.meeting.ref}: topic reminder to {len(silent)} silent department(s)")
+
+
+def agenda_rows(file: MeetingFile, ctx: RuleContext) -> tuple[list[dict[str, object]], int, int]:
+    """(timed agenda rows, total minutes, slot minutes) of the live topics."""
+    m = file.meeting
+    t = ctx.timings
+    slot = m.duration_minutes or t.default_minutes
+    agenda = build_agenda(
+        [(x.title, x.submitter) for x in live_topics(file)],
+        slot,
+        lang=m.lang,
+        opening=t.opening_minutes,
+        per_topic=t.topic_minutes,
+        actions=t.actions_minutes,
+        wrapup=t.wrapup_minutes,
+    )
+    assert m.start_utc is not None
+    return agenda.timed(m.start_utc.astimezone(ctx.days.tz)), agenda.total_minutes, slot
+
+
+def _topics_due(file: MeetingFile, d: Deadline, ctx: RuleContext, fx: Effects) -> None:
+    m = file.meeting
+    rows, total, slot = agenda_rows(file, ctx)
+    m.agenda_sent_utc = ctx.now
+    if m.host:
+        fx.outgoing.append(
+            Outgoing(
+                "agenda",
+                [m.host],
+                key=d.key,
+                extra={
+                    "agenda": rows,
+                    "total_minutes": total,
+                    "slot_minutes": slot,
+                    "overflow_minutes": max(0, total - slot),
+                },
+            )
+        )
+    m.sequence += 1
+    fx.outgoing.append(
+        Outgoing(
+            "invite_update",
+            everyone(file),
+            key=f"seq{m.sequence}",
+            calendar="REQUEST",
+            extra={"agenda": rows, "reason": "agenda"},
+        )
+    )
+    with_material = {x.topic_id for x in file.materials}
+    for topic in live_topics(file):
+        if topic.complex and topic.id not in with_material:
+            fx.outgoing.append(
+                Outgoing(
+                    "materials_reminder",
+                    [topic.submitter],
+                    key=f"{d.key}:{topic.id}",
+                    extra={"topics": [topic.title]},
+                )
+            )
+    fx.log.append(
+        f"{m.ref}: agenda of {len(live_topics(file))} topic(s), {total}/{slot} min"
+        + (f", over by {total - slot} min" if total > slot else "")
+    )
+
+
+def _materials_due(file: MeetingFile, d: Deadline, ctx: RuleContext, fx: Effects) -> None:
+    pending = [x for x in file.materials if not x.distributed]
+    if not pending:
+        fx.log.append(f"{file.meeting.ref}: no materials to distribute")
+        return
+    for material in pending:
+        material.distributed = True
+    fx.outgoing.append(
+        Outgoing(
+            "materials",
+            everyone(file),
+            key=d.key,
+            attachments=[x.sha256 for x in pending],
+            extra={
+                "materials": [
+                    {"filename": x.filename, "size": x.size, "submitter": x.submitter}
+                    for x in pending
+                ]
+            },
+        )
+    )
+    fx.log.append(f"{file.meeting.ref}: {len(pending)} material(s) sent to all attendees")
+
+
+def _rsvp_nudge(file: MeetingFile, d: Deadline, ctx: RuleContext, fx: Effects) -> None:
+    silent = unanswered(file)
+    for address in silent:
+        fx.outgoing.append(Outgoing("rsvp_nudge", [address], key=f"{d.key}:{address}"))
+    fx.log.append(f"{file.meeting.ref}: RSVP nudge to {len(silent)} silent attendee(s)")
+
+
+def _replies_due(file: MeetingFile, d: Deadline, ctx: RuleContext, fx: Effects) -> None:
+    m = file.meeting
+    for rsvp in file.rsvps:
+        missing = missing_for_decline(rsvp) if rsvp.partstat in ("DECLINED", "DELEGATED") else []
+        if missing:
+            fx.outgoing.append(
+                Outgoing(
+                    "proxy_request",
+                    [rsvp.address],
+                    key=f"{d.key}:final",
+                    extra={"missing": missing},
+                )
+            )
+    if m.host:
+        fx.outgoing.append(
+            Outgoing("attendance_report", [m.host], key=d.key, extra=report(file, ctx))
+        )
+    fx.log.append(f"{m.ref}: attendance report to the host")
+
+
+def _meeting_end(file: MeetingFile, d: Deadline, ctx: RuleContext, fx: Effects) -> None:
+    m = file.meeting
+    m.status = "held"
+    topics = [x.title for x in live_topics(file)]
+    if m.recorder:
+        fx.outgoing.append(
+            Outgoing("minutes_request", [m.recorder], key=d.key, extra={"topics": topics})
+        )
+    fx.log.append(f"{m.ref}: meeting ended; minutes asked of {m.recorder}")
+
+
+def _minutes_reminder(file: MeetingFile, d: Deadline, ctx: RuleContext, fx: Effects) -> None:
+    m = file.meeting
+    if m.status == "held" and m.recorder:
+        fx.outgoing.append(
+            Outgoing(
+                "minutes_reminder",
+                [m.recorder],
+                key=d.key,
+                extra={"topics": [x.title for x in live_topics(file)]},
+            )
+        )
+        fx.log.append(f"{m.ref}: minutes reminder to {m.recorder}")
+
+
+def _action(file: MeetingFile, d: Deadline, ctx: RuleContext, fx: Effects) -> None:
+    k, notice = dl.parse_action_key(d.key)
+    item = file.action(k)
+    m = file.meeting
+    if item is None or item.status == "done" or item.owner is None:
+        fx.log.append(f"{m.ref}: {d.kind} A-{k} skipped (done or gone)")
+        return
+    if d.kind == dl.ACTION_BEFORE:
+        fx.outgoing.append(
+            Outgoing(
+                "action_reminder", [item.owner], key=d.key, action_k=k, extra={"when": "before"}
+            )
+        )
+    elif d.kind == dl.ACTION_DUE:
+        fx.outgoing.append(
+            Outgoing(
+                "action_reminder", [item.owner], key=d.key, action_k=k, extra={"when": "due_day"}
+            )
+        )
+    elif d.kind == dl.ACTION_OVERDUE:
+        item.overdue_notices += 1
+        assert item.due is not None
+        late_days = ctx.days.local_date(ctx.now) - item.due
+        fx.outgoing.append(
+            Outgoing(
+                "action_overdue",
+                [item.owner],
+                key=d.key,
+                action_k=k,
+                cc=[m.host] if m.host and notice and notice > 1 else [],
+                extra={"notice": item.overdue_notices, "days_overdue": late_days.days},
+            )
+        )
+    elif d.kind == dl.ACTION_ESCALATION and m.host:
+        item.escalated = True
+        fx.outgoing.append(
+            Outgoing(
+                "action_escalation",
+                [m.host],
+                key=d.key,
+                action_k=k,
+                extra={"notices": item.overdue_notices},
+            )
+        )
+    fx.log.append(f"{m.ref}: {d.kind} for A-{k} ({item.owner})")
+
+
+def _review_invite(file: MeetingFile, d: Deadline, ctx: RuleContext, fx: Effects) -> None:
+    m = file.meeting
+    owners = sorted({a.owner for a in file.actions if a.owner})
+    to = ([m.host] if m.host else []) + [o for o in owners if o != m.host]
+    if m.review_uid is None:
+        m.review_uid = f"review-{m.uid}"
+    fx.outgoing.append(
+        Outgoing(
+            "review_invite",
+            to,
+            key=d.key,
+            calendar="REQUEST",
+            calendar_attendees=to,
+            extra=review_extra(file, ctx),
+        )
+    )
+    fx.log.append(f"{m.ref}: review meeting on {d.key} booked with {len(to)} people")
+
+
+def review_window(file: MeetingFile, ctx: RuleContext) -> tuple[dt.datetime, dt.datetime]:
+    """Start and end (UTC) of the review meeting: same local time as the meeting."""
+    m = file.meeting
+    assert m.start_utc is not None
+    day = dl.review_date(file, ctx)
+    local = m.start_utc.astimezone(ctx.days.tz)
+    start = dt.datetime.combine(day, local.time(), tzinfo=ctx.days.tz).astimezone(dt.UTC)
+    return start, start + dt.timedelta(minutes=ctx.timings.review_minutes)
+
+
+_HANDLERS = {
+    dl.TOPIC_REMINDER: _topic_reminder,
+    dl.TOPICS_DUE: _topics_due,
+    dl.MATERIALS_DUE: _materials_due,
+    dl.RSVP_NUDGE: _rsvp_nudge,
+    dl.REPLIES_DUE: _replies_due,
+    dl.MEETING_END: _meeting_end,
+    dl.MINUTES_REMINDER: _minutes_reminder,
+    dl.ACTION_BEFORE: _action,
+    dl.ACTION_DUE: _action,
+    dl.ACTION_OVERDUE: _action,
+    dl.ACTION_ESCALATION: _action,
+    dl.REVIEW_INVITE: _review_invite,
+}
+
+__all__ = ["on_deadline", "agenda_rows", "review_window", "action_row", "with_role"]

@@ -1,0 +1,182 @@
+"""Topic intake (议题征集): receipts, questions, late topics, merging near-duplicates."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from rapidfuzz import fuzz
+
+from daemon.domain.context import RuleContext
+from daemon.domain.effects import Effects, Outgoing
+from daemon.domain.events import Incoming
+from daemon.domain.model import MeetingFile, Topic
+from daemon.domain.roster import department_key, may_submit_topics
+from daemon.inbound.model import TopicSubmission
+
+FIELDS = ("title", "background", "pain_point", "expected_outcome")
+_NOISE = re.compile(r"[\s\W_]+", re.UNICODE)
+
+
+def similarity(a: str, b: str) -> float:
+    """0–100 similarity of two titles, character based so it works on Chinese too."""
+    a, b = _NOISE.sub("", a.lower()), _NOISE.sub("", b.lower())
+    if not a or not b:
+        return 0.0
+    return max(fuzz.ratio(a, b), fuzz.token_sort_ratio(a, b))
+
+
+def topics_due(file: MeetingFile, ctx: RuleContext) -> bool:
+    """True once the topic deadline (M − N working days, end of day) has passed."""
+    start = file.meeting.start_utc
+    return start is not None and ctx.now > ctx.days.deadline_before(
+        start, ctx.timings.topics_due_days
+    )
+
+
+def on_topics(file: MeetingFile, inc: Incoming, ctx: RuleContext, effects: Effects) -> None:
+    """Take the topics of one submission: check the sender, store, merge, answer."""
+    m = file.meeting
+    sender = inc.sender
+    if not may_submit_topics(file, sender, ctx.directory):
+        effects.outgoing.append(
+            Outgoing("not_a_participant", [sender], key=inc.key, in_reply_to=inc.msg.message_id)
+        )
+        effects.log.append(f"{m.ref}: topic from non-participant {sender} declined politely")
+        return
+    late = topics_due(file, ctx)
+    taken: list[Topic] = []
+    for sub in inc.msg.topics:
+        if not any(getattr(sub, f) for f in FIELDS):
+            continue
+        topic = _follow_up_of(file, sender, sub, inc) or _new_topic(file, sender, sub, ctx)
+        _fill(topic, sub)
+        topic.late = topic.late or late
+        topic.complex = topic.complex or sub.complex
+        taken.append(topic)
+    for material in inc.materials:
+        material.topic_id = taken[0].id if taken else None
+        if all(x.sha256 != material.sha256 for x in file.materials):
+            file.materials.append(material)
+    if not taken:
+        effects.log.append(f"{m.ref}: submission from {sender} held no topic")
+        return
+    rows = [_row(t) for t in taken]
+    kind = "topic_question" if any(t.missing for t in taken) else "topic_receipt"
+    effects.outgoing.append(
+        Outgoing(
+            kind,
+            [sender],
+            key=inc.key,
+            in_reply_to=inc.msg.message_id,
+            extra={"topics": rows, "late": late},
+        )
+    )
+    effects.log.append(
+        f"{m.ref}: {len(taken)} topic(s) from {sender}"
+        + (" (late)" if late else "")
+        + (f", missing {[t.missing for t in taken]}" if kind == "topic_question" else "")
+    )
+    if late and m.host:
+        effects.outgoing.append(
+            Outgoing(
+                "topic_late", [m.host], key=inc.key, extra={"topics": rows, "submitter": sender}
+            )
+        )
+    for topic in taken:
+        _merge_duplicates(file, topic, ctx, effects)
+
+
+def _new_topic(file: MeetingFile, sender: str, sub: TopicSubmission, ctx: RuleContext) -> Topic:
+    topic = Topic(
+        id=max((t.id for t in file.topics), default=0) + 1,
+        title=sub.title or "",
+        submitter=sender,
+        department=department_key(file, sender, ctx.directory),
+        received_utc=ctx.now,
+    )
+    file.topics.append(topic)
+    return topic
+
+
+def _follow_up_of(
+    file: MeetingFile, sender: str, sub: TopicSubmission, inc: Incoming
+) -> Topic | None:
+    """The sender's earlier topic this submission completes (answer to a topic_question,
+    or the same title again), or None."""
+    own = [t for t in file.topics if t.submitter == sender]
+    if not own:
+        return None
+    if sub.title:
+        best = max(own, key=lambda t: similarity(t.title, sub.title or ""))
+        if similarity(best.title, sub.title) >= 90:
+            return best
+        return None
+    if inc.reply_to_kind == "topic_question":
+        incomplete = [t for t in own if t.missing]
+        return incomplete[-1] if incomplete else None
+    return None
+
+
+def _fill(topic: Topic, sub: TopicSubmission) -> None:
+    for name in FIELDS:
+        value = getattr(sub, name)
+        if value:
+            setattr(topic, name, value)
+    topic.missing = [name for name in FIELDS if not getattr(topic, name)]
+
+
+def _merge_duplicates(file: MeetingFile, topic: Topic, ctx: RuleContext, effects: Effects) -> None:
+    """Merge ``topic`` into an earlier near-identical topic of another department."""
+    if topic.merged_into is not None or not topic.title:
+        return
+    for other in file.topics:
+        if (
+            other.id == topic.id
+            or other.merged_into is not None
+            or other.department == topic.department
+            or similarity(other.title, topic.title) < ctx.timings.merge_similarity
+        ):
+            continue
+        topic.merged_into = other.id
+        if topic.submitter not in other.also_from:
+            other.also_from.append(topic.submitter)
+        for name in ("background", "pain_point", "expected_outcome"):
+            if not getattr(other, name) and getattr(topic, name):
+                setattr(other, name, getattr(topic, name))
+        submitters = [other.submitter, *other.also_from]
+        effects.outgoing.append(
+            Outgoing(
+                "topic_merged",
+                submitters,
+                key=f"topic-{topic.id}",
+                extra={"kept": other.title, "merged": [topic.title], "submitters": submitters},
+            )
+        )
+        effects.log.append(
+            f"{file.meeting.ref}: topic {topic.id} '{topic.title}' merged into "
+            f"{other.id} '{other.title}' ({similarity(other.title, topic.title):.0f}%)"
+        )
+        return
+
+
+def _row(topic: Topic) -> dict[str, Any]:
+    return {name: getattr(topic, name) for name in (*FIELDS, "missing")}
+
+
+def live_topics(file: MeetingFile) -> list[Topic]:
+    """Topics on the agenda: not merged away, with a title, in order of arrival."""
+    return [t for t in file.topics if t.merged_into is None and t.title]
+
+
+def silent_departments(file: MeetingFile, ctx: RuleContext) -> dict[str, list[str]]:
+    """Core departments that have not submitted a topic → their core participants."""
+    from daemon.domain.roster import core_departments
+
+    submitted = {t.department for t in file.topics}
+    submitted |= {department_key(file, a, ctx.directory) for t in file.topics for a in t.also_from}
+    return {
+        d: people
+        for d, people in core_departments(file, ctx.directory).items()
+        if d not in submitted
+    }
