@@ -34,7 +34,9 @@ class Key:
 
 SPEC: dict[str, list[Key]] = {
     "daemon": [
-        Key("var_dir", "str", "var", "Working folder (Maildirs, materials); relative to this file."),
+        Key(
+            "var_dir", "str", "var", "Working folder (Maildirs, materials); relative to this file."
+        ),
         Key("db", "str", "meetingd.db", "SQLite database file; relative to var_dir."),
         Key("tick_seconds", "int", 60, "How often deadlines are checked and mail is sent.", 1),
         Key("lang", "lang", "zh", "Language of the mails: zh or en."),
@@ -53,8 +55,8 @@ SPEC: dict[str, list[Key]] = {
         Key("country", "str", "CN", "Public holidays of this country (holidays package)."),
         Key("timezone", "zone", "Asia/Shanghai", "Company time zone (IANA name)."),
         Key("end_of_day", "time", "18:00", "Local time at which a working-day deadline is due."),
-        Key("extra_holidays", "dates", [], "Company days off, e.g. [\"2027-02-01\"]."),
-        Key("extra_workdays", "dates", [], "Company make-up workdays, e.g. [\"2027-02-07\"]."),
+        Key("extra_holidays", "dates", [], 'Company days off, e.g. ["2027-02-01"].'),
+        Key("extra_workdays", "dates", [], 'Company make-up workdays, e.g. ["2027-02-07"].'),
     ],
     "process": [
         Key("topics_due_days", "int", 3, "Topics due this many working days before M.", 0),
@@ -211,12 +213,12 @@ def _check(key: Key, value: Any) -> tuple[Any, str | None]:
         if not isinstance(value, str):
             return key.default, f"must be a string, got {value!r}. Fix: quote it."
         if key.kind == "lang" and value not in ("zh", "en"):
-            return key.default, f"must be \"zh\" or \"en\", got {value!r}."
+            return key.default, f'must be "zh" or "en", got {value!r}.'
         if key.kind == "zone":
             try:
                 ZoneInfo(value)
             except (ZoneInfoNotFoundError, ValueError):
-                return key.default, f"unknown time zone {value!r}. Fix: use e.g. \"Asia/Shanghai\"."
+                return key.default, f'unknown time zone {value!r}. Fix: use e.g. "Asia/Shanghai".'
         return value, None
     if key.kind == "int":
         if isinstance(value, bool) or not isinstance(value, int):
@@ -228,16 +230,16 @@ def _check(key: Key, value: Any) -> tuple[Any, str | None]:
         try:
             return dt.time.fromisoformat(str(value)), None
         except ValueError:
-            return dt.time(18), f"must be a time like \"18:00\", got {value!r}."
+            return dt.time(18), f'must be a time like "18:00", got {value!r}.'
     if key.kind == "dates":
         if not isinstance(value, list):
-            return [], f"must be a list of dates like [\"2027-02-01\"], got {value!r}."
+            return [], f'must be a list of dates like ["2027-02-01"], got {value!r}.'
         out: list[dt.date] = []
         for item in value:
             try:
                 out.append(item if isinstance(item, dt.date) else dt.date.fromisoformat(item))
             except (TypeError, ValueError):
-                return [], f"{item!r} is not a date. Fix: write it as \"YYYY-MM-DD\"."
+                return [], f'{item!r} is not a date. Fix: write it as "YYYY-MM-DD".'
         return out, None
     raise AssertionError(key.kind)
 
