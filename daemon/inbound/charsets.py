@@ -1,0 +1,119 @@
+"""Charset handling for real-world mail: labels people send, and what the bytes really are.
+
+Mail clients mislabel text all the time: GBK (and GB18030) text goes out labelled ``gb2312``,
+Big5 with HKSCS extensions goes out as ``big5``, Korean Outlook writes ``ks_c_5601-1987``, and
+some clients label UTF-8 text with a legacy charset. :func:`decode_text` picks the decoder
+that fits and never raises.
+"""
+
+from __future__ import annotations
+
+import codecs
+import logging
+import re
+from email.header import decode_header
+
+log = logging.getLogger(__name__)
+
+# Labels mapped to the superset codec that decodes what clients actually send.
+_ALIASES: dict[str, str] = {
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "x-gbk": "gb18030",
+    "cp936": "gb18030",
+    "euc-cn": "gb18030",
+    "hz-gb-2312": "hz",
+    "big5": "big5hkscs",
+    "x-big5": "big5hkscs",
+    "cp950": "big5hkscs",
+    "ks_c_5601-1987": "cp949",
+    "ks_c_5601": "cp949",
+    "euc-kr": "cp949",
+    "shift_jis": "cp932",
+    "sjis": "cp932",
+    "x-sjis": "cp932",
+    "iso-8859-1": "cp1252",
+    "latin1": "cp1252",
+    "us-ascii": "ascii",
+    "ansi_x3.4-1968": "ascii",
+    "utf8": "utf-8",
+    "unicode-1-1-utf-7": "utf-7",
+}
+
+_WIDE = ("utf-16", "utf-32", "utf_16", "utf_32")
+_ENCODED_WORD = re.compile(r"=\?[^?\s]+\?[bBqQ]\?[^?]*\?=")
+
+
+def codec_for(label: str | None) -> str | None:
+    """The Python codec name for a MIME charset label, or ``None`` when unknown.
+
+    Args:
+        label: a charset label as written in a header (any case, may be quoted).
+    """
+    if not label:
+        return None
+    name = label.strip().strip("\"'").lower()
+    name = _ALIASES.get(name, name)
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return None
+
+
+def decode_text(data: bytes, label: str | None = None) -> str:
+    """Decode ``data`` as text, trusting the bytes over the label when they disagree.
+
+    Order: UTF-16/32 labels are honoured; pure ASCII is ASCII; bytes that are valid UTF-8 are
+    UTF-8 (a legacy label on UTF-8 text is a common mislabel; the reverse almost never decodes
+    cleanly); then the labelled codec (through the superset aliases); then GB18030; finally
+    UTF-8 with replacement characters. Never raises.
+    """
+    codec = codec_for(label)
+    if codec and codec.startswith(_WIDE):
+        return data.decode(codec, "replace")
+    if data.isascii():
+        return data.decode("ascii")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    for name in (codec, "gb18030"):
+        if name and name not in ("ascii", "utf-8"):
+            try:
+                return data.decode(name)
+            except (UnicodeDecodeError, LookupError):
+                continue
+    return data.decode(codec if codec and codec != "ascii" else "utf-8", "replace")
+
+
+def decode_header_value(value: object) -> str:
+    """Decode an RFC 2047 header value (or a raw 8-bit one) to text. Never raises.
+
+    Handles encoded words with unknown charsets or bad padding, unquoted encoded words inside
+    parameters, and raw 8-bit bytes (which the ``email`` package keeps as surrogate escapes).
+    """
+    if value is None:
+        return ""
+    text = str(value)
+    if any("\udc80" <= ch <= "\udcff" for ch in text):
+        text = decode_text(text.encode("ascii", "surrogateescape"))
+    if "=?" not in text:
+        return " ".join(text.split()) if "\n" in text else text
+    try:
+        parts = decode_header(text)
+    except Exception:  # malformed encoded words: keep the raw text
+        log.debug("undecodable header %r", text[:80])
+        return text
+    out: list[str] = []
+    for chunk, charset in parts:
+        if isinstance(chunk, bytes):
+            out.append(decode_text(chunk, charset))
+        else:
+            out.append(chunk)
+    joined = "".join(out)
+    return " ".join(joined.split()) if "\n" in joined else joined
+
+
+def has_encoded_word(value: str) -> bool:
+    """True when ``value`` contains an RFC 2047 encoded word."""
+    return bool(_ENCODED_WORD.search(value))

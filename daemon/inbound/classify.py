@@ -1,0 +1,264 @@
+"""Ordered, named classification rules: the first rule that hits decides the kind.
+
+Each rule looks at a :class:`Context` (the decoded mail, the sender's fresh text, the calendar
+objects) and, when it hits, fills the :class:`~daemon.inbound.model.Inspection` and returns
+``True``. The name of the rule that hit is appended to ``Inspection.rule_hits`` for the audit
+log. Order matters and is deliberate:
+
+1. bounces (``multipart/report`` DSN, Exchange NDR, MAILER-DAEMON/postmaster) come first: a DSN
+   often also carries ``Auto-Submitted``, and its returned original may hold an invitation;
+2. auto-replies (RFC 3834 ``Auto-Submitted`` other than ``no``, ``X-Autoreply``,
+   ``X-Autorespond``, ``Precedence: auto_reply/bulk``, auto subjects such as 自动回复,
+   自動回覆, Automatic reply, Out of Office, Abwesenheit) — never answered;
+3. iTIP REPLY/COUNTER (RFC 5546) — the most reliable answer;
+4. minutes, action updates, meeting requests, topic submissions (labelled, then free-form);
+5. a plain-text RSVP, only in a meeting thread;
+6. unknown.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from daemon.inbound.mime import Mail
+from daemon.inbound.model import Inspection
+from daemon.inbound.parse.actions import ACTION_TAG, parse_action_update
+from daemon.inbound.parse.itip import CalendarInfo, is_generated_text
+from daemon.inbound.parse.minutes import parse_minutes
+from daemon.inbound.parse.request import count_labels, parse_request
+from daemon.inbound.parse.rsvp_text import parse_rsvp_text
+from daemon.inbound.parse.topics import parse_freeform_topic, parse_topics
+
+log = logging.getLogger(__name__)
+
+_BOUNCE_SENDER = re.compile(r"^(?:mailer-daemon|postmaster|mail-daemon|mailerdaemon)@", re.I)
+_BOUNCE_NAME = re.compile(r"mail delivery (?:subsystem|system)|邮件系统退信|系统退信", re.I)
+_BOUNCE_SUBJECT = re.compile(
+    r"^\s*(?:undeliverable|undelivered mail|delivery status notification \(failure\)|"
+    r"returned mail|mail delivery failed|delivery failure|failure notice|"
+    r"未能送达|无法送达|無法傳遞|无法传递|退信|系统退信|投递失败|投遞失敗)",
+    re.I,
+)
+_AUTO_SUBJECT = re.compile(
+    r"^\s*(?:(?:re|答复|回复|回覆)\s*[:：]\s*)?(?:自动回复|自動回覆|自动答复|自動答覆|自動回复|"
+    r"automatic reply|auto[- ]?reply|autoreply|auto[- ]?response|out of (?:the )?office|"
+    r"abwesenheit|abwesenheitsnotiz|autosvar|réponse automatique|risposta automatica|"
+    r"respuesta automática|休假通知|外出通知|不在办公室)",
+    re.I,
+)
+_READ_RECEIPT = re.compile(r"^\s*(?:read|已读|已讀|lu|gelesen)\s*[:：]", re.I)
+_MINUTES_SUBJECT = re.compile(r"纪要|紀要|会议记录|會議記錄|\bminutes\b|\bMoM\b", re.I)
+_REQUEST_SUBJECT = re.compile(
+    r"会议需求|會議需求|会议申请|會議申請|申请召开|申請召開|meeting request|request for (?:a )?meeting",
+    re.I,
+)
+_TOPIC_SUBJECT = re.compile(r"议题|議題|\btopics?\b|提案", re.I)
+_TOPIC_WORD = re.compile(r"议题|議題|\btopic\b|想提|提一个|建议讨论|建議討論|propose", re.I)
+_MEETING_THREAD = re.compile(
+    r"会议|會議|参会|參會|出席|邀请|邀請|meeting|invitation|invite|attend|rsvp|calendar", re.I
+)
+
+
+@dataclass
+class Context:
+    """What the rules look at. ``ref`` is the aware message date (or now when missing)."""
+
+    mail: Mail
+    fresh: str
+    ref: dt.datetime
+    cal: CalendarInfo
+    meeting_ref: str | None
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def day(self) -> dt.date:
+        """The message's local date."""
+        return self.ref.date()
+
+
+RuleFn = Callable[[Context, Inspection], bool]
+
+
+def _dsn(ctx: Context, insp: Inspection) -> bool:
+    if ctx.mail.content_type == "multipart/report" and ctx.mail.report_type != (
+        "disposition-notification"
+    ):
+        insp.kind = "bounce"
+        return True
+    return False
+
+
+def _mailer_daemon(ctx: Context, insp: Inspection) -> bool:
+    sender = ctx.mail.sender or ""
+    if _BOUNCE_SENDER.match(sender) or _BOUNCE_NAME.search(ctx.mail.sender_name or ""):
+        insp.kind = "bounce"
+        return True
+    return False
+
+
+def _ndr(ctx: Context, insp: Inspection) -> bool:
+    if "x-ms-exchange-message-is-ndr" in ctx.headers or _BOUNCE_SUBJECT.match(ctx.mail.subject):
+        insp.kind = "bounce"
+        return True
+    return False
+
+
+def _read_receipt(ctx: Context, insp: Inspection) -> bool:
+    if ctx.mail.report_type == "disposition-notification" or (
+        _READ_RECEIPT.match(ctx.mail.subject) and not ctx.fresh.strip()
+    ):
+        insp.kind = "auto_reply"
+        return True
+    return False
+
+
+def _auto_submitted(ctx: Context, insp: Inspection) -> bool:
+    value = ctx.headers.get("auto-submitted", "").strip().lower()
+    if value and not value.startswith("no"):
+        insp.kind = "auto_reply"
+        return True
+    return False
+
+
+def _x_autoreply(ctx: Context, insp: Inspection) -> bool:
+    if any(h in ctx.headers for h in ("x-autoreply", "x-autorespond", "x-autoresponder")):
+        insp.kind = "auto_reply"
+        return True
+    return False
+
+
+def _precedence(ctx: Context, insp: Inspection) -> bool:
+    if ctx.headers.get("precedence", "").strip().lower() in ("auto_reply", "bulk"):
+        insp.kind = "auto_reply"
+        return True
+    return False
+
+
+def _auto_subject(ctx: Context, insp: Inspection) -> bool:
+    if _AUTO_SUBJECT.match(ctx.mail.subject):
+        insp.kind = "auto_reply"
+        return True
+    return False
+
+
+def _itip(ctx: Context, insp: Inspection) -> bool:
+    reply = ctx.cal.rsvp
+    if reply is None:
+        return False
+    if reply.comment is None and ctx.fresh and not is_generated_text(ctx.fresh):
+        reply.comment = " ".join(ctx.fresh.split())[:500]
+    insp.kind, insp.rsvp = "rsvp", reply
+    return True
+
+
+def _minutes(ctx: Context, insp: Inspection) -> bool:
+    if not _MINUTES_SUBJECT.search(ctx.mail.subject):
+        return False
+    doc = parse_minutes(ctx.fresh, ctx.day)
+    if doc is None:
+        return False
+    insp.kind, insp.minutes = "minutes", doc
+    return True
+
+
+def _minutes_sections(ctx: Context, insp: Inspection) -> bool:
+    doc = parse_minutes(ctx.fresh, ctx.day)
+    if doc is None or not (doc.decisions and doc.action_items):
+        return False
+    insp.kind, insp.minutes = "minutes", doc
+    return True
+
+
+def _action_update(ctx: Context, insp: Inspection) -> bool:
+    if not ACTION_TAG.search(ctx.mail.subject):
+        return False
+    update = parse_action_update(ctx.mail.subject, ctx.fresh, ctx.day)
+    if update is None:
+        insp.problems.append(
+            "this reply is about an action item but no status was recognised; reply with "
+            "已完成/done, 进行中/in progress, 延期到<日期>/delayed to <date>, or 受阻/blocked"
+        )
+        return False
+    insp.kind, insp.action_update = "action_update", update
+    return True
+
+
+def _request(ctx: Context, insp: Inspection) -> bool:
+    labelled = count_labels(ctx.fresh)
+    if not (_REQUEST_SUBJECT.search(ctx.mail.subject) and labelled >= 2) and labelled < 5:
+        return False
+    insp.kind = "meeting_request"
+    insp.meeting_request = parse_request(ctx.mail.subject, ctx.fresh, ctx.ref)
+    return True
+
+
+def _topics(ctx: Context, insp: Inspection) -> bool:
+    topics = parse_topics(ctx.fresh, has_material=bool(insp.attachments))
+    if not topics:
+        return False
+    insp.kind, insp.topics = "topic_submission", topics
+    return True
+
+
+def _freeform_topic(ctx: Context, insp: Inspection) -> bool:
+    if not (_TOPIC_SUBJECT.search(ctx.mail.subject) and _TOPIC_WORD.search(ctx.fresh)):
+        return False
+    topic = parse_freeform_topic(ctx.fresh, has_material=bool(insp.attachments))
+    if topic is None:
+        return False
+    insp.kind, insp.topics = "topic_submission", [topic]
+    insp.problems.append(
+        "the topic was written as free text; please resend it with 议题/背景/痛点/期望成果 "
+        "(Topic/Background/Pain point/Expected outcome) lines so nothing is missed"
+    )
+    return True
+
+
+def _rsvp_text(ctx: Context, insp: Inspection) -> bool:
+    if not (ctx.meeting_ref or _MEETING_THREAD.search(ctx.mail.subject)):
+        return False
+    reply = parse_rsvp_text(ctx.fresh, ctx.mail.sender)
+    if reply is None:
+        return False
+    insp.kind, insp.rsvp = "rsvp", reply
+    return True
+
+
+RULES: list[tuple[str, RuleFn]] = [
+    ("bounce.multipart_report", _dsn),
+    ("bounce.mailer_daemon", _mailer_daemon),
+    ("bounce.ndr_subject", _ndr),
+    ("auto_reply.read_receipt", _read_receipt),
+    ("auto_reply.auto_submitted", _auto_submitted),
+    ("auto_reply.x_autoreply", _x_autoreply),
+    ("auto_reply.precedence", _precedence),
+    ("auto_reply.subject", _auto_subject),
+    ("itip.reply", _itip),
+    ("minutes.subject", _minutes),
+    ("minutes.sections", _minutes_sections),
+    ("action_update.tagged", _action_update),
+    ("meeting_request.form", _request),
+    ("topic_submission.labelled", _topics),
+    ("topic_submission.freeform", _freeform_topic),
+    ("rsvp.text", _rsvp_text),
+]
+
+
+def classify(ctx: Context, insp: Inspection) -> None:
+    """Run :data:`RULES` in order; the first hit sets ``insp.kind`` and its payload.
+
+    Records the hit's name in ``insp.rule_hits``; with no hit the kind stays ``unknown`` and
+    ``unknown.fallback`` is recorded. Rule errors propagate (the caller turns them into a
+    problem and kind ``unknown``).
+    """
+    for name, rule in RULES:
+        if rule(ctx, insp):
+            insp.rule_hits.append(name)
+            log.debug("rule %s hit", name)
+            return
+    insp.kind = "unknown"
+    insp.rule_hits.append("unknown.fallback")

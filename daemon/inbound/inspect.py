@@ -1,0 +1,138 @@
+"""What the daemon understands of one email: the entry point behind ``meetingd inspect``.
+
+:func:`inspect_bytes` never raises: any internal error gives kind ``unknown`` with a
+``problems`` entry (the pipeline quarantines such messages). :func:`main` implements
+``python -m daemon.inbound.inspect [--json] FILE...``: one JSON line per file, in order, exit 0
+even for unreadable files. Contract: ``shared/design/inspect.md``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import re
+import sys
+from pathlib import Path
+
+from daemon import clock
+from daemon.inbound.classify import Context, classify
+from daemon.inbound.mime import Mail, parse_mail
+from daemon.inbound.model import Inspection
+from daemon.inbound.parse.actions import ACTION_TAG
+from daemon.inbound.parse.itip import CalendarInfo, read_calendars
+from daemon.inbound.text import fresh_text
+
+log = logging.getLogger(__name__)
+
+_MTG_TAG = re.compile(r"\[\s*(MTG-\d+)\s*(?:/\s*A-\d+\s*)?\]", re.I)
+_MTG_ANY = re.compile(r"\b(MTG-\d+)\b", re.I)
+
+
+def _meeting_ref(mail: Mail, cal: CalendarInfo) -> str | None:
+    for text in (mail.subject, cal.summary, *mail.returned_subjects):
+        m = _MTG_TAG.search(text or "")
+        if m:
+            return m.group(1).upper()
+    for ref in mail.in_reply_to:
+        m = _MTG_ANY.search(ref)
+        if m:
+            return m.group(1).upper()
+    return None
+
+
+def _inspect(raw: bytes, file: str | None) -> Inspection:
+    mail = parse_mail(raw)
+    cal = read_calendars(mail.calendars, mail.sender) if mail.calendars else CalendarInfo()
+    insp = Inspection(
+        file=file,
+        kind="unknown",
+        sender=mail.sender,
+        sender_name=mail.sender_name,
+        uid=cal.uid,
+        itip_method=cal.method,
+        message_id=mail.message_id,
+        in_reply_to=list(mail.in_reply_to),
+        subject=mail.subject,
+        date=mail.date,
+        auto_submitted=mail.headers.get("auto-submitted", "no").strip().lower()[:2] != "no",
+        body_text=mail.text,
+        attachments=[a for a in mail.attachments],
+        problems=list(mail.problems) + list(cal.problems),
+    )
+    insp.meeting_ref = _meeting_ref(mail, cal)
+    tag = ACTION_TAG.search(mail.subject)
+    insp.action_ref = f"A-{int(tag.group(2))}" if tag else None
+    fresh = fresh_text(mail.text)
+    if mail.text.strip() and not fresh:
+        insp.problems.append(
+            "the message holds only quoted or signature text; nothing the sender wrote was found"
+        )
+    ref = mail.date or clock.now()
+    ctx = Context(mail=mail, fresh=fresh, ref=ref, cal=cal, meeting_ref=insp.meeting_ref)
+    ctx.headers = mail.headers
+    classify(ctx, insp)
+    if cal.method and cal.method not in ("REPLY", "COUNTER") and insp.kind == "unknown":
+        insp.problems.append(
+            f"the calendar object is a {cal.method}, not a reply to one of our invitations; "
+            "nothing to record"
+        )
+    if insp.kind == "unknown" and mail.date is None and not mail.is_bare_calendar:
+        insp.problems.append("the message has no readable Date header")
+    return insp
+
+
+def inspect_bytes(raw: bytes, file: str | None = None) -> Inspection:
+    """Inspect one raw message (or mbox / bare .ics / header-less text).
+
+    Args:
+        raw: the file's bytes as received.
+        file: the path to report in ``Inspection.file`` (not opened).
+
+    Returns:
+        An :class:`Inspection`. Never raises: an internal error gives kind ``unknown`` and a
+        ``problems`` entry naming the error.
+    """
+    try:
+        return _inspect(raw, file)
+    except Exception as exc:  # the contract: never raise, report instead
+        log.exception("inspect failed for %s", file)
+        return Inspection(
+            file=file,
+            kind="unknown",
+            sender=None,
+            problems=[f"the message could not be parsed ({exc.__class__.__name__}: {exc})"],
+            rule_hits=["error"],
+        )
+
+
+def inspect_path(path: str | Path) -> Inspection:
+    """Read ``path`` and inspect it; an unreadable file gives kind ``unknown`` with a problem."""
+    name = str(path)
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        return Inspection(
+            file=name,
+            kind="unknown",
+            sender=None,
+            problems=[f"the file could not be read: {exc.strerror or exc}"],
+        )
+    return inspect_bytes(raw, name)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m daemon.inbound.inspect [--json] FILE...``: one JSON line per file; exit 0."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    files = [a for a in args if a != "--json"]
+    out = sys.stdout
+    for name in files:
+        insp = inspect_path(name)
+        out.write(json.dumps(insp.to_json(), ensure_ascii=False, default=str) + "\n")
+    out.flush()
+    return 0
+
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,249 @@
+"""Raw bytes to mail facts: headers, body text, calendar objects and attachments.
+
+Accepts an RFC 5322 message, an mbox (the first message is read), a bare iCalendar file
+(``BEGIN:VCALENDAR`` or a lone ``BEGIN:VEVENT``), or body text without headers. Decoding is
+tolerant throughout: RFC 2047 words with unknown charsets, RFC 2231 filenames, empty or broken
+Content-Transfer-Encoding, mislabelled charsets (see :mod:`daemon.inbound.charsets`) and TNEF
+``winmail.dat`` (body and attachments extracted with ``tnefparse``). Parts inside an attached
+``message/rfc822`` (forwarded or bounced originals) are never taken as the sender's body or
+calendar; their headers are kept in :attr:`Mail.returned_subjects` for bounce linking.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email
+import email.utils
+import logging
+import re
+from dataclasses import dataclass, field
+from email.message import Message
+
+from daemon.inbound.charsets import decode_header_value, decode_text
+from daemon.inbound.htmltext import html_to_text
+from daemon.inbound.model import AttachmentInfo
+
+log = logging.getLogger(__name__)
+
+_CAL_TYPES = frozenset({"text/calendar", "application/ics", "text/x-vcalendar", "text/vcalendar"})
+_TNEF_TYPES = frozenset({"application/ms-tnef", "application/vnd.ms-tnef"})
+_MBOX_SEP = re.compile(rb"\r?\n\r?\nFrom \S+.*\r?\n")
+_ADDR = re.compile(r"[\w.+\-'=]+@[\w\-]+(?:\.[\w\-]+)+")
+_HEADERISH = re.compile(rb"^[!-9;-~]+:", re.M)
+
+
+@dataclass
+class Mail:
+    """What :func:`parse_mail` read from one input.
+
+    ``date`` is aware (``None`` when missing or unreadable); ``text`` is the sender's body as
+    plain text (HTML converted) including any quoted originals; ``calendars`` holds the raw
+    bytes of every iCalendar object found; ``headers`` maps lower-case names to decoded values.
+    """
+
+    subject: str = ""
+    sender: str | None = None
+    sender_name: str | None = None
+    date: dt.datetime | None = None
+    message_id: str | None = None
+    in_reply_to: list[str] = field(default_factory=list)
+    headers: dict[str, str] = field(default_factory=dict)
+    content_type: str = "text/plain"
+    report_type: str | None = None
+    text: str = ""
+    html_only: bool = False
+    calendars: list[bytes] = field(default_factory=list)
+    attachments: list[AttachmentInfo] = field(default_factory=list)
+    returned_subjects: list[str] = field(default_factory=list)
+    is_bare_calendar: bool = False
+    problems: list[str] = field(default_factory=list)
+
+
+def parse_mail(raw: bytes) -> Mail:
+    """Read ``raw`` (message, mbox, bare .ics or header-less text) into a :class:`Mail`.
+
+    Raises nothing on malformed input that the ``email`` package tolerates; unexpected errors
+    propagate to the caller (:func:`daemon.inbound.inspect.inspect_bytes` catches them).
+    """
+    head = raw.lstrip(b"\xef\xbb\xbf \t\r\n")[:64].upper()
+    if head.startswith((b"BEGIN:VCALENDAR", b"BEGIN:VEVENT")):
+        return Mail(calendars=[raw], is_bare_calendar=True, content_type="text/calendar")
+    mail = Mail()
+    if raw.startswith(b"From "):
+        raw, count = _first_of_mbox(raw)
+        if count > 1:
+            mail.problems.append(
+                f"this file is an mbox of {count} messages; only the first was inspected"
+            )
+    if not _HEADERISH.match(raw):
+        mail.text = _normalise(decode_text(raw))
+        return mail
+    msg = email.message_from_bytes(raw)
+    _read_headers(msg, mail)
+    _walk(msg, mail)
+    return mail
+
+
+def _first_of_mbox(raw: bytes) -> tuple[bytes, int]:
+    first_nl = raw.find(b"\n")
+    body = raw[first_nl + 1 :] if first_nl >= 0 else b""
+    pieces = _MBOX_SEP.split(body)
+    return pieces[0], len(pieces)
+
+
+def _read_headers(msg: Message, mail: Mail) -> None:
+    for key, value in msg.items():
+        name = key.lower()
+        if name not in mail.headers:
+            mail.headers[name] = decode_header_value(value)
+    mail.subject = mail.headers.get("subject", "").strip()
+    from_value = mail.headers.get("from", "")
+    name, addr = email.utils.parseaddr(from_value)
+    if not addr or "@" not in addr:
+        found = _ADDR.search(from_value)
+        addr = found.group(0) if found else ""
+    mail.sender = addr.lower() or None
+    mail.sender_name = name or None
+    date_value = mail.headers.get("date")
+    if date_value:
+        try:
+            when = email.utils.parsedate_to_datetime(date_value)
+        except (TypeError, ValueError, IndexError):
+            when = None
+            mail.problems.append(f"the Date header {date_value!r} could not be read")
+        if when is not None and when.tzinfo is None:
+            when = when.replace(tzinfo=dt.UTC)
+        mail.date = when
+    mid = mail.headers.get("message-id", "").strip()
+    mail.message_id = mid or None
+    refs = (mail.headers.get("in-reply-to", "") + " " + mail.headers.get("references", "")).split()
+    mail.in_reply_to = [r for r in refs if r]
+    mail.content_type = msg.get_content_type()
+    if mail.content_type == "multipart/report":
+        mail.report_type = (msg.get_param("report-type") or "").__str__().lower() or None
+
+
+def _payload(part: Message) -> bytes:
+    try:
+        data = part.get_payload(decode=True)
+    except Exception:  # broken base64/QP: fall back to the raw text
+        data = None
+    if isinstance(data, bytes):
+        return data
+    raw = part.get_payload()
+    if isinstance(raw, str):
+        return raw.encode("ascii", "surrogateescape")
+    return b""
+
+
+def _filename(part: Message) -> str | None:
+    try:
+        name = part.get_filename() or part.get_param("name")
+    except Exception:
+        name = None
+    if name is None:
+        return None
+    if isinstance(name, tuple):  # undecodable RFC 2231 triple
+        name = email.utils.collapse_rfc2231_value(name, errors="replace")
+    return decode_header_value(str(name)).strip() or None
+
+
+def _walk(msg: Message, mail: Mail) -> None:
+    plain: list[str] = []
+    html: list[str] = []
+    stack: list[tuple[Message, bool]] = [(msg, False)]
+    while stack:
+        part, nested = stack.pop()
+        ctype = part.get_content_type()
+        if part.is_multipart() or ctype == "message/rfc822":
+            children = part.get_payload()
+            if isinstance(children, list):
+                inner = nested or ctype == "message/rfc822"
+                stack.extend((c, inner) for c in reversed(children) if isinstance(c, Message))
+                if ctype == "message/rfc822":
+                    for c in children:
+                        if isinstance(c, Message) and c.get("subject"):
+                            mail.returned_subjects.append(decode_header_value(c["subject"]))
+            continue
+        _leaf(part, ctype, nested, mail, plain, html)
+    if any(p.strip() for p in plain):
+        mail.text = "\n".join(p for p in plain if p.strip())
+    elif html:
+        mail.text = "\n".join(html_to_text(h) for h in html)
+        mail.html_only = True
+    mail.text = _normalise(mail.text)
+
+
+def _leaf(
+    part: Message, ctype: str, nested: bool, mail: Mail, plain: list[str], html: list[str]
+) -> None:
+    filename = _filename(part)
+    disposition = (part.get("content-disposition") or "").split(";")[0].strip().lower()
+    data = _payload(part)
+    lower_name = (filename or "").lower()
+    if ctype == "text/rfc822-headers":
+        returned = email.message_from_bytes(data)
+        if returned.get("subject"):
+            mail.returned_subjects.append(decode_header_value(returned["subject"]))
+        return
+    if ctype in _TNEF_TYPES or lower_name == "winmail.dat":
+        if not nested:
+            _tnef(data, mail, plain, html)
+        return
+    is_cal = ctype in _CAL_TYPES or lower_name.endswith((".ics", ".vcs"))
+    if is_cal and not nested:
+        mail.calendars.append(data)
+    attached = disposition == "attachment" or (filename is not None and not is_cal)
+    if attached or (is_cal and filename):
+        mail.attachments.append(AttachmentInfo(filename, ctype, len(data), data))
+        return
+    if nested or is_cal:
+        return
+    if ctype == "text/plain":
+        plain.append(decode_text(data, part.get_content_charset()))
+    elif ctype == "text/html":
+        html.append(decode_text(data, part.get_content_charset()))
+
+
+def _tnef(data: bytes, mail: Mail, plain: list[str], html: list[str]) -> None:
+    """Extract body and attachments from a TNEF ``winmail.dat`` (MS-OXTNEF)."""
+    try:
+        from tnefparse import TNEF  # lazy: only Outlook-to-Exchange mail carries TNEF
+
+        tnef = TNEF(data)
+    except Exception as exc:
+        mail.attachments.append(AttachmentInfo("winmail.dat", "application/ms-tnef", len(data)))
+        mail.problems.append(f"winmail.dat (TNEF) could not be read: {exc.__class__.__name__}")
+        return
+    body = getattr(tnef, "body", None)
+    if isinstance(body, bytes):
+        body = decode_text(body)
+    if body:
+        plain.append(str(body))
+    hbody = getattr(tnef, "htmlbody", None)
+    if isinstance(hbody, bytes):
+        hbody = decode_text(hbody)
+    if hbody:
+        html.append(str(hbody))
+    for att in getattr(tnef, "attachments", []) or []:
+        try:
+            name = att.long_filename() or att.name
+            payload = att.data or b""
+        except Exception:
+            continue
+        if isinstance(name, bytes):
+            name = decode_text(name)
+        fname = str(name) if name else None
+        blob = payload if isinstance(payload, bytes) else b""
+        if fname and fname.lower().endswith((".ics", ".vcs")):
+            mail.calendars.append(blob)
+        mail.attachments.append(AttachmentInfo(fname, "application/octet-stream", len(blob), blob))
+
+
+_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None)
+
+
+def _normalise(text: str) -> str:
+    """Unify line ends, drop zero-width characters, turn odd spaces into plain spaces."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_ZERO_WIDTH)
+    return text.replace("\u00a0", " ").replace("\u3000", " ")

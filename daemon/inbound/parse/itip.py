@@ -1,0 +1,189 @@
+"""iTIP (RFC 5546) calendar objects carried by iMIP mail (RFC 6047): REPLY and COUNTER.
+
+A REPLY gives the attendee's PARTSTAT (ACCEPTED, DECLINED, TENTATIVE, DELEGATED with
+DELEGATED-TO) and an optional COMMENT; a COUNTER proposes a new DTSTART/DTEND. Windows time
+zone names ("China Standard Time") resolve through the message's VTIMEZONE when present, else
+through a table of Windows → IANA names. Attendee addresses are compared case-insensitively.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import Any, cast
+from zoneinfo import ZoneInfo
+
+from daemon.inbound.model import PartStat, RsvpReply
+
+log = logging.getLogger(__name__)
+
+_PARTSTATS = frozenset({"ACCEPTED", "DECLINED", "TENTATIVE", "DELEGATED"})
+_GENERATED = re.compile(
+    r"has (?:tentatively )?(?:accepted|declined|delegated)|已接受|已拒绝|已委托|暂定接受", re.I
+)
+# The Windows zone names Exchange/Outlook write most often (CLDR windowsZones.xml, "001").
+WINDOWS_ZONES: dict[str, str] = {
+    "China Standard Time": "Asia/Shanghai",
+    "Taipei Standard Time": "Asia/Taipei",
+    "Tokyo Standard Time": "Asia/Tokyo",
+    "Korea Standard Time": "Asia/Seoul",
+    "Singapore Standard Time": "Asia/Singapore",
+    "India Standard Time": "Asia/Kolkata",
+    "UTC": "UTC",
+    "GMT Standard Time": "Europe/London",
+    "Greenwich Standard Time": "Atlantic/Reykjavik",
+    "W. Europe Standard Time": "Europe/Berlin",
+    "Romance Standard Time": "Europe/Paris",
+    "Central Europe Standard Time": "Europe/Budapest",
+    "Central European Standard Time": "Europe/Warsaw",
+    "FLE Standard Time": "Europe/Kiev",
+    "GTB Standard Time": "Europe/Bucharest",
+    "Russian Standard Time": "Europe/Moscow",
+    "Eastern Standard Time": "America/New_York",
+    "Central Standard Time": "America/Chicago",
+    "Mountain Standard Time": "America/Denver",
+    "Pacific Standard Time": "America/Los_Angeles",
+    "AUS Eastern Standard Time": "Australia/Sydney",
+}
+
+
+@dataclass
+class CalendarInfo:
+    """The first usable calendar object of a message: method, UID, summary and the reply."""
+
+    method: str | None = None
+    uid: str | None = None
+    summary: str = ""
+    rsvp: RsvpReply | None = None
+    problems: list[str] = field(default_factory=list)
+
+
+def _addr(value: Any) -> str | None:
+    text = str(value or "").strip()
+    if text.lower().startswith("mailto:"):
+        text = text[7:]
+    text = text.strip().strip("<>\"'").lower()
+    return text if "@" in text else None
+
+
+def _aware(value: Any, tzid: str | None) -> dt.datetime | None:
+    """An aware datetime from a DTSTART/DTEND value (floating/unknown zones → ``None`` tz)."""
+    when = getattr(value, "dt", value)
+    if isinstance(when, dt.datetime):
+        if when.tzinfo is not None and when.utcoffset() is not None:
+            return when
+        zone = WINDOWS_ZONES.get(tzid or "")
+        if zone:
+            return when.replace(tzinfo=ZoneInfo(zone))
+        return None
+    return None
+
+
+def _from_ical(data: bytes) -> list[Any]:
+    from icalendar import Calendar  # local import keeps module import cheap for tests
+
+    text = data.lstrip(b"\xef\xbb\xbf \r\n\t")
+    if text[:12].upper().startswith(b"BEGIN:VEVENT"):
+        text = b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\n" + text.rstrip() + b"\r\nEND:VCALENDAR\r\n"
+    return cast(list[Any], Calendar.from_ical(text, multiple=True))
+
+
+def read_calendars(blobs: list[bytes], sender: str | None) -> CalendarInfo:
+    """Read the iCalendar objects of one message and return what they say.
+
+    Args:
+        blobs: raw iCalendar data, in MIME order (duplicates, e.g. an inline text/calendar and
+            an ``invite.ics`` attachment, are fine).
+        sender: the From address, lower-case, used to pick the replying attendee.
+
+    Returns:
+        A :class:`CalendarInfo`; ``rsvp`` is set for a REPLY or COUNTER that names an attendee
+        with a usable PARTSTAT. Unreadable objects add a ``problems`` entry; never raises.
+    """
+    info = CalendarInfo()
+    cals: list[Any] = []
+    for blob in blobs:
+        try:
+            cals.extend(_from_ical(blob))
+        except Exception as exc:
+            info.problems.append(f"an attached calendar object could not be read ({exc})")
+    chosen = None
+    for cal in cals:
+        method = str(cal.get("METHOD", "") or "").upper() or None
+        events = [c for c in cal.walk() if c.name in ("VEVENT", "VTODO")]
+        if not events:
+            continue
+        if chosen is None or (method in ("REPLY", "COUNTER") and chosen[0] not in ("REPLY", "COUNTER")):
+            chosen = (method, events[0])
+    if chosen is None:
+        return info
+    info.method, event = chosen
+    info.uid = str(event.get("UID")) if event.get("UID") is not None else None
+    info.summary = str(event.get("SUMMARY", "") or "")
+    if len(cals) > 1 and len({str(c.get("METHOD", "")) for c in cals}) > 1:
+        info.problems.append(
+            f"{len(cals)} calendar objects with different methods; the {info.method} one was read"
+        )
+    if info.method in ("REPLY", "COUNTER"):
+        info.rsvp = _reply(event, info.method, sender, info.problems)
+    return info
+
+
+def _attendees(event: Any) -> list[Any]:
+    value = event.get("ATTENDEE")
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list) else [value]
+
+
+def _reply(event: Any, method: str, sender: str | None, problems: list[str]) -> RsvpReply | None:
+    attendees = _attendees(event)
+    if not attendees:
+        problems.append(f"the {method} names no ATTENDEE, so nobody's answer can be recorded")
+        return None
+    pick = next((a for a in attendees if _addr(a) == sender), None)
+    if pick is None:
+        pick = next(
+            (a for a in attendees if str(a.params.get("PARTSTAT", "")).upper() in _PARTSTATS),
+            attendees[0],
+        )
+    partstat = str(pick.params.get("PARTSTAT", "") or "").upper()
+    if method == "COUNTER" and partstat not in _PARTSTATS:
+        partstat = "TENTATIVE"
+    if partstat not in _PARTSTATS:
+        problems.append(f"the reply's PARTSTAT {partstat or '(none)'} is not an answer")
+        return None
+    delegate = None
+    if partstat == "DELEGATED":
+        delegate = _addr(pick.params.get("DELEGATED-TO"))
+        if delegate is None:
+            delegate = next(
+                (_addr(a) for a in attendees if a.params.get("DELEGATED-FROM") is not None), None
+            )
+    comment = str(event.get("COMMENT", "") or "").strip() or None
+    reply = RsvpReply(
+        attendee=_addr(pick),
+        partstat=cast(PartStat, partstat),
+        delegate=delegate,
+        comment=comment,
+        source="itip",
+    )
+    if method == "COUNTER":
+        start, end = event.get("DTSTART"), event.get("DTEND")
+        reply.proposed_start = _aware(start, _tzid(start))
+        reply.proposed_end = _aware(end, _tzid(end))
+        if reply.proposed_start is None:
+            problems.append("the counter-proposal's new start time has no usable time zone")
+    return reply
+
+
+def _tzid(prop: Any) -> str | None:
+    params = getattr(prop, "params", None)
+    return str(params.get("TZID")) if params and params.get("TZID") else None
+
+
+def is_generated_text(text: str) -> bool:
+    """True when ``text`` is a client's boilerplate ("X has accepted this invitation")."""
+    return bool(_GENERATED.search(text))

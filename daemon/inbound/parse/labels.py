@@ -1,0 +1,81 @@
+"""Labelled lines (``议题：…``, ``Owner: …``, ``背景说明 | …``) shared by the form parsers.
+
+A :class:`LabelSet` maps field names to their zh/en synonyms and matches one line (or one
+``；``-separated segment) of the form ``[bullet/number] label [ordinal] (:|：| | ) value``.
+Bullets ``- * • ·``, numbers ``1.``/``1、``/``(1)``/``①``/``一、`` and bold markers ``**`` are
+allowed before the label; full-width and half-width colons both work, and `` | `` (a table row
+from :mod:`daemon.inbound.htmltext`) works as a separator.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+BULLET = r"(?:[-*•·●◦▪■□>]+|\(?\d{1,2}[.)、）]|（\d{1,2}）|[①-⑳]|[一二三四五六七八九十]{1,3}[、.])"
+_SEGMENT_SPLIT = re.compile(r"[；;]\s*")
+_STRIP_NUM = re.compile(rf"^\s*{BULLET}\s*")
+
+
+@dataclass(frozen=True)
+class LabelHit:
+    """One matched label: the field name, its ordinal (``一``, ``2``; may be ``""``), value."""
+
+    field: str
+    ordinal: str
+    value: str
+
+
+class LabelSet:
+    """Synonyms per field; :meth:`match` reads one line.
+
+    Args:
+        synonyms: field name → list of labels (zh/en; English matched case-insensitively).
+        ordinals: allow an ordinal after the label (``议题一``, ``Topic 2``).
+    """
+
+    def __init__(self, synonyms: dict[str, list[str]], ordinals: bool = False) -> None:
+        self._field_of: dict[str, str] = {}
+        for name, labels in synonyms.items():
+            for label in labels:
+                self._field_of[label.lower()] = name
+        alts = "|".join(re.escape(s) for s in sorted(self._field_of, key=len, reverse=True))
+        ordinal = r"(?P<ord>\s*(?:[一二三四五六七八九十]{1,3}|#?\d{1,2}))?" if ordinals else ""
+        self._re = re.compile(
+            rf"^\s*(?:{BULLET}\s*)?[*_【\[]*(?P<label>{alts}){ordinal}[*_】\]]*"
+            r"\s*(?:[:：]|\s\|(?:\s|$)|\t)\s*(?P<value>.*)$",
+            re.I,
+        )
+
+    def match(self, line: str) -> LabelHit | None:
+        """The label at the start of ``line``, or ``None``."""
+        m = self._re.match(line)
+        if not m:
+            return None
+        ordinal = (m.groupdict().get("ord") or "").strip()
+        value = m.group("value").strip().strip("|").strip()
+        return LabelHit(self._field_of[m.group("label").lower()], ordinal, value)
+
+    def segments(self, line: str) -> dict[str, str]:
+        """All ``label: value`` segments of a ``；``/``;``-separated line, first wins."""
+        out: dict[str, str] = {}
+        for seg in _SEGMENT_SPLIT.split(line):
+            hit = self.match(seg)
+            if hit and hit.field not in out:
+                out[hit.field] = hit.value
+        return out
+
+
+def strip_number(line: str) -> str:
+    """``"1. foo"``/``"- foo"``/``"一、foo"`` → ``"foo"``."""
+    return _STRIP_NUM.sub("", line, count=1).strip()
+
+
+def clean_value(value: str | None) -> str | None:
+    """Trim spaces and end punctuation; empty values and ``无``/``N/A`` become ``None``."""
+    if value is None:
+        return None
+    text = value.strip().strip("。.;；,，").strip()
+    if text.lower() in ("", "无", "無", "暂无", "n/a", "na", "none", "-", "—", "/"):
+        return None
+    return text

@@ -1,0 +1,113 @@
+"""Meeting requests (会议需求申请): the form fields, the time, the people and the goal check.
+
+Fields (zh/en synonyms in ``REQUEST_LABELS``): title, core problem, expected outcome, time
+(``2026年12月8日 14:00-16:00`` → start and duration), duration, location, host, recorder,
+participants and observers (列席). People fields are read as addresses; names written without an
+address go to ``unresolved_names``. The expected outcome is checked by
+:func:`daemon.domain.goals.check_goal`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+
+from daemon.domain.goals import check_goal
+from daemon.inbound.dates import parse_duration, parse_when
+from daemon.inbound.model import MeetingRequestForm
+from daemon.inbound.parse.labels import LabelSet, clean_value
+
+log = logging.getLogger(__name__)
+
+REQUEST_LABELS = LabelSet(
+    {
+        "title": ["会议主题", "會議主題", "会议名称", "會議名稱", "会议标题", "主题", "主題",
+                  "Meeting title", "Meeting topic", "Title", "Topic", "Subject"],
+        "core_problem": ["需解决的核心问题", "需解決的核心問題", "需要解决的核心问题", "要解决的问题",
+                         "核心问题", "核心問題", "待解决问题", "Core problem", "Problem to solve",
+                         "Problem"],
+        "expected_outcome": ["预期成果", "預期成果", "期望成果", "预期目标", "会议目标", "目标",
+                             "Expected outcome", "Desired outcome", "Outcome", "Goal"],
+        "time": ["期望时间", "期望時間", "会议时间", "會議時間", "建议时间", "拟定时间", "时间", "時間",
+                 "Preferred time", "Proposed time", "Time", "When", "Date"],
+        "duration": ["会议时长", "时长", "時長", "Duration", "Length"],
+        "location": ["会议地点", "會議地點", "地点", "地點", "会议室", "Location", "Room", "Where",
+                     "Venue"],
+        "host": ["主持人", "主持", "Host", "Chair", "Facilitator"],
+        "recorder": ["记录人", "記錄人", "纪要人", "记录", "Recorder", "Minute taker",
+                     "Minutes taker", "Note taker", "Scribe"],
+        "participants": ["参会人员", "參會人員", "参会人", "參會人", "与会人员", "與會人員",
+                         "参与人员", "出席人员", "Participants", "Attendees", "Required"],
+        "observers": ["列席人员", "列席人員", "列席", "旁听", "Observers", "Optional attendees",
+                      "Optional"],
+    }
+)  # fmt: skip
+_EMAIL = re.compile(r"[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+")
+_NAME_SPLIT = re.compile(r"[、，,；;/\s]+")
+_SUBJECT_TITLE = re.compile(r"(?:会议需求申请|會議需求申請|会议申请|Meeting request)\s*[:：]\s*(?P<t>.+)", re.I)
+_DEPT = re.compile(r".*(?:部|中心|组|組|处|處|科|室|办|辦|团队|團隊|dept|team)$", re.I)
+
+
+def _people(value: str) -> tuple[list[str], list[str]]:
+    addrs = [a.lower() for a in _EMAIL.findall(value)]
+    names: list[str] = []
+    if not addrs:
+        for token in _NAME_SPLIT.split(value):
+            token = token.strip("()（）<>")
+            if token and not _DEPT.match(token):
+                names.append(token)
+    return addrs, names
+
+
+def count_labels(fresh: str) -> int:
+    """How many distinct request fields are labelled in ``fresh`` (for classification)."""
+    return len({hit.field for ln in fresh.split("\n") if (hit := REQUEST_LABELS.match(ln))})
+
+
+def parse_request(subject: str, fresh: str, ref: dt.datetime) -> MeetingRequestForm:
+    """Read a meeting request form.
+
+    Args:
+        subject: the decoded subject (title fallback: "会议需求申请：<title>").
+        fresh: the sender's own text.
+        ref: the aware message Date (time zone of the start; year for dates without one).
+
+    Returns:
+        A :class:`MeetingRequestForm`; missing fields stay ``None``/empty and ``goal_issues``
+        lists why the expected outcome is not measurable.
+    """
+    values: dict[str, str] = {}
+    last: str | None = None
+    for line in fresh.split("\n"):
+        hit = REQUEST_LABELS.match(line)
+        if hit:
+            if hit.field not in values:
+                values[hit.field] = hit.value
+                last = hit.field
+            continue
+        if last in ("participants", "observers") and _EMAIL.search(line):
+            values[last] += "；" + line
+        else:
+            last = None
+    form = MeetingRequestForm(title=clean_value(values.get("title")))
+    if not form.title:
+        m = _SUBJECT_TITLE.search(subject)
+        form.title = clean_value(m.group("t")) if m else None
+    form.core_problem = clean_value(values.get("core_problem"))
+    form.expected_outcome = clean_value(values.get("expected_outcome"))
+    form.location = clean_value(values.get("location"))
+    if values.get("time"):
+        form.start, form.duration_minutes = parse_when(values["time"], ref)
+    if values.get("duration"):
+        form.duration_minutes = parse_duration(values["duration"]) or form.duration_minutes
+    for key in ("host", "recorder"):
+        addrs, names = _people(values.get(key, ""))
+        setattr(form, key, addrs[0] if addrs else None)
+        form.unresolved_names.extend(names[:1] if not addrs else [])
+    for key in ("participants", "observers"):
+        addrs, names = _people(values.get(key, ""))
+        getattr(form, key).extend(addrs)
+        form.unresolved_names.extend(names)
+    form.goal_issues = check_goal(form.expected_outcome)
+    return form
