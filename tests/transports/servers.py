@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 from imapclient import IMAPClient
 
 log = logging.getLogger(__name__)
@@ -267,13 +268,24 @@ class _Handler:
         return "250 Message accepted for delivery"
 
 
+def _authenticate(server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> Any:
+    return AuthResult(success=bytes(getattr(data, "password", b"")) == PASSWORD.encode())
+
+
 class SmtpServer:
     """aiosmtpd on a free loopback port, delivering into ``dovecot`` (if given)."""
 
-    def __init__(self, dovecot: Dovecot | None) -> None:
+    def __init__(self, dovecot: Dovecot | None, auth: bool = False) -> None:
         self.handler = _Handler(dovecot)
         self.port = free_port()
-        self.controller = Controller(self.handler, hostname=HOST, port=self.port)
+        extra: dict[str, Any] = {}
+        if auth:  # AUTH PLAIN/LOGIN over plain text (loopback only), password PASSWORD
+            extra = {
+                "auth_required": True,
+                "auth_require_tls": False,
+                "authenticator": _authenticate,
+            }
+        self.controller = Controller(self.handler, hostname=HOST, port=self.port, **extra)
 
     @property
     def received(self) -> list[Received]:
