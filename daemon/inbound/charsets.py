@@ -86,17 +86,19 @@ def decode_text(data: bytes, label: str | None = None) -> str:
     return data.decode(codec if codec and codec != "ascii" else "utf-8", "replace")
 
 
-def decode_header_value(value: object) -> str:
+def decode_header_value(value: object, hint: str | None = None) -> str:
     """Decode an RFC 2047 header value (or a raw 8-bit one) to text. Never raises.
 
     Handles encoded words with unknown charsets or bad padding, unquoted encoded words inside
-    parameters, and raw 8-bit bytes (which the ``email`` package keeps as surrogate escapes).
+    parameters, and raw 8-bit bytes (which the ``email`` package keeps as surrogate escapes);
+    those are decoded with ``hint`` (the message's body charset) when given, as clients that
+    send raw 8-bit headers write them in the body's charset.
     """
     if value is None:
         return ""
     text = str(value)
     if any("\udc80" <= ch <= "\udcff" for ch in text):
-        text = decode_text(text.encode("ascii", "surrogateescape"))
+        text = decode_text(text.encode("ascii", "surrogateescape"), hint)
     if "=?" not in text:
         return " ".join(text.split()) if "\n" in text else text
     try:

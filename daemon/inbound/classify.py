@@ -8,7 +8,8 @@ log. Order matters and is deliberate:
 1. bounces (``multipart/report`` DSN, Exchange NDR, MAILER-DAEMON/postmaster) come first: a DSN
    often also carries ``Auto-Submitted``, and its returned original may hold an invitation;
 2. auto-replies (RFC 3834 ``Auto-Submitted`` other than ``no``, ``X-Autoreply``,
-   ``X-Autorespond``, ``Precedence: auto_reply/bulk``, auto subjects such as 自动回复,
+   ``X-Autorespond``, ``Precedence: auto_reply/bulk`` (not on mailing-list posts, which
+   carry ``List-Id``), auto subjects such as 自动回复,
    自動回覆, Automatic reply, Out of Office, Abwesenheit) — never answered;
 3. iTIP REPLY/COUNTER (RFC 5546) — the most reliable answer;
 4. minutes, action updates, meeting requests, topic submissions (labelled, then free-form);
@@ -132,7 +133,10 @@ def _x_autoreply(ctx: Context, insp: Inspection) -> bool:
 
 
 def _precedence(ctx: Context, insp: Inspection) -> bool:
-    if ctx.headers.get("precedence", "").strip().lower() in ("auto_reply", "bulk"):
+    value = ctx.headers.get("precedence", "").strip().lower()
+    if value == "bulk" and ("list-id" in ctx.headers or "list-post" in ctx.headers):
+        return False  # a mailing-list post: bulk, but written by a person
+    if value in ("auto_reply", "bulk"):
         insp.kind = "auto_reply"
         return True
     return False

@@ -91,11 +91,20 @@ def _first_of_mbox(raw: bytes) -> tuple[bytes, int]:
     return pieces[0], len(pieces)
 
 
+def _charset_hint(msg: Message) -> str | None:
+    for part in msg.walk():
+        charset = part.get_content_charset()
+        if charset:
+            return str(charset)
+    return None
+
+
 def _read_headers(msg: Message, mail: Mail) -> None:
-    for key, value in msg.items():
+    hint = _charset_hint(msg)
+    for key, value in msg.raw_items():
         name = key.lower()
         if name not in mail.headers:
-            mail.headers[name] = decode_header_value(value)
+            mail.headers[name] = decode_header_value(value, hint)
     mail.subject = mail.headers.get("subject", "").strip()
     from_value = mail.headers.get("from", "")
     name, addr = email.utils.parseaddr(from_value)

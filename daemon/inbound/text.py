@@ -63,21 +63,60 @@ def _is_header_block(lines: list[str], i: int) -> bool:
     return any(_HDR_OTHER.match(ln) for ln in window)
 
 
+def _is_attribution(lines: list[str], i: int) -> bool:
+    line = lines[i]
+    if _ON_WROTE.match(line) or _ZH_WROTE.match(line) or _CJK_ATTRIB.match(line):
+        return True
+    return bool(
+        _ON_START.match(line)
+        and len(line) < 200
+        and i + 1 < len(lines)
+        and _ON_WROTE.match(line + " " + lines[i + 1])
+    )
+
+
+def _quote_follows(lines: list[str], i: int) -> int | None:
+    """If the lines after ``i`` (header lines and blanks skipped) are ``>``-quoted, the index
+    to resume at; ``None`` when an unquoted original follows."""
+    j = i + 1
+    while j < len(lines) and (
+        not lines[j].strip() or _HDR_FROM.match(lines[j]) or _HDR_OTHER.match(lines[j])
+        or (j == i + 1 and _ON_WROTE.match(lines[i] + " " + lines[j]))
+    ):
+        j += 1
+    if j < len(lines) and _QUOTED.match(lines[j]):
+        return j
+    return None
+
+
+def _scan(lines: list[str]) -> list[str]:
+    """Lines the sender wrote: unquoted originals cut the rest, ``>``-quoted ones are skipped
+    (so text written below or between quotes is kept)."""
+    kept: list[str] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if _SIG_DASH.match(line) or _SENT_FROM.match(line):
+            break
+        marker = _SEPARATOR.match(line) or _is_header_block(lines, i) or _is_attribution(lines, i)
+        if marker:
+            resume = _quote_follows(lines, i)
+            if resume is None:
+                break
+            i = resume
+            continue
+        if not _QUOTED.match(line):
+            kept.append(line)
+        i += 1
+    return kept
+
+
 def _cut_index(lines: list[str]) -> int:
-    """Index of the first line that starts an original, a forward or a signature."""
+    """Index of the first line that starts an unquoted original, a forward or a signature."""
     for i, line in enumerate(lines):
         if _SEPARATOR.match(line) or _SIG_DASH.match(line) or _SENT_FROM.match(line):
             return i
-        if _is_header_block(lines, i):
-            return i
-        if _ON_WROTE.match(line) or _ZH_WROTE.match(line) or _CJK_ATTRIB.match(line):
-            return i
-        if (
-            _ON_START.match(line)
-            and i + 1 < len(lines)
-            and _ON_WROTE.match(line + " " + lines[i + 1])
-            and len(line) < 200
-        ):
+        if _is_header_block(lines, i) or _is_attribution(lines, i):
             return i
     return len(lines)
 
@@ -99,13 +138,11 @@ def fresh_text(text: str) -> str:
         text: the decoded body (``\\n`` line ends), quotes and signatures included.
 
     Returns:
-        The text above the first quote/forward/signature marker, with ``>`` lines removed and
-        a trailing sign-off dropped; ``""`` when everything was quoted.
+        The text above the first unquoted original/forward/signature marker, with ``>``-quoted
+        blocks (and their attribution lines) removed but text written below or between them
+        kept, and a trailing sign-off dropped; ``""`` when everything was quoted.
     """
-    lines = text.split("\n")
-    lines = lines[: _cut_index(lines)]
-    lines = [ln for ln in lines if not _QUOTED.match(ln)]
-    lines = _cut_sign_off(lines)
+    lines = _cut_sign_off(_scan(text.split("\n")))
     return "\n".join(lines).strip()
 
 

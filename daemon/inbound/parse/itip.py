@@ -109,23 +109,26 @@ def read_calendars(blobs: list[bytes], sender: str | None) -> CalendarInfo:
             cals.extend(_from_ical(blob))
         except Exception as exc:
             info.problems.append(f"an attached calendar object could not be read ({exc})")
-    chosen = None
+    found: list[tuple[str | None, Any]] = []
     for cal in cals:
         method = str(cal.get("METHOD", "") or "").upper() or None
         events = [c for c in cal.walk() if c.name in ("VEVENT", "VTODO")]
-        if not events:
-            continue
-        if chosen is None or (method in ("REPLY", "COUNTER") and chosen[0] not in ("REPLY", "COUNTER")):
-            chosen = (method, events[0])
-    if chosen is None:
+        if events:
+            found.append((method, events[0]))
+    if not found:
         return info
-    info.method, event = chosen
+    info.method, event = found[0]
     info.uid = str(event.get("UID")) if event.get("UID") is not None else None
     info.summary = str(event.get("SUMMARY", "") or "")
-    if len(cals) > 1 and len({str(c.get("METHOD", "")) for c in cals}) > 1:
+    distinct = {(m, str(e.get("UID", ""))) for m, e in found}
+    if len(distinct) > 1:
+        # A message answers one invitation; several different objects (a collection, an
+        # archive) cannot be read as one person's answer.
         info.problems.append(
-            f"{len(cals)} calendar objects with different methods; the {info.method} one was read"
+            f"{len(found)} different calendar objects were found; the first ({info.method}) "
+            "was described and none was read as an answer"
         )
+        return info
     if info.method in ("REPLY", "COUNTER"):
         info.rsvp = _reply(event, info.method, sender, info.problems)
     return info

@@ -76,9 +76,7 @@ def parse_topics(fresh: str, has_material: bool = False) -> list[TopicSubmission
             else:
                 last = None
             continue
-        if hit.field == "title" and hit.value and any(cur.values()) or (
-            hit.value and cur.get(hit.field)
-        ):
+        if hit.value and cur.get(hit.field):  # a repeated field (or title) starts the next topic
             done = _finish(cur, complex_)
             if done:
                 topics.append(done)

@@ -1,0 +1,69 @@
+"""iTIP REPLY/COUNTER: partstats, delegation, comments, Windows zones, attendee matching."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from daemon.inbound.parse.itip import read_calendars
+
+
+def cal(method: str, attendee: str, extra: str = "") -> bytes:
+    return (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nMETHOD:" + method + "\r\nBEGIN:VEVENT\r\n"
+        "UID:evt-1@example.org\r\n" + attendee + "\r\n" + extra + "END:VEVENT\r\nEND:VCALENDAR\r\n"
+    ).encode()
+
+
+def test_reply_attendee_matched_case_insensitively_among_several():
+    blob = cal(
+        "REPLY",
+        "ATTENDEE;PARTSTAT=ACCEPTED:MAILTO:Other@Example.org\r\n"
+        "ATTENDEE;PARTSTAT=DECLINED:MAILTO:Me@Example.ORG",
+        "COMMENT:On leave\r\n",
+    )
+    info = read_calendars([blob], "me@example.org")
+    assert info.rsvp and info.rsvp.attendee == "me@example.org"
+    assert info.rsvp.partstat == "DECLINED" and info.rsvp.comment == "On leave"
+    assert info.uid == "evt-1@example.org"
+
+
+def test_delegated_from_delegate_attendee_when_no_delegated_to():
+    blob = cal(
+        "REPLY",
+        "ATTENDEE;PARTSTAT=DELEGATED:mailto:boss@example.org\r\n"
+        'ATTENDEE;DELEGATED-FROM="mailto:boss@example.org":mailto:deputy@example.org',
+    )
+    r = read_calendars([blob], "boss@example.org").rsvp
+    assert r and r.partstat == "DELEGATED" and r.delegate == "deputy@example.org"
+
+
+def test_counter_with_windows_zone_and_no_vtimezone():
+    blob = cal(
+        "COUNTER",
+        "ATTENDEE:mailto:me@example.org",
+        "DTSTART;TZID=Tokyo Standard Time:20270105T100000\r\n"
+        "DTEND;TZID=Tokyo Standard Time:20270105T113000\r\n",
+    )
+    r = read_calendars([blob], "me@example.org").rsvp
+    assert r and r.partstat == "TENTATIVE"
+    assert r.proposed_start and r.proposed_start.utcoffset() == dt.timedelta(hours=9)
+    assert r.proposed_end and (r.proposed_end - r.proposed_start) == dt.timedelta(minutes=90)
+
+
+def test_request_and_needs_action_are_not_answers():
+    assert read_calendars([cal("REQUEST", "ATTENDEE:mailto:a@x.org")], None).rsvp is None
+    info = read_calendars([cal("REPLY", "ATTENDEE;PARTSTAT=NEEDS-ACTION:mailto:a@x.org")], None)
+    assert info.rsvp is None and info.problems
+
+
+def test_duplicate_objects_are_one_answer_but_a_collection_is_none():
+    blob = cal("REPLY", "ATTENDEE;PARTSTAT=ACCEPTED:mailto:a@x.org")
+    assert read_calendars([blob, blob], "a@x.org").rsvp is not None
+    other = blob.replace(b"evt-1", b"evt-2")
+    info = read_calendars([blob, other], "a@x.org")
+    assert info.rsvp is None and info.problems
+
+
+def test_garbage_calendar_is_a_problem_not_an_exception():
+    info = read_calendars([b"BEGIN:VCALENDAR\r\nthis is not ical"], None)
+    assert info.rsvp is None
