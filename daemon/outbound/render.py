@@ -1,0 +1,414 @@
+"""Render a mail's subject, plain text and HTML from Jinja2 templates.
+
+Templates live in ``mail_templates/<lang>/`` (``zh`` and ``en``; ``en`` is the fallback):
+
+* ``<kind>.txt.j2`` — the plain-text body; it ``{% extends "_layout.txt.j2" %}`` and defines
+  ``{% block subject %}`` (the subject without the ``[MTG-n]`` tag, which
+  :mod:`daemon.outbound.compose` adds) and ``{% block body %}``.
+* ``<kind>.html.j2`` — the HTML mail (autoescaped); it extends ``<lang>/_layout.html.j2``
+  (heading, greeting, footer) and fills ``{% block body %}``. A kind whose HTML body is just
+  its text body laid out as paragraphs and lists extends ``<lang>/_text.html.j2``, which
+  converts the text's rendered ``body`` block (context variable ``body_text``) with the
+  ``text_to_html`` filter. When ``<kind>.html.j2`` is missing, ``_text.html.j2`` is used.
+  HTML templates also see ``subject`` and ``text_body`` (the whole plain-text mail).
+
+The environment uses ``StrictUndefined`` (a misspelt variable is an error, not an empty
+string) and autoescapes only templates whose name ends in ``.html.j2``.
+
+Filters (dates are shown in the company time zone, the context variable ``tz``):
+
+============  ===================================  ==========================================
+filter        zh                                   en
+============  ===================================  ==========================================
+fmt_date      2026年9月29日（周二）                Tue 29 Sep 2026
+fmt_dt        2026年9月29日（周二）18:00           Tue 29 Sep 2026 18:00
+fmt_range     2026年10月9日（周五）14:00–16:00     Fri 9 Oct 2026 14:00–16:00
+fmt_time      18:00                                18:00
+iso           2026-09-29                           2026-09-29
+============  ===================================  ==========================================
+
+Plus ``who`` (address → display name from ``names``), ``label`` (field/role/PARTSTAT name →
+words in the mail's language), ``fmt_size`` (bytes → "1.2 MB") and ``text_to_html``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import jinja2
+from markupsafe import Markup, escape
+
+log = logging.getLogger(__name__)
+
+FALLBACK_LANG = "en"
+DEFAULT_TZ = ZoneInfo("Asia/Shanghai")
+#: Environment variable naming a template directory that replaces the built-in one.
+TEMPLATE_DIR_ENV = "MEETINGD_TEMPLATE_DIR"
+
+_ZH_WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
+_EN_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_EN_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+#: Words for field names, roles and PARTSTAT values, per language (``label`` filter).
+LABELS: dict[str, dict[str, str]] = {
+    "zh": {
+        "title": "会议主题",
+        "core_problem": "需解决的核心问题",
+        "expected_outcome": "期望成果",
+        "start": "会议时间",
+        "end": "结束时间",
+        "location": "地点/线上链接",
+        "host": "主持人",
+        "recorder": "记录人",
+        "participants": "参会人员",
+        "core": "核心参会人",
+        "observer": "列席人员",
+        "proxy": "代理人",
+        "topic": "议题",
+        "background": "背景说明",
+        "pain_point": "当前痛点",
+        "delegate": "代理人",
+        "written_opinion": "书面意见",
+        "ACCEPTED": "参加",
+        "DECLINED": "不参加",
+        "TENTATIVE": "暂定",
+        "DELEGATED": "委托代理人参加",
+        "NEEDS-ACTION": "尚未答复",
+        "open": "未开始",
+        "in_progress": "进行中",
+        "delayed": "已延期",
+        "blocked": "受阻",
+        "done": "已完成",
+    },
+    "en": {
+        "title": "Title",
+        "core_problem": "Core problem",
+        "expected_outcome": "Expected outcome",
+        "start": "Time",
+        "end": "End",
+        "location": "Place / online link",
+        "host": "Host",
+        "recorder": "Recorder",
+        "participants": "Participants",
+        "core": "Core participant",
+        "observer": "Observer",
+        "proxy": "Proxy",
+        "topic": "Topic",
+        "background": "Background",
+        "pain_point": "Pain point",
+        "delegate": "Proxy",
+        "written_opinion": "Written input",
+        "ACCEPTED": "attending",
+        "DECLINED": "not attending",
+        "TENTATIVE": "tentative",
+        "DELEGATED": "sending a proxy",
+        "NEEDS-ACTION": "no answer yet",
+        "open": "open",
+        "in_progress": "in progress",
+        "delayed": "delayed",
+        "blocked": "blocked",
+        "done": "done",
+    },
+}
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A rendered mail: ``subject`` (one line, no tag), ``text`` and ``html`` (``str``)."""
+
+    subject: str
+    text: str
+    html: str
+
+
+# --------------------------------------------------------------------------- formatting
+
+
+def _local(value: dt.date | dt.datetime, tz: dt.tzinfo | None) -> dt.date | dt.datetime:
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        return value.astimezone(tz or DEFAULT_TZ)
+    return value
+
+
+def fmt_date(value: dt.date | dt.datetime, lang: str = "zh", tz: dt.tzinfo | None = None) -> str:
+    """A calendar date with its weekday; an aware datetime is first moved into ``tz``.
+
+    zh ``2026年9月29日（周二）``, en ``Tue 29 Sep 2026``.
+    """
+    d = _local(value, tz)
+    if lang == "zh":
+        return f"{d.year}年{d.month}月{d.day}日（{_ZH_WEEKDAYS[d.weekday()]}）"
+    return f"{_EN_WEEKDAYS[d.weekday()]} {d.day} {_EN_MONTHS[d.month - 1]} {d.year}"
+
+
+def fmt_time(value: dt.datetime | dt.time, tz: dt.tzinfo | None = None) -> str:
+    """``HH:MM`` (24-hour) in ``tz``."""
+    t = _local(value, tz) if isinstance(value, dt.datetime) else value
+    return f"{t.hour:02d}:{t.minute:02d}"  # type: ignore[union-attr]
+
+
+def fmt_dt(value: dt.datetime, lang: str = "zh", tz: dt.tzinfo | None = None) -> str:
+    """Date, weekday and time in ``tz``.
+
+    zh ``2026年9月29日（周二）18:00``, en ``Tue 29 Sep 2026 18:00``.
+    """
+    sep = "" if lang == "zh" else " "
+    return f"{fmt_date(value, lang, tz)}{sep}{fmt_time(value, tz)}"
+
+
+def fmt_range(
+    start: dt.datetime, end: dt.datetime | None, lang: str = "zh", tz: dt.tzinfo | None = None
+) -> str:
+    """A time span: ``2026年10月9日（周五）14:00–16:00`` (end date shown when it differs)."""
+    if end is None:
+        return fmt_dt(start, lang, tz)
+    zone = tz or DEFAULT_TZ
+    same_day = start.astimezone(zone).date() == end.astimezone(zone).date()
+    tail = fmt_time(end, tz) if same_day else fmt_dt(end, lang, tz)
+    return f"{fmt_dt(start, lang, tz)}–{tail}"
+
+
+def iso(value: dt.date | dt.datetime, tz: dt.tzinfo | None = None) -> str:
+    """ISO 8601 calendar date ``2026-09-29`` (an aware datetime is moved into ``tz`` first)."""
+    d = _local(value, tz)
+    if isinstance(d, dt.datetime):
+        d = d.date()
+    return d.isoformat()
+
+
+def fmt_size(size: int) -> str:
+    """Bytes as ``"830 B"``, ``"12.5 KB"``, ``"1.2 MB"`` (base 1024)."""
+    value = float(size)
+    for unit in ("B", "KB", "MB"):
+        if value < 1024 or unit == "MB":
+            return f"{int(value)} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} MB"  # pragma: no cover
+
+
+def label(name: str, lang: str = "zh") -> str:
+    """Human words for a field, role or PARTSTAT name; unknown names come back unchanged."""
+    return LABELS.get(lang, LABELS[FALLBACK_LANG]).get(name, name)
+
+
+_URL = re.compile(r"(https?://[^\s<>\"'，。；）)]+)")
+_BULLET = re.compile(r"^\s*(?:[-•·*]|\d+[.、)])\s+")
+
+
+def text_to_html(text: str) -> Markup:
+    """Plain text → safe HTML: blank-line separated paragraphs, ``- `` lists, links.
+
+    A paragraph whose lines all start with a bullet (``-``, ``•``, ``·``, ``*``) or a number
+    (``1.``, ``1、``) becomes ``<ul>``/``<ol>``; other line breaks become ``<br>``.
+    """
+    out: list[str] = []
+    for block in re.split(r"\n\s*\n", text.strip()):
+        lines = [ln for ln in block.splitlines() if ln.strip()]
+        if not lines:
+            continue
+        if all(_BULLET.match(ln) for ln in lines):
+            tag = "ol" if re.match(r"^\s*\d", lines[0]) else "ul"
+            items = "".join(f"<li>{_inline(_BULLET.sub('', ln))}</li>" for ln in lines)
+            out.append(f"<{tag}>{items}</{tag}>")
+        else:
+            out.append("<p>" + "<br>\n".join(_inline(ln) for ln in lines) + "</p>")
+    return Markup("\n".join(out))
+
+
+def _inline(line: str) -> str:
+    escaped = str(escape(line))
+    return _URL.sub(r'<a href="\1">\1</a>', escaped)
+
+
+# --------------------------------------------------------------------------- environment
+
+
+@jinja2.pass_context
+def _f_date(ctx: jinja2.runtime.Context, value: Any, lang: str | None = None) -> str:
+    return fmt_date(value, lang or ctx.get("lang", "zh"), ctx.get("tz"))
+
+
+@jinja2.pass_context
+def _f_dt(ctx: jinja2.runtime.Context, value: Any, lang: str | None = None) -> str:
+    return fmt_dt(value, lang or ctx.get("lang", "zh"), ctx.get("tz"))
+
+
+@jinja2.pass_context
+def _f_range(ctx: jinja2.runtime.Context, start: Any, end: Any, lang: str | None = None) -> str:
+    return fmt_range(start, end, lang or ctx.get("lang", "zh"), ctx.get("tz"))
+
+
+@jinja2.pass_context
+def _f_time(ctx: jinja2.runtime.Context, value: Any) -> str:
+    return fmt_time(value, ctx.get("tz"))
+
+
+@jinja2.pass_context
+def _f_iso(ctx: jinja2.runtime.Context, value: Any) -> str:
+    return iso(value, ctx.get("tz"))
+
+
+@jinja2.pass_context
+def _f_label(ctx: jinja2.runtime.Context, value: str, lang: str | None = None) -> str:
+    return label(value, lang or ctx.get("lang", "zh"))
+
+
+@jinja2.pass_context
+def _f_who(ctx: jinja2.runtime.Context, address: str | None) -> str:
+    """Display name for an address: ``names[address]``, else the address itself."""
+    if not address:
+        return ""
+    names: Mapping[str, str] = ctx.get("names") or {}
+    return names.get(address, names.get(address.lower(), address))
+
+
+def _f_who_list(ctx: jinja2.runtime.Context, addresses: Iterable[str]) -> list[str]:
+    return [_f_who(ctx, a) for a in addresses]
+
+
+def candidate_dirs(override: str | os.PathLike[str] | None = None) -> list[Path]:
+    """Where templates are looked for, in order: ``override``, ``$MEETINGD_TEMPLATE_DIR``,
+    ``<repo>/mail_templates`` (a source checkout), ``daemon/mail_templates`` (package data)
+    and ``<sys.prefix>/share/meetingd/mail_templates`` (data files of an installed wheel)."""
+    import sys
+
+    dirs: list[Path] = []
+    if override is not None:
+        dirs.append(Path(override))
+    if os.environ.get(TEMPLATE_DIR_ENV):
+        dirs.append(Path(os.environ[TEMPLATE_DIR_ENV]))
+    here = Path(__file__).resolve()
+    dirs += [
+        here.parents[2] / "mail_templates",
+        here.parents[1] / "mail_templates",
+        Path(sys.prefix) / "share" / "meetingd" / "mail_templates",
+    ]
+    return dirs
+
+
+def find_template_dir(override: str | os.PathLike[str] | None = None) -> Path:
+    """The first existing directory of :func:`candidate_dirs`.
+
+    Raises:
+        FileNotFoundError: none exists (``override`` given but missing counts as an error).
+    """
+    if override is not None and not Path(override).is_dir():
+        raise FileNotFoundError(f"mail template directory {override} does not exist")
+    for d in candidate_dirs(override):
+        if d.is_dir():
+            return d
+    raise FileNotFoundError(
+        "mail_templates/ not found; set " + TEMPLATE_DIR_ENV + " or pass template_dir"
+    )
+
+
+def make_environment(template_dir: Path) -> jinja2.Environment:
+    """The Jinja2 environment over ``template_dir`` with the filters of this module."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(template_dir)),
+        undefined=jinja2.StrictUndefined,
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",), default=False),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+    )
+    env.filters.update(
+        fmt_date=_f_date,
+        fmt_dt=_f_dt,
+        fmt_range=_f_range,
+        fmt_time=_f_time,
+        iso=_f_iso,
+        label=_f_label,
+        who=_f_who,
+        who_list=jinja2.pass_context(_f_who_list),
+        fmt_size=fmt_size,
+        text_to_html=text_to_html,
+    )
+    return env
+
+
+class Renderer:
+    """Renders mails of every kind from one template directory.
+
+    Args:
+        template_dir: a directory holding ``zh/`` and ``en/``; None looks it up with
+            :func:`find_template_dir`.
+        tz: the company time zone used when the context has no ``tz``.
+    """
+
+    def __init__(
+        self, template_dir: str | os.PathLike[str] | None = None, tz: dt.tzinfo = DEFAULT_TZ
+    ) -> None:
+        self.template_dir = find_template_dir(template_dir)
+        self.tz = tz
+        self.env = make_environment(self.template_dir)
+        log.debug("mail templates from %s", self.template_dir)
+
+    def languages(self) -> list[str]:
+        """Languages with a template folder (sorted)."""
+        return sorted(p.name for p in self.template_dir.iterdir() if p.is_dir())
+
+    def has(self, kind: str, lang: str) -> bool:
+        """True if ``<lang>/<kind>.txt.j2`` exists."""
+        return (self.template_dir / lang / f"{kind}.txt.j2").is_file()
+
+    def render(self, kind: str, lang: str, context: Mapping[str, Any]) -> Rendered:
+        """Render ``kind`` in ``lang`` (falling back to English when the kind has no template
+        in ``lang``).
+
+        Raises:
+            jinja2.TemplateNotFound: the kind has no template in ``lang`` nor in English.
+            jinja2.UndefinedError: the template used a variable the context lacks.
+        """
+        if not self.has(kind, lang):
+            if lang != FALLBACK_LANG:
+                log.warning("no %s template for %r; using %s", lang, kind, FALLBACK_LANG)
+            lang = FALLBACK_LANG
+        ctx: dict[str, Any] = {"tz": self.tz, **context, "lang": lang, "kind": kind}
+        txt = self.env.get_template(f"{lang}/{kind}.txt.j2")
+        # Render the whole text first with one context: that runs the template's top-level
+        # imports, which the subject and body blocks rendered on their own then see too.
+        tctx = txt.new_context(ctx)
+        text = _tidy("".join(txt.root_render_func(tctx)))
+        if "subject" not in txt.blocks:
+            raise jinja2.TemplateError(f"{lang}/{kind}.txt.j2 has no subject block")
+        subject = " ".join("".join(txt.blocks["subject"](tctx)).split())
+        body_block = txt.blocks.get("body")
+        body = _tidy("".join(body_block(tctx))).strip() if body_block else text
+        html_name = f"{lang}/{kind}.html.j2"
+        if not (self.template_dir / html_name).is_file():
+            html_name = f"{lang}/_text.html.j2"
+        html = self.env.get_template(html_name).render(
+            {**ctx, "subject": subject, "text_body": text, "body_text": body}
+        )
+        return Rendered(subject=subject, text=text, html=html.strip() + "\n")
+
+
+def _tidy(text: str) -> str:
+    """Strip trailing spaces and collapse runs of blank lines left by template logic."""
+    lines = [ln.rstrip() for ln in text.strip().splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)) + "\n"
+
+
+_default: Renderer | None = None
+
+
+def default_renderer() -> Renderer:
+    """A process-wide :class:`Renderer` over the built-in templates (created on first use)."""
+    global _default
+    if _default is None:
+        _default = Renderer()
+    return _default
+
+
+def render(kind: str, lang: str, context: Mapping[str, Any]) -> Rendered:
+    """Render with :func:`default_renderer`; see :meth:`Renderer.render`."""
+    return default_renderer().render(kind, lang, context)
