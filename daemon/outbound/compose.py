@@ -1,0 +1,233 @@
+"""Turn an :class:`~daemon.domain.effects.Outgoing` into an RFC 5322 message.
+
+Structure of the result (RFC 2046, RFC 6047 §2.4)::
+
+    multipart/mixed                      only when materials are attached
+      multipart/alternative
+        text/plain; charset=utf-8
+        text/html; charset=utf-8
+        text/calendar; method=REQUEST|CANCEL; charset=UTF-8   only for calendar mails
+      application/...; attachment        each material
+
+Headers: From, To, Cc, Subject (``[MTG-n]`` or ``[MTG-n/A-k]`` first), Date (the daemon's
+clock), Message-ID, In-Reply-To/References (replies), ``Auto-Submitted: auto-generated``
+(RFC 3834), ``X-Meetingd-Kind``, ``X-Meetingd-Ref``, ``Content-Language``.
+
+``X-Auto-Response-Suppress: OOF, AutoReply`` (Exchange/Outlook) is set on every mail that is
+not a calendar object: the daemon never answers auto-replies anyway (RFC 3834), so a flood of
+out-of-office replies to reminders would only be noise. Invites and cancellations do not
+carry it: an out-of-office answer to an invite tells the coordinator someone is away, and
+delivery reports (DR/NDR) are never suppressed, so a bounce still reaches the mailbox.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime
+from typing import Any, cast
+from zoneinfo import ZoneInfo
+
+from daemon.domain.effects import Outgoing
+from daemon.domain.model import MeetingFile
+from daemon.outbound import invites
+from daemon.outbound.render import Renderer, default_renderer
+
+log = logging.getLogger(__name__)
+
+#: sha256 hex digest → (filename, content type "main/sub", bytes)
+MaterialLoader = Callable[[str], tuple[str, str, bytes]]
+
+
+@dataclass(frozen=True)
+class ComposeContext:
+    """What compose needs besides the meeting and the intent.
+
+    Attributes:
+        from_addr, from_name: the daemon's mailbox (also the iCalendar ORGANIZER).
+        msgid_domain: right-hand side of generated Message-IDs.
+        now_utc: aware ``datetime``; the Date header and DTSTAMP.
+        tz: the company time zone (dates in mails, TZID of invites).
+        lang: language of the mail (``"zh"``/``"en"``); empty means the meeting's language.
+        deadlines: aware datetimes by name: ``topics_due``, ``materials_due``, ``replies_due``,
+            ``minutes_due`` ... (shown in the company zone).
+        names: address → display name (directory names; override participant names).
+        load_material: reads a stored material by sha256, or None (attachments skipped).
+        renderer: templates to use; None means :func:`~daemon.outbound.render.default_renderer`.
+    """
+
+    from_addr: str
+    from_name: str | None
+    msgid_domain: str
+    now_utc: dt.datetime
+    tz: ZoneInfo
+    lang: str = ""
+    deadlines: dict[str, dt.datetime] = field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)
+    load_material: MaterialLoader | None = None
+    renderer: Renderer | None = None
+
+
+def subject_tag(number: int, action_k: int | None = None) -> str:
+    """``[MTG-n]`` or ``[MTG-n/A-k]``."""
+    return f"[MTG-{number}/A-{action_k}]" if action_k is not None else f"[MTG-{number}]"
+
+
+def make_message_id(
+    kind: str, number: int | None, key: str, action_k: int | None, now_utc: dt.datetime, domain: str
+) -> str:
+    """``<{kind}.{n}.{stamp}.{token}@{domain}>`` (RFC 5322 §3.6.4, dot-atom only).
+
+    ``stamp`` is ``now_utc`` as ``YYYYMMDDhhmmss`` (plus microseconds when non-zero).
+    ``token`` encodes ``action_k`` and ``key`` injectively: ``k`` + lower-case base32 of the
+    UTF-8 text when that is at most 40 characters, otherwise ``h`` + 26 base32 characters of
+    its SHA-256 (130 bits). Different keys therefore never share a Message-ID (short keys by
+    construction, long keys barring a SHA-256 collision), and the same mail composed twice at
+    the same instant gets the same one.
+    """
+    raw = f"{'' if action_k is None else action_k}|{key}".encode()
+    enc = base64.b32encode(raw).decode().rstrip("=").lower()
+    if len(enc) > 40:
+        enc = "h" + base64.b32encode(hashlib.sha256(raw).digest()).decode()[:26].lower()
+    else:
+        enc = "k" + enc
+    now = now_utc.astimezone(dt.UTC)
+    stamp = now.strftime("%Y%m%d%H%M%S") + (f"{now.microsecond:06d}" if now.microsecond else "")
+    return f"<{kind}.{'x' if number is None else number}.{stamp}.{enc}@{domain}>"
+
+
+def _address(addr: str, names: dict[str, str]) -> Address:
+    name = names.get(addr.lower(), "")
+    local, _, domain = addr.partition("@")
+    return Address(display_name=name if name != addr else "", username=local, domain=domain)
+
+
+def _names(file: MeetingFile | None, ctx: ComposeContext) -> dict[str, str]:
+    names: dict[str, str] = {}
+    if file is not None:
+        names.update({p.address: p.name for p in file.participants if p.name})
+        names.update({a.owner: a.owner_name for a in file.actions if a.owner and a.owner_name})
+    names.update({k.lower(): v for k, v in ctx.names.items()})
+    return names
+
+
+def template_context(
+    out: Outgoing, file: MeetingFile | None, ctx: ComposeContext, lang: str
+) -> dict[str, Any]:
+    """The variables every template sees (see ``mail_templates/README.md``)."""
+    names = _names(file, ctx)
+    recipient = out.to[0] if out.to else ""
+    m = file.meeting if file is not None else None
+    action = None
+    if out.action_k is not None and file is not None:
+        action = file.action(out.action_k)
+        if action is None:
+            raise ValueError(f"{m.ref if m else '?'}: no action item A-{out.action_k}")
+    return {
+        "m": m,
+        "file": file,
+        "lang": lang,
+        "recipient": recipient,
+        "recipient_name": names.get(recipient) if len(out.to) == 1 else None,
+        "names": names,
+        "deadlines": dict(ctx.deadlines),
+        "x": dict(out.extra),
+        "action": action,
+        "now": ctx.now_utc.astimezone(ctx.tz),
+        "tz": ctx.tz,
+        "start": m.start_utc.astimezone(ctx.tz) if m and m.start_utc else None,
+        "end": m.end_utc.astimezone(ctx.tz) if m and m.end_utc else None,
+        "tag": subject_tag(m.number, out.action_k) if m else "",
+        "sender": ctx.from_name,
+    }
+
+
+def compose(out: Outgoing, file: MeetingFile | None, ctx: ComposeContext) -> EmailMessage:
+    """Render ``out`` for ``file`` and build the complete message.
+
+    ``file`` may be None only for mails about no known meeting (``not_understood``); such a
+    mail has no subject tag and no ``X-Meetingd-Ref``.
+
+    Raises:
+        ValueError: no recipient; an action mail whose item is missing; a calendar mail for
+            a meeting without uid/times.
+        jinja2.TemplateError: a template is missing or uses an undefined variable.
+    """
+    if not out.to:
+        raise ValueError(f"{out.kind}: no recipient")
+    m = file.meeting if file is not None else None
+    lang = ctx.lang or (m.lang if m is not None else "zh")
+    renderer = ctx.renderer or default_renderer()
+    tctx = template_context(out, file, ctx, lang)
+    rendered = renderer.render(out.kind, lang, tctx)
+
+    msg = EmailMessage()
+    names = tctx["names"]
+    msg["From"] = Address(
+        display_name=ctx.from_name or "",
+        username=ctx.from_addr.partition("@")[0],
+        domain=ctx.from_addr.partition("@")[2],
+    )
+    msg["To"] = [_address(a, names) for a in out.to]
+    if out.cc:
+        msg["Cc"] = [_address(a, names) for a in out.cc]
+    tag = tctx["tag"]
+    msg["Subject"] = f"{tag} {rendered.subject}" if tag else rendered.subject
+    msg["Date"] = format_datetime(ctx.now_utc.astimezone(dt.UTC))
+    msg["Message-ID"] = make_message_id(
+        out.kind, m.number if m else None, out.key, out.action_k, ctx.now_utc, ctx.msgid_domain
+    )
+    if out.in_reply_to:
+        msg["In-Reply-To"] = out.in_reply_to
+        msg["References"] = out.in_reply_to
+    msg["Auto-Submitted"] = "auto-generated"
+    if out.calendar is None:
+        msg["X-Auto-Response-Suppress"] = "OOF, AutoReply"
+    msg["X-Meetingd-Kind"] = out.kind
+    if m is not None:
+        msg["X-Meetingd-Ref"] = m.ref
+
+    msg.set_content(rendered.text, subtype="plain", charset="utf-8")
+    msg.add_alternative(rendered.html, subtype="html", charset="utf-8")
+    if out.calendar is not None:
+        if file is None:
+            raise ValueError(f"{out.kind}: a calendar mail needs a meeting")
+        build = invites.build_cancel if out.calendar == "CANCEL" else invites.build_request
+        ics = build(
+            file,
+            tz=ctx.tz,
+            organizer=ctx.from_addr,
+            organizer_name=ctx.from_name,
+            now_utc=ctx.now_utc,
+            description=rendered.text,
+            attendees=out.calendar_attendees,
+        )
+        msg.attach(cast(EmailMessage, invites.calendar_part(ics, out.calendar)))
+    _attach_materials(msg, out, ctx)
+    # Set last: set_content()/add_attachment() drop every Content-* header of the top part.
+    msg["Content-Language"] = "zh-CN" if lang == "zh" else lang
+    log.debug("composed %s %s to %s", out.kind, msg["Message-ID"], out.to)
+    return msg
+
+
+def _attach_materials(msg: EmailMessage, out: Outgoing, ctx: ComposeContext) -> None:
+    """Add each material as an attachment (turns the message into multipart/mixed)."""
+    if not out.attachments:
+        return
+    if ctx.load_material is None:
+        log.warning(
+            "%s: %d attachments skipped: no material loader", out.kind, len(out.attachments)
+        )
+        return
+    for digest in out.attachments:
+        filename, content_type, data = ctx.load_material(digest)
+        maintype, _, subtype = content_type.partition("/")
+        if not subtype:
+            maintype, subtype = "application", "octet-stream"
+        msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
