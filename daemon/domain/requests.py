@@ -13,7 +13,6 @@ from daemon.domain.model import Meeting, MeetingFile
 from daemon.domain.roster import add_participant, everyone, with_role
 from daemon.inbound.model import MeetingRequestForm
 
-_CJK = re.compile(r"[\u4e00-\u9fff]")
 _NO = re.compile(r"不同意|不批准|驳回|拒绝|\breject|\bdeclin|\bnot approv|\bno\b", re.I)
 _YES = re.compile(r"同意|批准|通过|可以|\bapprov|\bagree|\byes\b|\bok\b|\bgo ahead", re.I)
 
@@ -26,13 +25,12 @@ def new_meeting(number: int, inc: Incoming, ctx: RuleContext) -> tuple[MeetingFi
     ``request_question`` to the requester.
     """
     form = inc.msg.meeting_request or MeetingRequestForm(title=None)
-    lang = "zh" if _CJK.search((form.title or "") + (form.expected_outcome or "")) else "en"
     meeting = Meeting(
         number=number,
         title=form.title or inc.msg.subject or f"MTG-{number}",
         status="requested",
         requester=inc.sender,
-        lang=lang if form.title else ctx.lang,
+        lang=ctx.lang,
         request_message_id=inc.msg.message_id,
         created_utc=ctx.now,
     )

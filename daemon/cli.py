@@ -1,0 +1,296 @@
+"""The ``meetingd`` command line (click).
+
+Verbs (public interface: extend, never rename): init, run, demo, inspect, status, approve,
+reject, reschedule, cancel, actions, outbox, quarantine, check-config.
+
+Configuration is found in this order: ``--config``, ``$MEETINGD_CONFIG``, ``./meetingd.toml``,
+else the embedded default (Maildirs under ``./var``). Problems a person must fix are printed
+as ``meetingd: <file>: [section] key: problem. Fix: …`` with exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from daemon import config as config_mod
+from daemon.errors import UserError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _friendly(func: F) -> F:
+    """Turn UserError into a clear message and exit code 2."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except UserError as exc:
+            for problem in exc.problems:
+                click.echo(f"meetingd: {problem}", err=True)
+            sys.exit(2)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _config_path(given: str | None) -> Path | None:
+    if given:
+        return Path(given)
+    if os.environ.get("MEETINGD_CONFIG"):
+        return Path(os.environ["MEETINGD_CONFIG"])
+    local = Path("meetingd.toml")
+    return local if local.exists() else None
+
+
+def _load(given: str | None) -> config_mod.Config:
+    cfg = config_mod.load(_config_path(given))
+    level = str(cfg.get("daemon", "log_level")).upper()
+    if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise UserError(
+            f"{cfg.path or '<embedded default>'}: [daemon] log_level: unknown level "
+            f"{level!r}. Fix: use DEBUG, INFO, WARNING or ERROR."
+        )
+    logging.basicConfig(
+        level=getattr(logging, level), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    return cfg
+
+
+def _service(given: str | None) -> Any:
+    from daemon.service import Service
+
+    return Service(_load(given))
+
+
+def _number(ref: str) -> int:
+    text = ref.upper().removeprefix("[").removesuffix("]").removeprefix("MTG-")
+    if not text.isdigit():
+        raise UserError(f"{ref!r} is not a meeting reference. Fix: write it as MTG-12 or 12.")
+    return int(text)
+
+
+config_option = click.option(
+    "--config", "-c", "config_file", metavar="FILE", help="Configuration file (TOML)."
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="meetingd")
+def main() -> None:
+    """meetingd runs cross-department coordination meetings (部门沟通协调会) over email."""
+
+
+@main.command()
+@click.option("--dir", "directory", default=".", show_default=True, help="Where to write.")
+@click.option("--force", is_flag=True, help="Overwrite an existing meetingd.toml.")
+@_friendly
+def init(directory: str, force: bool) -> None:
+    """Write meetingd.toml (every key with its default) and the Maildirs."""
+    base = Path(directory)
+    base.mkdir(parents=True, exist_ok=True)
+    target = base / "meetingd.toml"
+    if target.exists() and not force:
+        raise UserError(f"{target}: already exists. Fix: edit it, or pass --force.")
+    target.write_text(config_mod.example_toml(), encoding="utf-8")
+    cfg = config_mod.load(target)
+    for name in ("inbox", "processed", "outbox"):
+        for sub in ("new", "cur", "tmp"):
+            (cfg.var_dir / name / sub).mkdir(parents=True, exist_ok=True)
+    click.echo(f"wrote {target}; mail goes through {cfg.var_dir}/inbox and {cfg.var_dir}/outbox")
+
+
+@main.command(name="check-config")
+@config_option
+@_friendly
+def check_config(config_file: str | None) -> None:
+    """Check the configuration and report every problem at once."""
+    cfg = _load(config_file)
+    click.echo(f"{cfg.path or '<embedded default>'}: OK")
+
+
+@main.command()
+@config_option
+@click.option("--once", is_flag=True, help="One pass (mail in, deadlines, mail out), then exit.")
+@_friendly
+def run(config_file: str | None, once: bool) -> None:
+    """Run the daemon (unattended), or one pass with --once."""
+    service = _service(config_file)
+    if once:
+        report = service.run_once()
+        service.close()
+        click.echo(
+            f"fetched {report.fetched}, processed {report.processed}, quarantined "
+            f"{report.quarantined}, deadlines fired {report.fired}, sent {report.sent}, "
+            f"failed {report.failed}"
+        )
+        return
+    from daemon.runner import run_forever
+
+    sys.exit(run_forever(service))
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, required=True, help="One JSON line per file.")
+@click.argument("files", nargs=-1, required=True, type=click.Path())
+def inspect(as_json: bool, files: tuple[str, ...]) -> None:
+    """Show what the parser understands of raw email FILES (no config, no database)."""
+    from daemon.inbound.inspect import inspect_path
+
+    for path in files:
+        click.echo(json.dumps(inspect_path(path).to_json(), ensure_ascii=False))
+
+
+@main.command()
+@config_option
+@_friendly
+def status(config_file: str | None) -> None:
+    """Meetings, their state and what happens next."""
+    from daemon.cli_views import status_lines
+
+    service = _service(config_file)
+    for line in status_lines(service):
+        click.echo(line)
+
+
+def _command(verb: str, ref: str, config_file: str | None, **kw: Any) -> None:
+    from daemon.domain.events import Command
+
+    service = _service(config_file)
+    try:
+        effects = service.command(_number(ref), Command(verb, actor="operator", **kw))  # type: ignore[arg-type]
+    except KeyError:
+        raise UserError(f"no meeting {ref}. Fix: see `meetingd status`.") from None
+    except ValueError as exc:
+        raise UserError(f"{ref}: {exc}.") from None
+    service.dispatch()
+    for line in effects.log:
+        click.echo(line)
+    service.close()
+
+
+@main.command()
+@config_option
+@click.argument("ref")
+@_friendly
+def approve(config_file: str | None, ref: str) -> None:
+    """Approve meeting REF (MTG-n) as the host would by reply."""
+    _command("approve", ref, config_file)
+
+
+@main.command()
+@config_option
+@click.argument("ref")
+@click.option("--reason", help="Told to the requester.")
+@_friendly
+def reject(config_file: str | None, ref: str, reason: str | None) -> None:
+    """Reject meeting REF."""
+    _command("reject", ref, config_file, reason=reason)
+
+
+@main.command()
+@config_option
+@click.argument("ref")
+@click.option("--start", required=True, help='New local start, e.g. "2026-12-10 14:00".')
+@click.option("--minutes", type=int, help="New length in minutes (default: unchanged).")
+@click.option("--reason", help="Shown to the attendees.")
+@_friendly
+def reschedule(
+    config_file: str | None, ref: str, start: str, minutes: int | None, reason: str | None
+) -> None:
+    """Move meeting REF: invite update (SEQUENCE+1), RSVPs reset, deadlines re-derived."""
+    cfg = _load(config_file)
+    try:
+        local = dt.datetime.fromisoformat(start)
+    except ValueError:
+        raise UserError(f"--start {start!r}: not a date and time. Fix: \"2026-12-10 14:00\".") from None
+    if local.tzinfo is None:
+        local = local.replace(tzinfo=cfg.tz)
+    end = local + dt.timedelta(minutes=minutes) if minutes else None
+    _command("reschedule", ref, config_file, start=local, end=end, reason=reason)
+
+
+@main.command()
+@config_option
+@click.argument("ref")
+@click.option("--reason", help="Shown to the attendees.")
+@_friendly
+def cancel(config_file: str | None, ref: str, reason: str | None) -> None:
+    """Cancel meeting REF: iTIP CANCEL to everyone, every pending deadline stopped."""
+    _command("cancel", ref, config_file, reason=reason)
+
+
+@main.command()
+@config_option
+@click.argument("ref", required=False)
+@_friendly
+def actions(config_file: str | None, ref: str | None) -> None:
+    """Action items with owner, due date and status."""
+    from daemon.cli_views import action_lines
+
+    service = _service(config_file)
+    for line in action_lines(service, _number(ref) if ref else None):
+        click.echo(line)
+
+
+@main.command()
+@config_option
+@click.option("--state", type=click.Choice(["queued", "sending", "sent", "failed"]))
+@_friendly
+def outbox(config_file: str | None, state: str | None) -> None:
+    """Outgoing mail and its state (failed ones with the reason)."""
+    from daemon.cli_views import outbox_lines
+
+    for line in outbox_lines(_service(config_file), state):
+        click.echo(line)
+
+
+@main.command()
+@config_option
+@click.option("--replay", "replay_id", type=int, help="Process this inbox message again.")
+@_friendly
+def quarantine(config_file: str | None, replay_id: int | None) -> None:
+    """Messages that could not be processed, with the reason; --replay ID retries one."""
+    from daemon.cli_views import quarantine_lines
+    from daemon.store import queries
+
+    service = _service(config_file)
+    if replay_id is not None:
+        if not queries.inbox_replay(service.db, replay_id):
+            raise UserError(f"inbox {replay_id} is not quarantined. Fix: see `meetingd quarantine`.")
+        click.echo(f"inbox {replay_id} will be processed again on the next pass")
+        return
+    for line in quarantine_lines(service):
+        click.echo(line)
+
+
+@main.command()
+@click.option("--workdir", required=True, type=click.Path(), help="Folder to create and use.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@click.option("--meeting-date", help="YYYY-MM-DD (default: the 10th working day from today).")
+@click.option("--quiet", is_flag=True, help="Print only the summary.")
+@_friendly
+def demo(workdir: str, lang: str, meeting_date: str | None, quiet: bool) -> None:
+    """Run the whole process on a simulated clock in WORKDIR and print its timeline."""
+    from daemon.demo import run_demo
+
+    day = None
+    if meeting_date:
+        try:
+            day = dt.date.fromisoformat(meeting_date)
+        except ValueError:
+            raise UserError(f"--meeting-date {meeting_date!r}: Fix: write it as YYYY-MM-DD.") from None
+    sys.exit(run_demo(Path(workdir), lang, day, echo=None if quiet else click.echo))
+
+
+if __name__ == "__main__":
+    main()

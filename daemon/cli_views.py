@@ -1,0 +1,67 @@
+"""Plain-text listings for the operator's CLI verbs (status, actions, outbox, quarantine).
+
+Times are shown in the company time zone as ``YYYY-MM-DD HH:MM``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+from daemon.store import meetings, queries
+
+
+def _local(service: Any, when: dt.datetime | None) -> str:
+    return when.astimezone(service.days.tz).strftime("%Y-%m-%d %H:%M") if when else "-"
+
+
+def status_lines(service: Any) -> Iterator[str]:
+    """One block per meeting: status, time, answers, the next pending deadline."""
+    rows = meetings.list_meetings(service.db)
+    if not rows:
+        yield "no meetings yet"
+        return
+    pending = [d for d in queries.deadlines_list(service.db) if d.state == "pending"]
+    for m in rows:
+        file = meetings.load_file(service.db, m.number)
+        upcoming = sorted((d for d in pending if d.meeting_number == m.number),
+                          key=lambda d: d.due_utc)
+        answered = sum(r.partstat != "NEEDS-ACTION" for r in file.rsvps)
+        yield f"[{m.ref}] {m.title}"
+        yield f"  status {m.status}; starts {_local(service, m.start_utc)}; host {m.host or '-'}"
+        yield (f"  {len(file.participants)} attendees, {answered} answered; "
+               f"{len(file.topics)} topics; {len(file.actions)} action items")
+        if upcoming:
+            nxt = upcoming[0]
+            yield f"  next: {nxt.kind} at {_local(service, nxt.due_utc)}"
+    counts: dict[str, int] = {}
+    for row in queries.inbox_list(service.db):
+        counts[row.state] = counts.get(row.state, 0) + 1
+    yield "inbox: " + (", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "empty")
+
+
+def action_lines(service: Any, number: int | None) -> Iterator[str]:
+    """Every action item (of one meeting or all): ref, owner, due, status."""
+    numbers = [number] if number else [m.number for m in meetings.list_meetings(service.db)]
+    for n in numbers:
+        for a in meetings.load_file(service.db, n).actions:
+            owner = a.owner or f"? ({a.owner_name})"
+            yield f"[MTG-{n}/A-{a.k}] {a.status:<11} due {a.due or '-'}  {owner}: {a.what}"
+
+
+def outbox_lines(service: Any, state: str | None) -> Iterator[str]:
+    """Outgoing mails, newest last, with the failure reason where one failed."""
+    for row in queries.outbox_list(service.db, state=state):
+        line = (f"{row.id:>5} {row.state:<8} {row.kind:<20} {_local(service, row.created_utc)} "
+                f"to {', '.join(row.recipients)}")
+        yield line + (f"\n      error: {row.error}" if row.error else "")
+
+
+def quarantine_lines(service: Any) -> Iterator[str]:
+    """Quarantined messages with the reason (replay with ``--replay ID``)."""
+    rows = queries.inbox_list(service.db, state="quarantined")
+    if not rows:
+        yield "nothing quarantined"
+    for row in rows:
+        yield f"{row.id:>5} from {row.sender or '?'} {row.message_id or ''}\n      {row.error}"

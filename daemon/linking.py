@@ -1,0 +1,49 @@
+"""Link an inbound message to its meeting (PROCESS.md §4).
+
+Order: In-Reply-To/References (a mail we sent) → the iCalendar UID → the subject tag
+``[MTG-n]``. The first that names a known meeting wins.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from sqlite_utils import Database
+
+from daemon.inbound.model import Inspection
+from daemon.store import meetings, queries
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Link:
+    """``number`` of the meeting (None: none found), how it was found, and the kind and
+    idempotency key of our mail the message answers (when linked by In-Reply-To)."""
+
+    number: int | None
+    via: str | None = None
+    reply_kind: str | None = None
+    reply_key: str | None = None
+
+
+def link_message(db: Database, msg: Inspection) -> Link:
+    """Find the meeting ``msg`` belongs to. Never raises for unknown references."""
+    for ref in reversed(msg.in_reply_to):  # In-Reply-To is last-most specific
+        row = queries.outbox_by_message_id(db, ref)
+        if row is not None and row.meeting_number is not None:
+            return Link(row.meeting_number, "in-reply-to", row.kind, row.idem_key)
+    if msg.uid:
+        uid = msg.uid.removeprefix("review-")
+        number = meetings.find_by_uid(db, uid)
+        if number is not None:
+            return Link(number, "uid")
+    if msg.meeting_ref:
+        try:
+            number = int(msg.meeting_ref.removeprefix("MTG-"))
+        except ValueError:
+            number = None
+        if number is not None and number in {m.number for m in meetings.list_meetings(db)}:
+            return Link(number, "subject-tag")
+    return Link(None)

@@ -1,0 +1,71 @@
+"""Unattended operation: the APScheduler tick fires deadlines and sends mail; the main
+thread waits for new mail (IMAP IDLE or Maildir polling) and processes it at once.
+
+Stops cleanly on SIGTERM/SIGINT: the running step finishes, nothing is half-applied (every
+step is a transaction).
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from types import FrameType
+
+from daemon.errors import PermanentError
+from daemon.scheduler import Ticker
+from daemon.service import Service
+
+log = logging.getLogger(__name__)
+
+
+def run_forever(service: Service, stop: threading.Event | None = None) -> int:
+    """Run until ``stop`` is set or a signal arrives; returns the process exit code.
+
+    A ``PermanentError`` from the mail source (e.g. authentication refused) stops the
+    daemon with exit code 3 instead of looping.
+    """
+    stop = stop or threading.Event()
+    interval = float(service.config.get("daemon", "tick_seconds"))
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        log.info("signal %s: stopping after the current step", signum)
+        stop.set()
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, on_signal)
+        signal.signal(signal.SIGINT, on_signal)
+
+    lock = threading.Lock()
+
+    def tick() -> None:
+        with lock:
+            service.fire_deadlines()
+            service.dispatch()
+
+    ticker = Ticker(tick, interval)
+    ticker.start()
+    log.info("meetingd running: database %s, tick %ss", service.config.db_path, interval)
+    try:
+        while not stop.is_set():
+            try:
+                report = service.ingest_and_process()
+                if report.processed:
+                    tick()  # answer at once rather than at the next tick
+            except PermanentError as exc:
+                log.error("mail source refused us: %s; stopping", exc)
+                return 3
+            except Exception:
+                log.exception("pass failed; retrying after the wait")
+            try:
+                service.source.wait(min(interval, 30.0))
+            except PermanentError as exc:
+                log.error("mail source refused us: %s; stopping", exc)
+                return 3
+            except Exception:
+                log.exception("waiting for mail failed")
+                stop.wait(5)
+    finally:
+        ticker.shutdown(wait=True)
+        service.close()
+    return 0

@@ -1,0 +1,310 @@
+"""The daemon: store + transports + rules + outbox, one pass at a time.
+
+:meth:`Service.run_once` is one full pass (ingest → process → fire due deadlines →
+dispatch, repeated until nothing is left to do); ``meetingd run --once``, the tests and the
+demo call it. :func:`daemon.runner.run_forever` drives it unattended.
+
+Every decision is logged (``logging``) and recorded in the ``events`` table.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from dataclasses import dataclass, replace
+from typing import Any
+
+from sqlite_utils import Database
+
+from daemon import clock
+from daemon.config import Config
+from daemon.domain import rules
+from daemon.domain.context import RuleContext, Timings
+from daemon.domain.directory import Directory
+from daemon.domain.effects import Effects, Outgoing
+from daemon.domain.events import Command, Incoming
+from daemon.domain.model import Deadline, Material, MeetingFile
+from daemon.inbound import pipeline
+from daemon.inbound.inspect import inspect_bytes
+from daemon.inbound.model import Inspection
+from daemon.linking import Link, link_message
+from daemon.materials import MaterialStore
+from daemon.outbound import outbox
+from daemon.outbound.compose import ComposeContext, compose
+from daemon.scheduler import fire_due
+from daemon.store import meetings, queries
+from daemon.store.db import atomic, open_db
+from daemon.store.rows import InboxRow
+from daemon.transports.base import MailSink, MailSource, close_all, load_factory
+from daemon.views import deadline_times, review_file
+from daemon.workdays import WorkCalendar
+
+log = logging.getLogger(__name__)
+
+NO_REPLY_KINDS = {"auto_reply", "bounce"}
+
+
+@dataclass
+class PassReport:
+    """What one :meth:`Service.run_once` did (counts)."""
+
+    fetched: int = 0
+    processed: int = 0
+    quarantined: int = 0
+    fired: int = 0
+    sent: int = 0
+    failed: int = 0
+
+    def busy(self) -> bool:
+        return bool(self.fetched or self.processed or self.fired or self.sent)
+
+
+class Service:
+    """One configured daemon.
+
+    Args:
+        config: the loaded configuration.
+        source, sink: transports; None builds them from ``config``.
+
+    The SQLite connection is per thread (the APScheduler tick runs in its own thread).
+    """
+
+    def __init__(
+        self, config: Config, source: MailSource | None = None, sink: MailSink | None = None
+    ) -> None:
+        self.config = config
+        config.var_dir.mkdir(parents=True, exist_ok=True)
+        self.days = WorkCalendar(
+            config.get("calendar", "country"),
+            config.get("calendar", "timezone"),
+            config.get("calendar", "extra_holidays"),
+            config.get("calendar", "extra_workdays"),
+            config.get("calendar", "end_of_day"),
+        )
+        self.timings = Timings(**config.values["process"])
+        self.directory = build_directory(config)
+        self.materials = MaterialStore(
+            config.var_dir / "materials", self.timings.max_material_bytes
+        )
+        self.source = source or self._transport("source")
+        self.sink = sink or self._transport("sink")
+        self._local = threading.local()
+        self.db  # noqa: B018 - open (and migrate) now so errors show at start
+
+    def _transport(self, role: str) -> Any:
+        name = self.config.get("transport", role)
+        settings = self.config.transports.get(name, {})
+        return load_factory(name)(settings, self.config.var_dir)
+
+    @property
+    def db(self) -> Database:
+        """This thread's connection to the database (opened and migrated on first use)."""
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = self._local.db = open_db(self.config.db_path)
+        return db
+
+    def close(self) -> None:
+        """Close the transports and this thread's database connection."""
+        close_all({id(p): p for p in (self.source, self.sink)}.values())
+        db = getattr(self._local, "db", None)
+        if db is not None:
+            db.close()
+            self._local.db = None
+
+    # ----------------------------------------------------------------- one pass
+    def run_once(self, max_rounds: int = 20) -> PassReport:
+        """Ingest, process, fire due deadlines and dispatch until idle (at most
+        ``max_rounds`` rounds). Never raises for a bad message; transport errors are
+        logged and retried on the next pass."""
+        total = PassReport()
+        outbox.settle_stuck(self.db, self.sink, clock.now())
+        for _ in range(max_rounds):
+            step = self.ingest_and_process()
+            step.fired = self.fire_deadlines()
+            step.sent, step.failed = self.dispatch()
+            for name in ("fetched", "processed", "quarantined", "fired", "sent", "failed"):
+                setattr(total, name, getattr(total, name) + getattr(step, name))
+            if not step.busy():
+                break
+        return total
+
+    def ingest_and_process(self) -> PassReport:
+        """Fetch new mail and apply every stored, unprocessed message."""
+        report = PassReport()
+        report.fetched = pipeline.ingest(self.db, self.source, clock.now())
+        done = pipeline.process_pending(
+            self.db, self._handle, clock.now(), on_quarantine=self._on_quarantine
+        )
+        report.processed, report.quarantined = done.processed, done.quarantined
+        return report
+
+    def fire_deadlines(self) -> int:
+        """Fire every deadline due by now (each exactly once)."""
+        return fire_due(self.db, clock.now(), self._fire)
+
+    def dispatch(self) -> tuple[int, int]:
+        """Send what the outbox holds; returns (sent, failed)."""
+        report = outbox.dispatch(self.db, self.sink, clock.now())
+        return report.sent, report.failed
+
+    # ----------------------------------------------------------------- inbound
+    def _handle(self, db: Database, row: InboxRow) -> None:
+        msg = inspect_bytes(row.raw, f"inbox:{row.id}")
+        now = clock.now()
+        sender = (msg.sender or "").lower()
+        log.info("inbox %s: %s from %s, rules %s", row.id, msg.kind, sender, msg.rule_hits)
+        if msg.kind in NO_REPLY_KINDS or sender == self.config.address:
+            why = "our own mail" if sender == self.config.address else msg.kind
+            queries.inbox_ignored(db, row.id, why, kind=msg.kind, sender=sender, now=now)
+            queries.event_add(db, now, None, "ignored", f"{why} from {sender}: {msg.subject}")
+            return
+        if msg.sender_name:
+            self.directory.add(sender, msg.sender_name)
+        found = link_message(db, msg)
+        inc = Incoming(msg, found.reply_kind, found.reply_key, self._store_materials(msg))
+        if found.number is None:
+            if msg.kind != "meeting_request":
+                self._quarantine(db, row, msg, "no_meeting")
+                return
+            number = meetings.next_meeting_number(db)
+            file, effects = rules.open_meeting(number, inc, self.context())
+        else:
+            file = meetings.load_file(db, found.number)
+            effects = rules.apply_message(file, inc, self.context())
+        if effects.quarantine:
+            self._quarantine(db, row, msg, effects.quarantine, file)
+            return
+        self._commit(db, file, effects, f"msg:{msg.message_id or row.id}")
+        queries.inbox_applied(
+            db, row.id, kind=msg.kind, meeting_number=file.meeting.number,
+            message_id=msg.message_id, sender=sender, now=now,
+        )
+        queries.event_add(
+            db, now, file.meeting.number, f"in:{msg.kind}", f"{sender}: {msg.subject}"
+        )
+
+    def _store_materials(self, msg: Inspection) -> list[Material]:
+        out = []
+        for att in msg.attachments:
+            if not att.data or att.content_type in ("text/calendar", "application/ics"):
+                continue
+            name = att.filename or "attachment"
+            try:
+                digest = self.materials.put(att.data, name, att.content_type)
+            except ValueError as exc:
+                log.warning("material not kept: %s", exc)
+                msg.problems.append(str(exc))
+                continue
+            out.append(Material(digest, name, att.content_type, att.size,
+                                (msg.sender or "").lower(), received_utc=clock.now()))
+        return out
+
+    def _quarantine(self, db: Database, row: InboxRow, msg: Inspection, reason: str,
+                    file: MeetingFile | None = None) -> None:
+        """Keep the message quarantined with ``reason`` and tell the sender what to fix."""
+        problems = [reason, *msg.problems]
+        queries.inbox_quarantine(db, row.id, "; ".join(problems))
+        number = file.meeting.number if file else None
+        queries.event_add(db, clock.now(), number, "quarantined",
+                          f"inbox {row.id} from {msg.sender}: {'; '.join(problems)}")
+        log.warning("inbox %s from %s quarantined: %s", row.id, msg.sender, problems)
+        self._not_understood(db, row.id, msg, problems, file)
+
+    def _on_quarantine(self, db: Database, row: InboxRow, reason: str) -> None:
+        msg = inspect_bytes(row.raw, f"inbox:{row.id}")
+        if msg.kind not in NO_REPLY_KINDS:
+            self._not_understood(db, row.id, msg, ["processing_failed", *msg.problems], None)
+
+    def _not_understood(self, db: Database, row_id: int, msg: Inspection, problems: list[str],
+                        file: MeetingFile | None) -> None:
+        sender = (msg.sender or "").lower()
+        if not sender or sender == self.config.address or msg.auto_submitted:
+            log.info("inbox %s: no reply to %r (auto-submitted or no sender)", row_id, sender)
+            return
+        out = Outgoing("not_understood", [sender], key=f"inbox{row_id}",
+                       in_reply_to=msg.message_id,
+                       extra={"problems": problems, "subject": msg.subject})
+        self._enqueue(db, file, out)
+
+    # ----------------------------------------------------------------- deadlines
+    def _fire(self, db: Database, number: int, deadline: Deadline) -> None:
+        file = meetings.load_file(db, number)
+        effects = rules.apply_deadline(file, deadline, self.context())
+        self._commit(db, file, effects, f"deadline:{deadline.kind}:{deadline.key}")
+        queries.event_add(db, clock.now(), number, f"deadline:{deadline.kind}", deadline.key)
+
+    # ----------------------------------------------------------------- commands
+    def command(self, number: int, cmd: Command) -> Effects:
+        """Apply an operator command to meeting ``number`` in one transaction.
+
+        Raises:
+            KeyError: no such meeting. ValueError: the command does not fit its state.
+        """
+        with atomic(self.db):
+            file = meetings.load_file(self.db, number)
+            effects = rules.apply_command(file, cmd, self.context())
+            self._commit(self.db, file, effects, f"cmd:{cmd.verb}:{clock.now().isoformat()}")
+        return effects
+
+    # ----------------------------------------------------------------- shared
+    def context(self) -> RuleContext:
+        """The rules' view of now, working days, timings and people."""
+        return RuleContext(clock.now(), self.days, self.timings, self.directory,
+                           self.config.address, self.config.get("daemon", "lang"))
+
+    def _commit(self, db: Database, file: MeetingFile, effects: Effects, cause: str) -> None:
+        """Save the file, enqueue its mails and sync its deadlines (caller's transaction)."""
+        meetings.save_file(db, file)
+        for line in effects.log:
+            log.info("%s", line)
+            queries.event_add(db, clock.now(), file.meeting.number, "decision", line)
+        for out in effects.outgoing:
+            self._enqueue(db, file, out)
+        if effects.deadlines is not None:
+            queries.deadlines_sync(db, file.meeting.number, effects.deadlines)
+
+    def _enqueue(self, db: Database, file: MeetingFile | None, out: Outgoing) -> None:
+        if not out.to:
+            log.info("%s: no recipient, nothing sent", out.kind)
+            return
+        view = file
+        if file is not None and out.kind == "review_invite":
+            view = review_file(file, self.context())
+        message = compose(out, view, self._compose_context(file))
+        number = file.meeting.number if file else None
+        idem = f"{number}:{out.kind}:{out.action_k or ''}:{out.key}:{','.join(sorted(out.to))}"
+        if outbox.enqueue(db, idem_key=idem, meeting_number=number, kind=out.kind,
+                          message=message, now=clock.now()):
+            queries.event_add(db, clock.now(), number, f"out:{out.kind}",
+                              f"to {', '.join(out.to + out.cc)}")
+
+    def _compose_context(self, file: MeetingFile | None) -> ComposeContext:
+        lang = file.meeting.lang if file else self.config.get("daemon", "lang")
+        return ComposeContext(
+            from_addr=self.config.address,
+            from_name=self.config.get("mailbox", "name"),
+            msgid_domain=self.config.msgid_domain,
+            now_utc=clock.now(),
+            tz=self.days.tz,
+            lang=lang,
+            deadlines=deadline_times(file, self.days, self.timings) if file else {},
+            names={a: e.names[0] for a, e in self.directory.entries.items() if e.names},
+            load_material=self.materials.get,
+        )
+
+
+def build_directory(config: Config) -> Directory:
+    """The people and departments of the configuration as a :class:`Directory`."""
+    directory = Directory()
+    for p in config.people:
+        directory.add(p.address, p.name, p.name_en, department=p.department)
+    for d in config.departments:
+        directory.departments[d.name] = d.members
+        if d.head:
+            directory.heads[d.name] = d.head
+    return directory
+
+
+__all__ = ["Service", "PassReport", "build_directory", "Link", "replace", "dt"]
