@@ -16,14 +16,28 @@ from daemon.inbound.model import TopicSubmission
 
 FIELDS = ("title", "background", "pain_point", "expected_outcome")
 _NOISE = re.compile(r"[\s\W_]+", re.UNICODE)
+_CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 def similarity(a: str, b: str) -> float:
-    """0–100 similarity of two titles, character based so it works on Chinese too."""
-    a, b = _NOISE.sub("", a.lower()), _NOISE.sub("", b.lower())
+    """0–100 similarity of two titles.
+
+    Chinese titles are compared as sorted sets of character bigrams (word order and small
+    function words such as 的 barely matter: "客户投诉处理流程优化" ≈ "优化客户投诉的处理流程");
+    other titles as sorted words. A short title contained in a longer one is not a
+    duplicate ("流程优化" vs "客户投诉处理流程优化").
+    """
+    a, b = _NOISE.sub(" ", a.lower()).strip(), _NOISE.sub(" ", b.lower()).strip()
     if not a or not b:
         return 0.0
-    return max(fuzz.ratio(a, b), fuzz.token_sort_ratio(a, b))
+    if _CJK.search(a + b):
+        return float(fuzz.token_sort_ratio(_bigrams(a), _bigrams(b)))
+    return float(max(fuzz.ratio(a, b), fuzz.token_sort_ratio(a, b)))
+
+
+def _bigrams(text: str) -> str:
+    chars = text.replace(" ", "")
+    return " ".join(chars[i : i + 2] for i in range(max(1, len(chars) - 1)))
 
 
 def topics_due(file: MeetingFile, ctx: RuleContext) -> bool:

@@ -1,0 +1,171 @@
+"""Request → goal check → approval, and the deadlines an approved meeting gets."""
+
+import datetime as dt
+
+from daemon.domain import rules
+from daemon.domain.deadlines import deadlines_for
+from daemon.domain.events import Command, Incoming
+from daemon.inbound.model import RsvpReply
+from tests.unit.rules_helpers import (
+    DAYS,
+    addr,
+    approved_meeting,
+    ctx,
+    kinds,
+    local,
+    message,
+    request_form,
+    sent_to,
+)
+
+
+def test_complete_request_asks_the_host() -> None:
+    c = ctx(local(2026, 9, 14))
+    inc = Incoming(
+        message(
+            "meeting_request", addr("lin.yu"), meeting_request=request_form(local(2026, 10, 9, 14))
+        )
+    )
+    file, fx = rules.open_meeting(1, inc, c)
+    assert file.meeting.status == "awaiting_approval"
+    assert sent_to(fx, "request_received") == {addr("lin.yu")}
+    assert sent_to(fx, "approval_request") == {addr("gao.ming")}
+    assert fx.deadlines == []  # nothing is timed before approval
+
+
+def test_vague_goal_is_rejected_with_reasons_and_can_be_resubmitted() -> None:
+    c = ctx(local(2026, 9, 14))
+    vague = request_form(
+        local(2026, 10, 9, 14),
+        expected_outcome="讨论库存问题",
+        goal_issues=["期望成果只说了讨论，没有可衡量的结果"],
+    )
+    file, fx = rules.open_meeting(
+        1, Incoming(message("meeting_request", addr("lin.yu"), meeting_request=vague)), c
+    )
+    assert file.meeting.status == "goal_rejected"
+    assert kinds(fx) == ["goal_rejected"]
+    assert fx.outgoing[0].extra["issues"] == vague.goal_issues
+    fixed = request_form(local(2026, 10, 9, 14))
+    fx = rules.apply_message(
+        file, Incoming(message("meeting_request", addr("lin.yu"), meeting_request=fixed)), c
+    )
+    assert file.meeting.status == "awaiting_approval"
+    assert "approval_request" in kinds(fx)
+
+
+def test_missing_host_and_time_are_asked_about() -> None:
+    c = ctx(local(2026, 9, 14))
+    form = request_form(None, host=None)  # type: ignore[arg-type]
+    file, fx = rules.open_meeting(
+        1, Incoming(message("meeting_request", addr("lin.yu"), meeting_request=form)), c
+    )
+    assert file.meeting.status == "incomplete"
+    assert set(fx.outgoing[0].extra["missing"]) == {"host", "start"}
+
+
+def test_ambiguous_participant_name_is_asked_about_not_guessed() -> None:
+    c = ctx(local(2026, 9, 14))
+    form = request_form(local(2026, 10, 9, 14), unresolved_names=["何军"])
+    file, fx = rules.open_meeting(
+        1, Incoming(message("meeting_request", addr("lin.yu"), meeting_request=form)), c
+    )
+    assert file.meeting.status == "incomplete"
+    assert "participant:何军" in fx.outgoing[0].extra["missing"]
+    assert all(p.address not in (addr("he.jun"), addr("he.jun2")) for p in file.participants)
+
+
+def test_host_reply_decides_and_only_the_host_counts() -> None:
+    c = ctx(local(2026, 9, 14))
+    inc = Incoming(
+        message(
+            "meeting_request", addr("lin.yu"), meeting_request=request_form(local(2026, 10, 9, 14))
+        )
+    )
+    file, _ = rules.open_meeting(1, inc, c)
+    # Someone else's "yes" is an RSVP, not an approval.
+    yes = RsvpReply(addr("ma.chao"), "ACCEPTED")
+    rules.apply_message(file, Incoming(message("rsvp", addr("ma.chao"), rsvp=yes)), c)
+    assert file.meeting.status == "awaiting_approval"
+    fx = rules.apply_message(
+        file, Incoming(message("unknown", addr("gao.ming"), body_text="不同意，先内部对齐")), c
+    )
+    assert file.meeting.status == "rejected"
+    assert sent_to(fx, "request_rejected") == {addr("lin.yu")}
+
+
+def test_unclear_host_reply_is_quarantined_to_ask_again() -> None:
+    c = ctx(local(2026, 9, 14))
+    inc = Incoming(
+        message(
+            "meeting_request", addr("lin.yu"), meeting_request=request_form(local(2026, 10, 9, 14))
+        )
+    )
+    file, _ = rules.open_meeting(1, inc, c)
+    fx = rules.apply_message(
+        file, Incoming(message("unknown", addr("gao.ming"), body_text="我看一下")), c
+    )
+    assert fx.quarantine == "approval_unclear"
+    assert file.meeting.status == "awaiting_approval"
+
+
+def test_approval_sends_invite_and_call_for_topics_with_national_day_deadlines() -> None:
+    file, c = approved_meeting(local(2026, 10, 9, 14), local(2026, 9, 14, 10))
+    deadlines = {d.kind: d.due_utc.astimezone(DAYS.tz) for d in deadlines_for(file, c)}
+    assert deadlines["topics_due"] == local(2026, 9, 29, 18)
+    assert deadlines["topic_reminder"] == local(2026, 9, 28, 9, 30)
+    assert deadlines["materials_due"] == local(2026, 9, 30, 18)
+    assert deadlines["replies_due"] == local(2026, 10, 8, 18)
+    assert deadlines["rsvp_nudge"] < deadlines["replies_due"]
+    assert deadlines["meeting_end"] == local(2026, 10, 9, 16)
+    assert file.meeting.uid and file.meeting.sequence == 0
+
+
+def test_operator_commands_follow_the_state() -> None:
+    c = ctx(local(2026, 9, 14))
+    inc = Incoming(
+        message(
+            "meeting_request", addr("lin.yu"), meeting_request=request_form(local(2026, 10, 9, 14))
+        )
+    )
+    file, _ = rules.open_meeting(1, inc, c)
+    fx = rules.apply_command(file, Command("approve"), c)
+    assert {"invite", "call_for_topics"} <= set(kinds(fx))
+    invite = next(o for o in fx.outgoing if o.kind == "invite")
+    assert invite.calendar == "REQUEST"
+    assert set(invite.to) == {p.address for p in file.participants}
+    call = next(o for o in fx.outgoing if o.kind == "call_for_topics")
+    assert set(call.to) == {addr("ma.chao"), addr("lin.yu")}
+    try:
+        rules.apply_command(file, Command("approve"), c)
+    except ValueError as exc:
+        assert "not awaiting approval" in str(exc)
+    else:
+        raise AssertionError("approving twice must be refused")
+
+
+def test_reschedule_across_a_holiday_rederives_everything() -> None:
+    file, c = approved_meeting(local(2026, 9, 30, 14), local(2026, 9, 14, 10))
+    rsvp = RsvpReply(addr("ma.chao"), "ACCEPTED", source="itip")
+    rules.apply_message(file, Incoming(message("rsvp", addr("ma.chao"), rsvp=rsvp)), c)
+    before = {d.kind: d for d in deadlines_for(file, c)}
+    # Sep 25 is Mid-Autumn and Sep 26-27 a weekend: M-3 of Wed Sep 30 is Thu Sep 24.
+    assert before["topics_due"].due_utc.astimezone(DAYS.tz).date() == dt.date(2026, 9, 24)
+    fx = rules.apply_command(file, Command("reschedule", start=local(2026, 10, 9, 14)), c)
+    assert file.meeting.sequence == 1
+    assert file.rsvps == []
+    update = next(o for o in fx.outgoing if o.kind == "invite_update")
+    assert update.calendar == "REQUEST"
+    after = {d.kind: d for d in fx.deadlines or []}
+    assert after["topics_due"].due_utc.astimezone(DAYS.tz) == local(2026, 9, 29, 18)
+    assert after["topics_due"].key != before["topics_due"].key  # old ones get cancelled
+
+
+def test_cancel_sends_itip_cancel_and_stops_every_deadline() -> None:
+    file, c = approved_meeting(local(2026, 10, 9, 14), local(2026, 9, 14, 10))
+    fx = rules.apply_command(file, Command("cancel", reason="项目暂停"), c)
+    assert kinds(fx) == ["cancel"]
+    assert fx.outgoing[0].calendar == "CANCEL"
+    assert fx.deadlines == []
+    assert file.meeting.sequence == 1
+    assert file.meeting.status == "cancelled"
