@@ -40,6 +40,7 @@ _ALIASES: dict[str, str] = {
     "unicode-1-1-utf-7": "utf-7",
 }
 
+_SURROGATE = re.compile("[\udc80-\udcff]")
 _WIDE = ("utf-16", "utf-32", "utf_16", "utf_32")
 _ENCODED_WORD = re.compile(r"=\?[^?\s]+\?[bBqQ]\?[^?]*\?=")
 
@@ -56,7 +57,7 @@ def codec_for(label: str | None) -> str | None:
     name = _ALIASES.get(name, name)
     try:
         return codecs.lookup(name).name
-    except LookupError:
+    except (LookupError, ValueError):
         return None
 
 
@@ -81,7 +82,7 @@ def decode_text(data: bytes, label: str | None = None) -> str:
         if name and name not in ("ascii", "utf-8"):
             try:
                 return data.decode(name)
-            except (UnicodeDecodeError, LookupError):
+            except (UnicodeDecodeError, LookupError, ValueError):
                 continue
     return data.decode(codec if codec and codec != "ascii" else "utf-8", "replace")
 
@@ -97,7 +98,7 @@ def decode_header_value(value: object, hint: str | None = None) -> str:
     if value is None:
         return ""
     text = str(value)
-    if any("\udc80" <= ch <= "\udcff" for ch in text):
+    if not text.isascii() and _SURROGATE.search(text):
         text = decode_text(text.encode("ascii", "surrogateescape"), hint)
     if "=?" not in text:
         return " ".join(text.split()) if "\n" in text else text

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from daemon.inbound.mime import Mail
-from daemon.inbound.model import Inspection
+from daemon.inbound.model import Inspection, MinutesDoc
 from daemon.inbound.parse.actions import ACTION_TAG, parse_action_update
 from daemon.inbound.parse.itip import CalendarInfo, is_generated_text
 from daemon.inbound.parse.minutes import parse_minutes
@@ -54,7 +54,8 @@ _AUTO_SUBJECT = re.compile(
 _READ_RECEIPT = re.compile(r"^\s*(?:read|已读|已讀|lu|gelesen)\s*[:：]", re.I)
 _MINUTES_SUBJECT = re.compile(r"纪要|紀要|会议记录|會議記錄|\bminutes\b|\bMoM\b", re.I)
 _REQUEST_SUBJECT = re.compile(
-    r"会议需求|會議需求|会议申请|會議申請|申请召开|申請召開|meeting request|request for (?:a )?meeting",
+    r"会议需求|會議需求|会议申请|會議申請|申请召开|申請召開|"
+    r"meeting request|request for (?:a )?meeting",
     re.I,
 )
 _TOPIC_SUBJECT = re.compile(r"议题|議題|\btopics?\b|提案", re.I)
@@ -74,6 +75,13 @@ class Context:
     cal: CalendarInfo
     meeting_ref: str | None
     headers: dict[str, str] = field(default_factory=dict)
+    _minutes: list[MinutesDoc | None] = field(default_factory=list)
+
+    def minutes(self) -> MinutesDoc | None:
+        """The fresh text read as minutes (parsed once, shared by the minutes rules)."""
+        if not self._minutes:
+            self._minutes.append(parse_minutes(self.fresh, self.day))
+        return self._minutes[0]
 
     @property
     def day(self) -> dt.date:
@@ -162,7 +170,7 @@ def _itip(ctx: Context, insp: Inspection) -> bool:
 def _minutes(ctx: Context, insp: Inspection) -> bool:
     if not _MINUTES_SUBJECT.search(ctx.mail.subject):
         return False
-    doc = parse_minutes(ctx.fresh, ctx.day)
+    doc = ctx.minutes()
     if doc is None:
         return False
     insp.kind, insp.minutes = "minutes", doc
@@ -170,7 +178,7 @@ def _minutes(ctx: Context, insp: Inspection) -> bool:
 
 
 def _minutes_sections(ctx: Context, insp: Inspection) -> bool:
-    doc = parse_minutes(ctx.fresh, ctx.day)
+    doc = ctx.minutes()
     if doc is None or not (doc.decisions and doc.action_items):
         return False
     insp.kind, insp.minutes = "minutes", doc

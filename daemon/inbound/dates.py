@@ -27,10 +27,9 @@ _CN_DIGITS.update({"六": 6, "七": 7, "八": 8, "九": 9})
 _CN_NUM = "〇零一二两兩三四五六七八九十"
 _MONTHS = {
     m: i + 1
-    for i, names in enumerate(
-        "jan feb mar apr may jun jul aug sep oct nov dec".split()
+    for i, m in enumerate(
+        ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
     )
-    for m in (names,)
 }
 _WEEKDAYS_ZH = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6, "末": 5}
 _WEEKDAYS_EN = {
@@ -79,7 +78,7 @@ _DURATION = re.compile(
 
 
 def cn_number(text: str) -> int | None:
-    """``"十二"`` → 12, ``"二十三"`` → 23, ``"二〇二六"`` → 2026, ``"8"`` → 8; ``None`` if not a number."""
+    """Chinese/Arabic numerals to int (``"二十三"`` → 23, ``"二〇二六"`` → 2026), else ``None``."""
     if text.isdigit():
         return int(text)
     if not text or any(ch not in _CN_NUM for ch in text):
@@ -141,8 +140,9 @@ def _resolve(m: re.Match[str], ref: dt.date) -> dt.date | None:
         text = (g("en") or g("en2")).lower()
         mon = _MONTHS.get(re.sub(r"[^a-z]", "", text)[:3])
         day = int(g("ed") or g("fd"))
-        year = g("ey") or g("fy")
-        return _month_day(ref, mon, day, int(year) if year else None) if mon else None
+        year_text = g("ey") or g("fy")
+        year_num = int(year_text) if year_text else None
+        return _month_day(ref, mon, day, year_num) if mon else None
     if g("rel"):
         word = g("rel").lower()
         offset = {"今天": 0, "今日": 0, "today": 0, "明天": 1, "明日": 1, "tomorrow": 1}.get(word)
@@ -237,9 +237,7 @@ def _hour(m: re.Match[str], p: str, inherit: str | None) -> tuple[int, int, str 
     else:
         return None
     period = g(p + "per") or (g(p + "ap") or "").lower().replace(".", "") or inherit
-    if period in ("下午", "晚上", "傍晚", "pm") and hour < 12:
-        hour += 12
-    elif period == "中午" and hour < 6:
+    if period in ("下午", "晚上", "傍晚", "pm") and hour < 12 or period == "中午" and hour < 6:
         hour += 12
     elif period in ("am", "凌晨", "上午", "早上") and hour == 12:
         hour = 0
@@ -262,8 +260,8 @@ def parse_when(text: str, ref: dt.datetime) -> tuple[dt.datetime | None, int | N
     local = ref.date()
     day = None
     tail = text
-    for _s, end, when in iter_dates(text, local):
-        day, tail = when, text[end:]
+    for _s, stop, when in iter_dates(text, local):
+        day, tail = when, text[stop:]
         break
     if day is None:
         return None, None

@@ -19,8 +19,35 @@ log = logging.getLogger(__name__)
 CELL_SEP = " | "
 
 _BLOCK = frozenset(
-    "p div br h1 h2 h3 h4 h5 h6 ul ol table tbody thead tfoot section article header footer "
-    "pre hr address center form dl dt dd".split()
+    [
+        "p",
+        "div",
+        "br",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "ul",
+        "ol",
+        "table",
+        "tbody",
+        "thead",
+        "tfoot",
+        "section",
+        "article",
+        "header",
+        "footer",
+        "pre",
+        "hr",
+        "address",
+        "center",
+        "form",
+        "dl",
+        "dt",
+        "dd",
+    ]
 )
 _SKIP = frozenset({"style", "script", "head", "title", "xml", "o:p"})
 _SPACES = re.compile(r"[ \t\u00a0\u2002\u2003\u2009\u200b\ufeff]+")

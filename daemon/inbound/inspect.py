@@ -8,7 +8,6 @@ even for unreadable files. Contract: ``shared/design/inspect.md``.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import logging
 import re
@@ -131,7 +130,6 @@ def main(argv: list[str] | None = None) -> int:
         out.write(json.dumps(insp.to_json(), ensure_ascii=False, default=str) + "\n")
     out.flush()
     return 0
-
 
 
 if __name__ == "__main__":

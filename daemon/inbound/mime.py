@@ -93,18 +93,20 @@ def _first_of_mbox(raw: bytes) -> tuple[bytes, int]:
 
 def _charset_hint(msg: Message) -> str | None:
     for part in msg.walk():
-        charset = part.get_content_charset()
+        charset = _charset(part)
         if charset:
-            return str(charset)
+            return charset
     return None
 
 
 def _read_headers(msg: Message, mail: Mail) -> None:
-    hint = _charset_hint(msg)
+    hint: str | None = None
     for key, value in msg.raw_items():
         name = key.lower()
         if name not in mail.headers:
-            mail.headers[name] = decode_header_value(value, hint)
+            if hint is None and not value.isascii():  # raw 8-bit: the body charset decides
+                hint = _charset_hint(msg) or ""
+            mail.headers[name] = decode_header_value(value, hint or None)
     mail.subject = mail.headers.get("subject", "").strip()
     from_value = mail.headers.get("from", "")
     name, addr = email.utils.parseaddr(from_value)
@@ -146,6 +148,9 @@ def _payload(part: Message) -> bytes:
 
 
 def _filename(part: Message) -> str | None:
+    raw = str(part.get("content-disposition", "")) + str(part.get("content-type", ""))
+    if "name" not in raw.lower():  # fast path: get_filename()/get_param() are slow
+        return None
     try:
         name = part.get_filename() or part.get_param("name")
     except Exception:
@@ -187,7 +192,7 @@ def _leaf(
     part: Message, ctype: str, nested: bool, mail: Mail, plain: list[str], html: list[str]
 ) -> None:
     filename = _filename(part)
-    disposition = (part.get("content-disposition") or "").split(";")[0].strip().lower()
+    disposition = str(part.get("content-disposition") or "").split(";")[0].strip().lower()
     data = _payload(part)
     lower_name = (filename or "").lower()
     if ctype == "text/rfc822-headers":
@@ -200,8 +205,8 @@ def _leaf(
             _tnef(data, mail, plain, html)
         return
     is_cal = ctype in _CAL_TYPES or lower_name.endswith((".ics", ".vcs"))
-    if is_cal and not nested:
-        mail.calendars.append(data)
+    if is_cal and not nested and data.replace(b"\r", b"") not in _unix(mail.calendars):
+        mail.calendars.append(data)  # the same object inline and as invite.ics: read once
     attached = disposition == "attachment" or (filename is not None and not is_cal)
     if attached or (is_cal and filename):
         mail.attachments.append(AttachmentInfo(filename, ctype, len(data), data))
@@ -209,9 +214,21 @@ def _leaf(
     if nested or is_cal:
         return
     if ctype == "text/plain":
-        plain.append(decode_text(data, part.get_content_charset()))
+        plain.append(decode_text(data, _charset(part)))
     elif ctype == "text/html":
-        html.append(decode_text(data, part.get_content_charset()))
+        html.append(decode_text(data, _charset(part)))
+
+
+def _charset(part: Message) -> str | None:
+    try:
+        value = part.get_content_charset()
+    except Exception:  # malformed RFC 2231 charset parameter
+        return None
+    return str(value) if value else None
+
+
+def _unix(blobs: list[bytes]) -> list[bytes]:
+    return [b.replace(b"\r", b"") for b in blobs]
 
 
 def _tnef(data: bytes, mail: Mail, plain: list[str], html: list[str]) -> None:

@@ -80,7 +80,9 @@ def _quote_follows(lines: list[str], i: int) -> int | None:
     to resume at; ``None`` when an unquoted original follows."""
     j = i + 1
     while j < len(lines) and (
-        not lines[j].strip() or _HDR_FROM.match(lines[j]) or _HDR_OTHER.match(lines[j])
+        not lines[j].strip()
+        or _HDR_FROM.match(lines[j])
+        or _HDR_OTHER.match(lines[j])
         or (j == i + 1 and _ON_WROTE.match(lines[i] + " " + lines[j]))
     ):
         j += 1

@@ -73,7 +73,10 @@ def test_action_tag_without_status_is_a_problem():
 
 
 def test_html_only_gbk_topic_in_foxmail_divs():
-    html = "<div>议题：报销流程</div><div>痛点：审批慢</div><div>----- 原始邮件 -----</div><div>议题：</div>"
+    html = (
+        "<div>议题：报销流程</div><div>痛点：审批慢</div>"
+        "<div>----- 原始邮件 -----</div><div>议题：</div>"
+    )
     raw = make_mail(html, subject="回复：[MTG-7] 议题征集", charset="gbk", ctype="text/html")
     insp = inspect_bytes(raw)
     assert insp.kind == "topic_submission" and len(insp.topics) == 1

@@ -1,4 +1,4 @@
-"""Every labelled case in shared/corpus/cases through the real parser, checked like check_cases.py."""
+"""Every labelled case in shared/corpus/cases through the parser, checked as check_cases.py."""
 
 from __future__ import annotations
 

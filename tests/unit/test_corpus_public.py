@@ -11,8 +11,16 @@ import pytest
 from daemon.inbound.inspect import inspect_bytes
 from tests.unit.inbound_helpers import REPO, shared_dir
 
-KINDS = {"rsvp", "topic_submission", "minutes", "action_update", "meeting_request",
-         "auto_reply", "bounce", "unknown"}  # fmt: skip
+KINDS = {
+    "rsvp",
+    "topic_submission",
+    "minutes",
+    "action_update",
+    "meeting_request",
+    "auto_reply",
+    "bounce",
+    "unknown",
+}
 PUBLIC = sorted(
     p for p in (shared_dir() / "corpus" / "public").glob("*") if p.name != "MANIFEST.tsv"
 )
@@ -33,7 +41,9 @@ def test_cli_prints_one_line_per_file_and_exits_zero(tmp_path):
     files = [str(p) for p in PUBLIC] + [str(missing)]
     run = subprocess.run(
         [sys.executable, "-m", "daemon.inbound.inspect", "--json", *files],
-        cwd=REPO, capture_output=True, timeout=120,
+        cwd=REPO,
+        capture_output=True,
+        timeout=120,
     )
     assert run.returncode == 0
     lines = run.stdout.decode().splitlines()

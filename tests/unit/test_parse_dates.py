@@ -44,7 +44,10 @@ def test_words_that_only_look_like_dates():
 
 
 def test_time_ranges_zh_and_en():
-    assert parse_when("4月2日 下午2点到4点", REF) == (dt.datetime(2027, 4, 2, 14, 0, tzinfo=TZ), 120)
+    assert parse_when("4月2日 下午2点到4点", REF) == (
+        dt.datetime(2027, 4, 2, 14, 0, tzinfo=TZ),
+        120,
+    )
     assert parse_when("Apr 2, 9:30-11:00", REF) == (dt.datetime(2027, 4, 2, 9, 30, tzinfo=TZ), 90)
     assert parse_when("Apr 2 2-4pm", REF) == (dt.datetime(2027, 4, 2, 14, 0, tzinfo=TZ), 120)
     assert parse_when("明天下午两点半", REF)[0] == dt.datetime(2027, 3, 11, 14, 30, tzinfo=TZ)

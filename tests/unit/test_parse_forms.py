@@ -53,7 +53,10 @@ def test_minutes_dash_list_labelled_en_and_risk_labels():
     assert (a.what, a.owner, a.due) == ("Update the plan", "Bob Lee", dt.date(2027, 4, 3))
     assert (b.owner, b.due, b.support) == ("Amy", dt.date(2027, 3, 19), "facilities")
     assert (doc.risks[0].risk, doc.risks[0].mitigation, doc.risks[0].owner) == (
-        "vendor late", "use stock", "Carl")  # fmt: skip
+        "vendor late",
+        "use stock",
+        "Carl",
+    )
     assert doc.review_date == dt.date(2027, 4, 20)
 
 

@@ -1,4 +1,4 @@
-"""MIME decoding: charsets, encoded words, filenames, broken encodings, HTML, calendars, containers."""
+"""MIME decoding: charsets, encoded words, filenames, broken encodings, HTML, calendars."""
 
 from __future__ import annotations
 
@@ -82,7 +82,10 @@ def test_html_table_rows_stay_one_line_each_and_blockquote_is_quoted():
 
 
 def test_calendar_found_deep_in_mime_tree_but_not_inside_attached_message():
-    cal = b"BEGIN:VCALENDAR\r\nMETHOD:REPLY\r\nBEGIN:VEVENT\r\nUID:u1\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    cal = (
+        b"BEGIN:VCALENDAR\r\nMETHOD:REPLY\r\nBEGIN:VEVENT\r\nUID:u1\r\n"
+        b"END:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
     b64 = base64.b64encode(cal)
     raw = (
         b'From: a@example.org\nSubject: s\nContent-Type: multipart/mixed; boundary="o"\n\n'

@@ -39,8 +39,11 @@ def test_no_answer_written():
         ("不参加，由李雷代为参加。", "李雷", None),
         ("无法出席，委托韩梅梅 hmm@example.org 参会", "韩梅梅", "hmm@example.org"),
         ("不参加\n代理：王五（wangwu@example.org）", "王五", "wangwu@example.org"),
-        ("Can't attend. Jane Roe <jane@example.org> will attend on my behalf.", "Jane Roe",
-         "jane@example.org"),
+        (
+            "Can't attend. Jane Roe <jane@example.org> will attend on my behalf.",
+            "Jane Roe",
+            "jane@example.org",
+        ),
         ("Cannot attend, sending Max Mustermann instead", "Max Mustermann", None),
     ],
 )

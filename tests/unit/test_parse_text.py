@@ -11,9 +11,13 @@ def test_outlook_english_header_block_without_separator():
 
 
 def test_chinese_header_block_and_separators():
-    for sep in ("-----原始邮件-----", "------------------ 原始邮件 ------------------",
-                "-----Original Message-----", "________________________________",
-                "---------- Forwarded message ---------"):  # fmt: skip
+    for sep in (
+        "-----原始邮件-----",
+        "------------------ 原始邮件 ------------------",
+        "-----Original Message-----",
+        "________________________________",
+        "---------- Forwarded message ---------",
+    ):
         assert fresh_text(f"好的\n{sep}\n发件人: x\n主题: y\n不参加") == "好的"
     assert fresh_text("收到\n寄件者: 甲\n主旨: 乙\n參加") == "收到"
 

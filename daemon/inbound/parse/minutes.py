@@ -27,39 +27,106 @@ from daemon.inbound.parse.labels import BULLET, LabelSet, clean_value, strip_num
 
 log = logging.getLogger(__name__)
 
+_DECISION_WORDS = (
+    r"(?:会议)?决议|決議|决定事项|決定事項|结论|結論|decisions?|resolutions?|conclusions?"
+)
+_ACTION_WORDS = (
+    r"行动项|行動項|待办事项|待辦事項|待办|行动计划|后续行动|"
+    r"action items?|actions|to-?dos?|next actions"
+)
+_FOLLOWUP_WORDS = r"后续安排|後續安排|下一步|复盘|復盤|next steps?|follow-?ups?|review"
 _HEADINGS: list[tuple[str, re.Pattern[str]]] = [
-    ("decisions", re.compile(r"(?:会议)?决议|決議|决定事项|決定事項|结论|結論|decisions?|resolutions?|conclusions?", re.I)),
-    ("actions", re.compile(r"行动项|行動項|待办事项|待辦事項|待办|行动计划|后续行动|action items?|actions|to-?dos?|next actions", re.I)),
+    ("decisions", re.compile(_DECISION_WORDS, re.I)),
+    ("actions", re.compile(_ACTION_WORDS, re.I)),
     ("risks", re.compile(r"风险提示|風險提示|风险|風險|risks?|risk register", re.I)),
-    ("followup", re.compile(r"后续安排|後續安排|下一步|复盘|復盤|next steps?|follow-?ups?|review", re.I)),
-]  # fmt: skip
+    ("followup", re.compile(_FOLLOWUP_WORDS, re.I)),
+]
 _HEADING_LINE = re.compile(
     rf"^\s*(?:#+\s*)?(?:{BULLET}\s*)?[*_【\[]*(?P<h>[^:：|]{{1,24}}?)[*_】\]]*\s*[:：]?\s*$"
 )
 ACTION_LABELS = LabelSet(
     {
-        "what": ["行动内容", "行動內容", "行动项", "行动", "事项", "事項", "任务", "任務", "工作内容",
-                 "Action item", "Action", "Task", "What", "Item"],
-        "owner": ["负责人", "負責人", "责任人", "責任人", "执行人", "Owner", "Responsible", "Who",
-                  "Assignee"],
-        "due": ["完成时间", "完成時間", "截止时间", "截止日期", "截止", "期限", "完成日期", "时限",
-                "Due date", "Due", "Deadline", "By", "When"],
-        "support": ["支持需求", "所需支持", "需要支持", "支持", "协助", "Support needed", "Support",
-                    "Help needed", "Needs"],
+        "what": [
+            "行动内容",
+            "行動內容",
+            "行动项",
+            "行动",
+            "事项",
+            "事項",
+            "任务",
+            "任務",
+            "工作内容",
+            "Action item",
+            "Action",
+            "Task",
+            "What",
+            "Item",
+        ],
+        "owner": [
+            "负责人",
+            "負責人",
+            "责任人",
+            "責任人",
+            "执行人",
+            "Owner",
+            "Responsible",
+            "Who",
+            "Assignee",
+        ],
+        "due": [
+            "完成时间",
+            "完成時間",
+            "截止时间",
+            "截止日期",
+            "截止",
+            "期限",
+            "完成日期",
+            "时限",
+            "Due date",
+            "Due",
+            "Deadline",
+            "By",
+            "When",
+        ],
+        "support": [
+            "支持需求",
+            "所需支持",
+            "需要支持",
+            "支持",
+            "协助",
+            "Support needed",
+            "Support",
+            "Help needed",
+            "Needs",
+        ],
     }
-)  # fmt: skip
+)
 RISK_LABELS = LabelSet(
     {
         "risk": ["风险", "風險", "风险点", "Risk"],
-        "mitigation": ["应对措施", "應對措施", "应对", "备用方案", "備用方案", "缓解措施", "对策",
-                       "Mitigation", "Fallback", "Plan B"],
+        "mitigation": [
+            "应对措施",
+            "應對措施",
+            "应对",
+            "备用方案",
+            "備用方案",
+            "缓解措施",
+            "对策",
+            "Mitigation",
+            "Fallback",
+            "Plan B",
+        ],
         "owner": ["负责人", "負責人", "责任人", "Owner"],
     }
-)  # fmt: skip
+)
 _REVIEW = re.compile(r"复盘|復盤|回顾|回顧|review|follow-?up|retro", re.I)
 _DASH_SPLIT = re.compile(r"\s+[—–-]{1,2}\s+|\s*[|｜]\s*|\s*[；;]\s*")
-_CONDITION = re.compile(r"^(?P<risk>(?:若|如果|如|一旦|假如|if\b)[^，,]+)[，,]\s*(?P<rest>.+)$", re.I)
-_OWNER_TAIL = re.compile(r"[，,;；]?\s*(?:负责人|負責人|责任人|owner)\s*[:：]\s*(?P<o>[^，,;；。]+)[。.]?\s*$", re.I)
+_CONDITION = re.compile(
+    r"^(?P<risk>(?:若|如果|如|一旦|假如|if\b)[^，,]+)[，,]\s*(?P<rest>.+)$", re.I
+)
+_OWNER_TAIL = re.compile(
+    r"[，,;；]?\s*(?:负责人|負責人|责任人|owner)\s*[:：]\s*(?P<o>[^，,;；。]+)[。.]?\s*$", re.I
+)
 
 
 def _section_of(line: str) -> str | None:
@@ -113,7 +180,9 @@ def _risk(line: str) -> RiskSpec | None:
         risk = clean_value(fields["risk"])
         if not risk:
             return None
-        return RiskSpec(risk, clean_value(fields.get("mitigation")), clean_value(fields.get("owner")))
+        return RiskSpec(
+            risk, clean_value(fields.get("mitigation")), clean_value(fields.get("owner"))
+        )
     text = strip_number(line)
     owner = None
     m = _OWNER_TAIL.search(text)

@@ -99,8 +99,8 @@ def _proxy(text: str) -> tuple[str | None, str | None]:
         return (name_m.group(0) if name_m else None), (addr.group(0).lower() if addr else None)
     for n, a in (("n1", "a1"), ("n4", "a4"), ("n2", "a2"), ("n3", "a3")):
         if m.group(n) is not None:
-            addr = m.group(a)
-            return m.group(n).strip(), addr.lower() if addr else None
+            found = m.group(a)
+            return m.group(n).strip(), found.lower() if found else None
     return None, None
 
 
