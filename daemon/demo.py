@@ -125,8 +125,7 @@ SCRIPT = [
     Step("p23-outlook-counter-proposal", -6, dt.time(9, 40), with_uid=True),
     Step("p06-plain-decline-proxy-opinion-zh", -6, dt.time(16, 0), reply_to="invite"),
     # A late topic from the silent department, the same problem as Customer Service's.
-    Step("p10-topic-structured-zh", -3, dt.time(19, 0), reply_to="topic_reminder",
-         sender="li.na"),
+    Step("p10-topic-structured-zh", -3, dt.time(19, 0), reply_to="topic_reminder", sender="li.na"),
     Step("p16-minutes-zh", 1, dt.time(11, 0), reply_to="minutes_request"),
     Step("p20-action-in-progress-zh", 2, dt.time(10, 0), action=1),
     Step("p19-action-delay-zh", 4, dt.time(10, 0), sender="liu.yang", action=1),
@@ -192,8 +191,10 @@ class Demo:
         return self.days.at(self.days.add(self.meeting_day, day), time)
 
     def run(self) -> int:
-        self.echo(f"meetingd demo: meeting on {self.meeting_day} 14:00-16:00 "
-                  f"({self.days.tz.key}), clock starts {self.local(self.clock.now())}")
+        self.echo(
+            f"meetingd demo: meeting on {self.meeting_day} 14:00-16:00 "
+            f"({self.days.tz.key}), clock starts {self.local(self.clock.now())}"
+        )
         self.echo(f"replies from {self.corpus}\n")
         for i, step in enumerate(SCRIPT):
             self.advance_to(self.at(step.day, step.time))
@@ -209,8 +210,11 @@ class Demo:
     def advance_to(self, target: dt.datetime) -> None:
         """Move the clock to ``target``, stopping at every deadline on the way."""
         while True:
-            due = [d.due_utc for d in queries.deadlines_list(self.service.db)
-                   if d.state == "pending" and self.clock.now() <= d.due_utc <= target]
+            due = [
+                d.due_utc
+                for d in queries.deadlines_list(self.service.db)
+                if d.state == "pending" and self.clock.now() <= d.due_utc <= target
+            ]
             if not due:
                 break
             self.clock.set(min(due))
@@ -240,14 +244,20 @@ class Demo:
             sender = (name, f"{step.sender}@corp.example")
         replace = {}
         if step.case.startswith("p21"):
-            replace = {"赵磊 zhao.lei@corp.example": "赵磊 zhao.lei@corp.example；李娜 li.na@corp.example"}
+            replace = {
+                "赵磊 zhao.lei@corp.example": "赵磊 zhao.lei@corp.example；李娜 li.na@corp.example"
+            }
         mail = readdress(
-            raw, number=number, when=self.clock.now(), shift_days=self.shift,
+            raw,
+            number=number,
+            when=self.clock.now().astimezone(self.days.tz),
+            shift_days=self.shift,
             message_id=f"<demo.{index}.{number}@mail.corp.example>",
             action_k=step.action,
             uid=file.meeting.uid if file and step.with_uid else None,
             in_reply_to=self.our_message(step.reply_to, sender[1] if sender else raw),
-            sender=sender, replace=replace,
+            sender=sender,
+            replace=replace,
         )
         self.inbox.add(mail)
         if self.number is None:
@@ -259,11 +269,15 @@ class Demo:
             return None
         if isinstance(to, bytes):
             import email.utils
+
             head = to.split(b"\n\n", 1)[0].decode("ascii", "replace")
             froms = [ln for ln in head.splitlines() if ln.lower().startswith("from:")]
             to = email.utils.parseaddr(froms[0][5:])[1].lower() if froms else ""
-        rows = [r for r in queries.outbox_list(self.service.db)
-                if r.kind == kind and (to in r.recipients or not to)]
+        rows = [
+            r
+            for r in queries.outbox_list(self.service.db)
+            if r.kind == kind and (to in r.recipients or not to)
+        ]
         return rows[-1].message_id if rows else None
 
     def local(self, when: dt.datetime) -> str:
@@ -291,8 +305,10 @@ class Demo:
         self.echo("\nmails sent, by X-Meetingd-Kind:")
         for kind, n in sorted(counts.items()):
             self.echo(f"  {kind:<24} {n}")
-        self.echo(f"\noutbox: {self.service.config.var_dir / 'outbox'}; "
-                  f"database: {self.service.config.db_path}")
+        self.echo(
+            f"\noutbox: {self.service.config.var_dir / 'outbox'}; "
+            f"database: {self.service.config.db_path}"
+        )
 
 
 def run_demo(workdir: Path, lang: str, meeting_day: dt.date | None, echo: Echo | None) -> int:

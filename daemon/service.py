@@ -176,13 +176,19 @@ class Service:
         if effects.quarantine:
             self._quarantine(db, row, msg, effects.quarantine, file)
             return
-        self._commit(db, file, effects, f"msg:{msg.message_id or row.id}")
-        queries.inbox_applied(
-            db, row.id, kind=msg.kind, meeting_number=file.meeting.number,
-            message_id=msg.message_id, sender=sender, now=now,
-        )
+        meetings.save_file(db, file)  # a new meeting must exist before its events
         queries.event_add(
             db, now, file.meeting.number, f"in:{msg.kind}", f"{sender}: {msg.subject}"
+        )
+        self._commit(db, file, effects, f"msg:{msg.message_id or row.id}")
+        queries.inbox_applied(
+            db,
+            row.id,
+            kind=msg.kind,
+            meeting_number=file.meeting.number,
+            message_id=msg.message_id,
+            sender=sender,
+            now=now,
         )
 
     def _store_materials(self, msg: Inspection) -> list[Material]:
@@ -197,18 +203,37 @@ class Service:
                 log.warning("material not kept: %s", exc)
                 msg.problems.append(str(exc))
                 continue
-            out.append(Material(digest, name, att.content_type, att.size,
-                                (msg.sender or "").lower(), received_utc=clock.now()))
+            out.append(
+                Material(
+                    digest,
+                    name,
+                    att.content_type,
+                    att.size,
+                    (msg.sender or "").lower(),
+                    received_utc=clock.now(),
+                )
+            )
         return out
 
-    def _quarantine(self, db: Database, row: InboxRow, msg: Inspection, reason: str,
-                    file: MeetingFile | None = None) -> None:
+    def _quarantine(
+        self,
+        db: Database,
+        row: InboxRow,
+        msg: Inspection,
+        reason: str,
+        file: MeetingFile | None = None,
+    ) -> None:
         """Keep the message quarantined with ``reason`` and tell the sender what to fix."""
         problems = [reason, *msg.problems]
         queries.inbox_quarantine(db, row.id, "; ".join(problems))
         number = file.meeting.number if file else None
-        queries.event_add(db, clock.now(), number, "quarantined",
-                          f"inbox {row.id} from {msg.sender}: {'; '.join(problems)}")
+        queries.event_add(
+            db,
+            clock.now(),
+            number,
+            "quarantined",
+            f"inbox {row.id} from {msg.sender}: {'; '.join(problems)}",
+        )
         log.warning("inbox %s from %s quarantined: %s", row.id, msg.sender, problems)
         self._not_understood(db, row.id, msg, problems, file)
 
@@ -217,15 +242,25 @@ class Service:
         if msg.kind not in NO_REPLY_KINDS:
             self._not_understood(db, row.id, msg, ["processing_failed", *msg.problems], None)
 
-    def _not_understood(self, db: Database, row_id: int, msg: Inspection, problems: list[str],
-                        file: MeetingFile | None) -> None:
+    def _not_understood(
+        self,
+        db: Database,
+        row_id: int,
+        msg: Inspection,
+        problems: list[str],
+        file: MeetingFile | None,
+    ) -> None:
         sender = (msg.sender or "").lower()
         if not sender or sender == self.config.address or msg.auto_submitted:
             log.info("inbox %s: no reply to %r (auto-submitted or no sender)", row_id, sender)
             return
-        out = Outgoing("not_understood", [sender], key=f"inbox{row_id}",
-                       in_reply_to=msg.message_id,
-                       extra={"problems": problems, "subject": msg.subject})
+        out = Outgoing(
+            "not_understood",
+            [sender],
+            key=f"inbox{row_id}",
+            in_reply_to=msg.message_id,
+            extra={"problems": problems, "subject": msg.subject},
+        )
         self._enqueue(db, file, out)
 
     # ----------------------------------------------------------------- deadlines
@@ -251,8 +286,14 @@ class Service:
     # ----------------------------------------------------------------- shared
     def context(self) -> RuleContext:
         """The rules' view of now, working days, timings and people."""
-        return RuleContext(clock.now(), self.days, self.timings, self.directory,
-                           self.config.address, self.config.get("daemon", "lang"))
+        return RuleContext(
+            clock.now(),
+            self.days,
+            self.timings,
+            self.directory,
+            self.config.address,
+            self.config.get("daemon", "lang"),
+        )
 
     def _commit(self, db: Database, file: MeetingFile, effects: Effects, cause: str) -> None:
         """Save the file, enqueue its mails and sync its deadlines (caller's transaction)."""
@@ -272,13 +313,21 @@ class Service:
         view = file
         if file is not None and out.kind == "review_invite":
             view = review_file(file, self.context())
-        message = compose(out, view, self._compose_context(file))
         number = file.meeting.number if file else None
         idem = f"{number}:{out.kind}:{out.action_k or ''}:{out.key}:{','.join(sorted(out.to))}"
-        if outbox.enqueue(db, idem_key=idem, meeting_number=number, kind=out.kind,
-                          message=message, now=clock.now()):
-            queries.event_add(db, clock.now(), number, f"out:{out.kind}",
-                              f"to {', '.join(out.to + out.cc)}")
+        # The Message-ID is derived from the key: make it the full idempotency key.
+        message = compose(replace(out, key=idem), view, self._compose_context(file))
+        if outbox.enqueue(
+            db,
+            idem_key=idem,
+            meeting_number=number,
+            kind=out.kind,
+            message=message,
+            now=clock.now(),
+        ):
+            queries.event_add(
+                db, clock.now(), number, f"out:{out.kind}", f"to {', '.join(out.to + out.cc)}"
+            )
 
     def _compose_context(self, file: MeetingFile | None) -> ComposeContext:
         lang = file.meeting.lang if file else self.config.get("daemon", "lang")

@@ -183,13 +183,21 @@ def _action(file: MeetingFile, d: Deadline, ctx: RuleContext, fx: Effects) -> No
     if d.kind == dl.ACTION_BEFORE:
         fx.outgoing.append(
             Outgoing(
-                "action_reminder", [item.owner], key=d.key, action_k=k, extra={"when": "before"}
+                "action_reminder",
+                [item.owner],
+                key=f"before:{d.key}",
+                action_k=k,
+                extra={"when": "before"},
             )
         )
     elif d.kind == dl.ACTION_DUE:
         fx.outgoing.append(
             Outgoing(
-                "action_reminder", [item.owner], key=d.key, action_k=k, extra={"when": "due_day"}
+                "action_reminder",
+                [item.owner],
+                key=f"due:{d.key}",
+                action_k=k,
+                extra={"when": "due_day"},
             )
         )
     elif d.kind == dl.ACTION_OVERDUE:

@@ -94,7 +94,14 @@ def on_topics(file: MeetingFile, inc: Incoming, ctx: RuleContext, effects: Effec
     if late and m.host:
         effects.outgoing.append(
             Outgoing(
-                "topic_late", [m.host], key=inc.key, extra={"topics": rows, "submitter": sender}
+                "topic_late",
+                [m.host],
+                key=inc.key,
+                extra={
+                    "topics": rows,
+                    "submitter": sender,
+                    "submitter_name": ctx.directory.name_of(sender),
+                },
             )
         )
     for topic in taken:
