@@ -212,7 +212,9 @@ def reschedule(
     try:
         local = dt.datetime.fromisoformat(start)
     except ValueError:
-        raise UserError(f"--start {start!r}: not a date and time. Fix: \"2026-12-10 14:00\".") from None
+        raise UserError(
+            f'--start {start!r}: not a date and time. Fix: "2026-12-10 14:00".'
+        ) from None
     if local.tzinfo is None:
         local = local.replace(tzinfo=cfg.tz)
     end = local + dt.timedelta(minutes=minutes) if minutes else None
@@ -266,7 +268,9 @@ def quarantine(config_file: str | None, replay_id: int | None) -> None:
     service = _service(config_file)
     if replay_id is not None:
         if not queries.inbox_replay(service.db, replay_id):
-            raise UserError(f"inbox {replay_id} is not quarantined. Fix: see `meetingd quarantine`.")
+            raise UserError(
+                f"inbox {replay_id} is not quarantined. Fix: see `meetingd quarantine`."
+            )
         click.echo(f"inbox {replay_id} will be processed again on the next pass")
         return
     for line in quarantine_lines(service):
@@ -288,7 +292,9 @@ def demo(workdir: str, lang: str, meeting_date: str | None, quiet: bool) -> None
         try:
             day = dt.date.fromisoformat(meeting_date)
         except ValueError:
-            raise UserError(f"--meeting-date {meeting_date!r}: Fix: write it as YYYY-MM-DD.") from None
+            raise UserError(
+                f"--meeting-date {meeting_date!r}: Fix: write it as YYYY-MM-DD."
+            ) from None
     sys.exit(run_demo(Path(workdir), lang, day, echo=None if quiet else click.echo))
 
 

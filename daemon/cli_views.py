@@ -25,13 +25,16 @@ def status_lines(service: Any) -> Iterator[str]:
     pending = [d for d in queries.deadlines_list(service.db) if d.state == "pending"]
     for m in rows:
         file = meetings.load_file(service.db, m.number)
-        upcoming = sorted((d for d in pending if d.meeting_number == m.number),
-                          key=lambda d: d.due_utc)
+        upcoming = sorted(
+            (d for d in pending if d.meeting_number == m.number), key=lambda d: d.due_utc
+        )
         answered = sum(r.partstat != "NEEDS-ACTION" for r in file.rsvps)
         yield f"[{m.ref}] {m.title}"
         yield f"  status {m.status}; starts {_local(service, m.start_utc)}; host {m.host or '-'}"
-        yield (f"  {len(file.participants)} attendees, {answered} answered; "
-               f"{len(file.topics)} topics; {len(file.actions)} action items")
+        yield (
+            f"  {len(file.participants)} attendees, {answered} answered; "
+            f"{len(file.topics)} topics; {len(file.actions)} action items"
+        )
         if upcoming:
             nxt = upcoming[0]
             yield f"  next: {nxt.kind} at {_local(service, nxt.due_utc)}"
@@ -53,8 +56,10 @@ def action_lines(service: Any, number: int | None) -> Iterator[str]:
 def outbox_lines(service: Any, state: str | None) -> Iterator[str]:
     """Outgoing mails, newest last, with the failure reason where one failed."""
     for row in queries.outbox_list(service.db, state=state):
-        line = (f"{row.id:>5} {row.state:<8} {row.kind:<20} {_local(service, row.created_utc)} "
-                f"to {', '.join(row.recipients)}")
+        line = (
+            f"{row.id:>5} {row.state:<8} {row.kind:<20} {_local(service, row.created_utc)} "
+            f"to {', '.join(row.recipients)}"
+        )
         yield line + (f"\n      error: {row.error}" if row.error else "")
 
 

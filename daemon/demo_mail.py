@@ -77,8 +77,9 @@ def readdress(
     tag = f"MTG-{number}" + (f"/A-{action_k}" if action_k else "")
 
     def retag(text: str) -> str:
-        return _TAG.sub(lambda m: tag if action_k or not m.group(1) else f"MTG-{number}{m.group(1)}",
-                        text)
+        return _TAG.sub(
+            lambda m: tag if action_k or not m.group(1) else f"MTG-{number}{m.group(1)}", text
+        )
 
     for name in ("Subject", "Thread-Topic"):
         if name in msg:

@@ -44,6 +44,12 @@ def review_file(file: MeetingFile, ctx: RuleContext) -> MeetingFile:
         if o != m.host
     ]
     title = ("复盘：" if m.lang == "zh" else "Review: ") + m.title
-    meeting = replace(m, uid=m.review_uid or f"review-{m.uid}", sequence=0, title=title,
-                      start_utc=start, end_utc=end)
+    meeting = replace(
+        m,
+        uid=m.review_uid or f"review-{m.uid}",
+        sequence=0,
+        title=title,
+        start_utc=start,
+        end_utc=end,
+    )
     return replace(file, meeting=meeting, participants=[replace(p) for p in people])

@@ -82,24 +82,20 @@ def subject_tag(number: int, action_k: int | None = None) -> str:
 def make_message_id(
     kind: str, number: int | None, key: str, action_k: int | None, now_utc: dt.datetime, domain: str
 ) -> str:
-    """``<{kind}.{n}.{stamp}.{token}@{domain}>`` (RFC 5322 §3.6.4, dot-atom only).
+    """``<{kind}.{n}.{token}@{domain}>`` (RFC 5322 §3.6.4, dot-atom only; ``n`` is ``x``
+    without a meeting).
 
-    ``stamp`` is ``now_utc`` as ``YYYYMMDDhhmmss`` (plus microseconds when non-zero).
-    ``token`` encodes ``action_k`` and ``key`` injectively: ``k`` + lower-case base32 of the
-    UTF-8 text when that is at most 40 characters, otherwise ``h`` + 26 base32 characters of
-    its SHA-256 (130 bits). Different keys therefore never share a Message-ID (short keys by
-    construction, long keys barring a SHA-256 collision), and the same mail composed twice at
-    the same instant gets the same one.
+    ``token`` is 20 lower-case base32 characters (100 bits) of the SHA-256 of kind, meeting,
+    action, key and ``now_utc`` (to the microsecond). Two different keys give the same
+    Message-ID only on a 100-bit hash collision (about 2**-60 after a million mails), and the
+    same mail composed twice at the same instant keeps its Message-ID. The id stays short
+    (about 50 characters plus the domain) so that the header is not folded: a folded
+    Message-ID reads back with leading white space in some tools.
     """
-    raw = f"{'' if action_k is None else action_k}|{key}".encode()
-    enc = base64.b32encode(raw).decode().rstrip("=").lower()
-    if len(enc) > 40:
-        enc = "h" + base64.b32encode(hashlib.sha256(raw).digest()).decode()[:26].lower()
-    else:
-        enc = "k" + enc
-    now = now_utc.astimezone(dt.UTC)
-    stamp = now.strftime("%Y%m%d%H%M%S") + (f"{now.microsecond:06d}" if now.microsecond else "")
-    return f"<{kind}.{'x' if number is None else number}.{stamp}.{enc}@{domain}>"
+    now = now_utc.astimezone(dt.UTC).isoformat(timespec="microseconds")
+    seed = "\x1f".join((kind, str(number), str(action_k), key, now)).encode()
+    token = base64.b32encode(hashlib.sha256(seed).digest()).decode()[:20].lower()
+    return f"<{kind}.{'x' if number is None else number}.{token}@{domain}>"
 
 
 def _address(addr: str, names: dict[str, str]) -> Address:

@@ -73,8 +73,8 @@ LABELS: dict[str, dict[str, str]] = {
         "observer": "列席人员",
         "proxy": "代理人",
         "topic": "议题",
-        "background": "背景说明",
-        "pain_point": "当前痛点",
+        "background": "背景",
+        "pain_point": "痛点",
         "delegate": "代理人",
         "written_opinion": "书面意见",
         "ACCEPTED": "参加",
@@ -378,11 +378,13 @@ class Renderer:
         # imports, which the subject and body blocks rendered on their own then see too.
         tctx = txt.new_context(ctx)
         text = _tidy("".join(txt.root_render_func(tctx)))
-        if "subject" not in txt.blocks:
+        # After rendering, tctx.blocks holds every block of the inheritance chain (most
+        # derived first), so a kind that extends another kind inherits its subject.
+        if "subject" not in tctx.blocks:
             raise jinja2.TemplateError(f"{lang}/{kind}.txt.j2 has no subject block")
-        subject = " ".join("".join(txt.blocks["subject"](tctx)).split())
-        body_block = txt.blocks.get("body")
-        body = _tidy("".join(body_block(tctx))).strip() if body_block else text
+        subject = " ".join("".join(tctx.blocks["subject"][0](tctx)).split())
+        body_blocks = tctx.blocks.get("body")
+        body = _tidy("".join(body_blocks[0](tctx))).strip() if body_blocks else text
         html_name = f"{lang}/{kind}.html.j2"
         if not (self.template_dir / html_name).is_file():
             html_name = f"{lang}/_text.html.j2"

@@ -51,8 +51,6 @@ from daemon.transports.mailconn import ImapSession, ImapSettings, parse_imap_set
 
 log = logging.getLogger(__name__)
 
-_NEW_MAIL = (b"EXISTS", b"RECENT")
-
 
 def message_id_of(raw: bytes) -> str | None:
     """The ``Message-ID`` header of ``raw`` (with brackets, stripped), or None."""
@@ -246,34 +244,35 @@ class ImapSource:
         return False
 
     def _idle(self, conn: IMAPClient, deadline: float) -> bool:
-        conn.idle()
-        started = time.monotonic()
-        log.debug("imap: IDLE started")
+        """IDLE (RFC 2177) until new mail or ``deadline``; DONE + IDLE every ``idle_seconds``."""
         while True:
-            now = time.monotonic()
-            if now >= deadline:
-                conn.idle_done()
-                return False
-            if now - started >= self.cfg.idle_seconds:
-                log.debug("imap: re-issuing IDLE after %.0f s", now - started)
-                conn.idle_done()
-                conn.idle()
-                started = now
-                continue
-            chunk = min(deadline - now, self.cfg.idle_seconds - (now - started))
-            responses = conn.idle_check(timeout=chunk)
-            if any(r[0] == b"BYE" for r in responses if isinstance(r, tuple)):
-                raise IMAPClient.AbortError(f"server said BYE: {responses}")
-            if any(len(r) > 1 and r[1] in _NEW_MAIL for r in responses if isinstance(r, tuple)):
-                log.debug("imap: IDLE reports %s", responses)
-                conn.idle_done()
+            conn.idle()
+            started = time.monotonic()
+            end = min(deadline, started + self.cfg.idle_seconds)
+            news = False
+            while not news and (remaining := end - time.monotonic()) > 0:
+                responses = conn.idle_check(timeout=remaining)
+                news = _new_mail(responses)
+                if not responses and end - time.monotonic() > 0.1 * remaining:
+                    break  # woke early with nothing (EOF?): DONE below raises if it was
+            _text, responses = conn.idle_done()
+            if news or _new_mail(responses):
+                log.debug("imap: IDLE reports new mail")
                 return True
-            if not responses and time.monotonic() - now < chunk * 0.9:
-                conn.idle_done()  # woke early with nothing: EOF raises here; else keep idling
-                conn.idle()
+            if time.monotonic() >= deadline:
+                return False
+            log.debug("imap: re-issuing IDLE after %.1f s", time.monotonic() - started)
 
     def close(self) -> None:
         self.session.close()
+
+
+def _new_mail(responses: list[Any]) -> bool:
+    """True if IDLE ``responses`` announce a new message; raise if the server said BYE."""
+    for resp in responses:
+        if isinstance(resp, tuple) and resp and resp[0] == b"BYE":
+            raise IMAPClient.AbortError(f"server said BYE: {resp}")
+    return any(isinstance(r, tuple) and len(r) > 1 and r[1] == b"EXISTS" for r in responses)
 
 
 def _validity(key: str) -> int | None:
