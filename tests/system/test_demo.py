@@ -1,0 +1,175 @@
+"""The demo end to end on the embedded default (Maildirs + SQLite): every kind is sent, to
+the right people, at the right working-day times, and every invite parses back."""
+
+from __future__ import annotations
+
+import datetime as dt
+import email
+import email.policy
+import email.utils
+import mailbox
+import subprocess
+import sys
+from email.message import EmailMessage
+from pathlib import Path
+
+import icalendar
+import pytest
+
+from daemon.demo import run_demo
+from daemon.workdays import WorkCalendar
+
+DAYS = WorkCalendar()
+M = dt.date(2026, 10, 9)
+REQUIRED = {
+    "request_received",
+    "approval_request",
+    "invite",
+    "invite_update",
+    "call_for_topics",
+    "topic_receipt",
+    "topic_reminder",
+    "agenda",
+    "materials",
+    "rsvp_nudge",
+    "proxy_request",
+    "attendance_report",
+    "minutes_request",
+    "minutes",
+    "action_assigned",
+    "action_reminder",
+    "action_overdue",
+    "action_escalation",
+    "review_invite",
+}
+
+
+def addr(local: str) -> str:
+    return f"{local}@corp.example"
+
+
+@pytest.fixture(scope="module")
+def sent(tmp_path_factory: pytest.TempPathFactory) -> list[EmailMessage]:
+    workdir = tmp_path_factory.mktemp("demo")
+    lines: list[str] = []
+    assert run_demo(workdir, "zh", M, lines.append) == 0
+    assert any("attendance_report" in line for line in lines)  # the timeline was printed
+    box = mailbox.Maildir(workdir / "outbox", create=False)
+    mails = [
+        email.message_from_bytes(box.get_bytes(key), policy=email.policy.default)
+        for key in box.iterkeys()
+    ]
+    return sorted(mails, key=lambda m: email.utils.parsedate_to_datetime(m["Date"]))  # type: ignore[misc]
+
+
+def of(sent: list[EmailMessage], kind: str) -> list[EmailMessage]:
+    return [m for m in sent if m["X-Meetingd-Kind"] == kind]
+
+
+def to(m: EmailMessage) -> set[str]:
+    return {
+        a.lower() for _n, a in email.utils.getaddresses(m.get_all("To", []) + m.get_all("Cc", []))
+    }
+
+
+def local(m: EmailMessage) -> dt.datetime:
+    return email.utils.parsedate_to_datetime(m["Date"]).astimezone(DAYS.tz)
+
+
+def test_every_kind_is_sent(sent: list[EmailMessage]) -> None:
+    kinds = {m["X-Meetingd-Kind"] for m in sent}
+    assert kinds >= REQUIRED, REQUIRED - kinds
+
+
+def test_every_mail_carries_the_standard_headers(sent: list[EmailMessage]) -> None:
+    ids = [m["Message-ID"] for m in sent]
+    assert len(ids) == len(set(ids))
+    for m in sent:
+        assert m["Auto-Submitted"] == "auto-generated"
+        assert m["Date"] and m["X-Meetingd-Kind"]
+        tag = "[MTG-1/A-" if m["X-Meetingd-Kind"].startswith("action_") else "[MTG-1]"
+        if m["X-Meetingd-Kind"] != "not_understood":
+            assert tag in m["Subject"], m["Subject"]
+
+
+def test_right_people(sent: list[EmailMessage]) -> None:
+    core = {addr(x) for x in ("liu.yang", "wang.fang", "zhao.lei", "li.na")}
+    everyone = core | {addr("sun.li"), addr("chen.jing"), addr("huang.min")}
+    assert to(of(sent, "invite")[0]) == everyone
+    assert core <= to(of(sent, "call_for_topics")[0])
+    assert {a for m in of(sent, "topic_reminder") for a in to(m)} == {addr("li.na")}
+    nudged = {a for m in of(sent, "rsvp_nudge") for a in to(m)}
+    assert nudged == {addr("sun.li"), addr("chen.jing"), addr("zhou.qiang")}
+    for kind in ("approval_request", "agenda", "attendance_report", "action_escalation"):
+        assert all(to(m) == {addr("sun.li")} for m in of(sent, kind)), kind
+    assert to(of(sent, "minutes_request")[0]) == {addr("chen.jing")}
+    assert addr("zhou.qiang") in to(of(sent, "minutes")[0])  # proxies get the minutes
+    assert to(of(sent, "review_invite")[0]) == {addr("sun.li"), addr("liu.yang"), addr("wang.fang")}
+
+
+def test_right_working_day_times(sent: list[EmailMessage]) -> None:
+    def day(n: int) -> dt.date:
+        return DAYS.add(M, n)
+
+    assert day(-3) == dt.date(2026, 9, 29)  # National Day and its make-up days count
+    call = of(sent, "call_for_topics")[0]
+    body = call.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "2026-09-29" in body and "9月29日" in body
+    assert local(of(sent, "topic_reminder")[0]) == dt.datetime.combine(
+        day(-4), dt.time(9, 30), DAYS.tz
+    )
+    assert local(of(sent, "agenda")[0]).date() == day(-3)
+    assert local(of(sent, "materials")[0]).date() == day(-2)
+    nudge = local(of(sent, "rsvp_nudge")[0])
+    report = local(of(sent, "attendance_report")[0])
+    assert nudge.date() == day(-2) and report == dt.datetime.combine(day(-1), dt.time(18), DAYS.tz)
+    assert nudge < report
+    assert local(of(sent, "minutes_request")[0]) == dt.datetime(2026, 10, 9, 16, tzinfo=DAYS.tz)
+    for m in sent:
+        assert DAYS.is_working_day(local(m).date()) or m["X-Meetingd-Kind"].startswith(
+            ("topic_", "rsvp_receipt", "proxy_", "not_")
+        ), (m["X-Meetingd-Kind"], local(m))
+
+
+def calendar_of(m: EmailMessage) -> icalendar.Calendar:
+    parts = [p for p in m.walk() if p.get_content_type() == "text/calendar"]
+    assert len(parts) == 1, m["X-Meetingd-Kind"]
+    return icalendar.Calendar.from_ical(parts[0].get_content())
+
+
+def test_invites_parse_back_as_rfc5545(sent: list[EmailMessage]) -> None:
+    first = calendar_of(of(sent, "invite")[0])
+    update = calendar_of(of(sent, "invite_update")[0])
+    assert str(first["METHOD"]) == "REQUEST" and str(update["METHOD"]) == "REQUEST"
+    assert first.walk("VTIMEZONE"), "a VTIMEZONE must describe the TZID used"
+    (ev1,) = first.walk("VEVENT")
+    (ev2,) = update.walk("VEVENT")
+    assert ev1["UID"] == ev2["UID"]
+    assert int(ev2["SEQUENCE"]) == int(ev1["SEQUENCE"]) + 1
+    assert ev1.decoded("DTSTART") == dt.datetime(2026, 10, 9, 14, tzinfo=DAYS.tz)
+    roles = {str(a).lower().removeprefix("mailto:"): a.params["ROLE"] for a in ev1["ATTENDEE"]}
+    assert roles[addr("sun.li")] == "CHAIR"
+    assert roles[addr("huang.min")] == "OPT-PARTICIPANT"
+    assert roles[addr("liu.yang")] == "REQ-PARTICIPANT"
+    review = calendar_of(of(sent, "review_invite")[0])
+    (rev,) = review.walk("VEVENT")
+    assert rev["UID"] != ev1["UID"]
+    # The minutes named the review date (two weeks after, shifted with the demo's dates).
+    shift = M - dt.date(2026, 12, 8)
+    assert rev.decoded("DTSTART") == dt.datetime.combine(
+        dt.date(2026, 12, 22) + shift, dt.time(14), DAYS.tz
+    )
+    proxy = calendar_of(of(sent, "proxy_invite")[0])
+    delegated = [
+        a for ev in proxy.walk("VEVENT") for a in ev["ATTENDEE"] if "DELEGATED-FROM" in a.params
+    ]
+    assert delegated and str(delegated[0]).lower() == "mailto:" + addr("zhou.qiang")
+
+
+def test_cli_demo_runs_and_refuses_to_reuse_a_folder(tmp_path: Path) -> None:
+    cmd = [sys.executable, "-m", "daemon", "demo", "--workdir", str(tmp_path / "d"), "--quiet"]
+    first = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert first.returncode == 0, first.stderr[-2000:]
+    again = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 2
+    assert "already holds a demo" in again.stderr and "Traceback" not in again.stderr
