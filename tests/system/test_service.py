@@ -1,0 +1,145 @@
+"""The daemon's own pass over real Maildirs and a real SQLite file: bad input, auto-replies,
+restarts, and the CLI on the embedded default."""
+
+from __future__ import annotations
+
+import datetime as dt
+import email
+import email.policy
+import mailbox
+import subprocess
+import sys
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+
+from daemon import clock
+from daemon.config import load
+from daemon.service import Service
+from daemon.store import meetings, queries
+
+TZ_NOW = dt.datetime(2026, 9, 14, 9, 0, tzinfo=dt.UTC)
+
+
+def mail(sender: str, subject: str, body: str, **headers: str) -> bytes:
+    m = EmailMessage()
+    m["From"] = sender
+    m["To"] = "meetings@corp.example"
+    m["Subject"] = subject
+    m["Date"] = "Mon, 14 Sep 2026 09:00:00 +0800"
+    m["Message-ID"] = f"<{abs(hash((sender, subject, body)))}@client.example>"
+    for name, value in headers.items():
+        m[name.replace("_", "-")] = value
+    m.set_content(body)
+    return m.as_bytes()
+
+
+REQUEST = """会议需求申请
+会议主题：仓储系统切换协调会
+需解决的核心问题：新旧仓储系统切换期间出入库数据不一致。
+预期成果：确定切换日期、回退方案及各环节责任人。
+期望时间：2026年10月9日 14:00-16:00
+地点：2楼会议室
+主持人：钱峰 qian.feng@corp.example
+记录人：吴倩 wu.qian@corp.example
+参会人员：冯涛 feng.tao@corp.example；卫东 wei.dong@corp.example
+"""
+
+
+@pytest.fixture()
+def service(tmp_path: Path):  # type: ignore[no-untyped-def]
+    cfg_file = tmp_path / "meetingd.toml"
+    cfg_file.write_text('[daemon]\nvar_dir = "var"\n', encoding="utf-8")
+    fake = clock.FrozenClock(TZ_NOW)
+    clock.set_clock(fake)
+    svc = Service(load(cfg_file))
+    svc.fake_clock = fake  # type: ignore[attr-defined]
+    yield svc
+    svc.close()
+    clock.set_clock(clock.SystemClock())
+
+
+def drop(svc: Service, raw: bytes) -> None:
+    mailbox.Maildir(svc.config.var_dir / "inbox", create=True).add(raw)
+
+
+def outbox(svc: Service) -> list[EmailMessage]:
+    box = mailbox.Maildir(svc.config.var_dir / "outbox", create=True)
+    return [
+        email.message_from_bytes(box.get_bytes(k), policy=email.policy.default)  # type: ignore[misc]
+        for k in box.iterkeys()
+    ]
+
+
+def test_garbage_is_kept_quarantined_and_the_sender_is_told(service: Service) -> None:
+    drop(service, b"From: someone@corp.example\r\nSubject: ?\r\n\r\n\xff\xfe\x00garbage")
+    service.run_once()
+    rows = queries.inbox_list(service.db)
+    assert [r.state for r in rows] == ["quarantined"]
+    assert rows[0].raw.endswith(b"garbage") and rows[0].error
+    replies = outbox(service)
+    assert [m["X-Meetingd-Kind"] for m in replies] == ["not_understood"]
+    assert replies[0]["To"] == "someone@corp.example"
+    assert replies[0]["Auto-Submitted"] == "auto-generated"
+    # the original is moved, never deleted
+    assert len(list(mailbox.Maildir(service.config.var_dir / "processed").iterkeys())) == 1
+
+
+def test_auto_replies_and_bounces_are_never_answered(service: Service) -> None:
+    drop(
+        service,
+        mail("a@corp.example", "自动回复: 休假中", "我正在休假", Auto_Submitted="auto-replied"),
+    )
+    drop(service, mail("MAILER-DAEMON@corp.example", "Undelivered Mail", "bounce"))
+    drop(service, mail("b@corp.example", "Out of Office: back Monday", "away"))
+    service.run_once()
+    assert {r.state for r in queries.inbox_list(service.db)} == {"ignored"}
+    assert outbox(service) == []
+
+
+def test_request_flow_and_restart_safety(service: Service) -> None:
+    drop(service, mail("feng.tao@corp.example", "会议需求申请：仓储系统切换协调会", REQUEST))
+    service.run_once()
+    kinds = sorted(m["X-Meetingd-Kind"] for m in outbox(service))
+    assert kinds == ["approval_request", "request_received"]
+    approval = next(m for m in outbox(service) if m["X-Meetingd-Kind"] == "approval_request")
+    drop(
+        service,
+        mail(
+            "qian.feng@corp.example",
+            "回复: " + approval["Subject"],
+            "同意。",
+            In_Reply_To=approval["Message-ID"],
+        ),
+    )
+    service.run_once()
+    file = meetings.load_file(service.db, 1)
+    assert file.meeting.status == "scheduled"
+    sent_before = len(outbox(service))
+    # A restart: a new Service on the same files, with the clock past several deadlines.
+    service.close()
+    fake = service.fake_clock  # type: ignore[attr-defined]
+    fake.set(dt.datetime(2026, 9, 30, 1, 0, tzinfo=dt.UTC))  # Sep 30 09:00 local
+    again = Service(service.config)
+    again.run_once()
+    again.run_once()
+    fired = [d for d in queries.deadlines_list(again.db) if d.state == "fired"]
+    assert {d.kind for d in fired} == {"topic_reminder", "topics_due"}
+    kinds_after = [m["X-Meetingd-Kind"] for m in outbox(again)][sent_before:]
+    assert kinds_after.count("agenda") == 1  # caught up once, not twice
+    again.close()
+
+
+def test_cli_run_once_on_the_embedded_default(tmp_path: Path) -> None:
+    run = subprocess.run(
+        [sys.executable, "-m", "daemon", "run", "--once"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "processed 0" in run.stdout
+    assert (tmp_path / "var" / "meetingd.db").exists()
+    assert (tmp_path / "var" / "inbox").is_dir()
