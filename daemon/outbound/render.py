@@ -34,6 +34,7 @@ words in the mail's language), ``fmt_size`` (bytes → "1.2 MB") and ``text_to_h
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import logging
 import os
 import re
@@ -57,67 +58,40 @@ _ZH_WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周
 _EN_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _EN_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
-#: Words for field names, roles and PARTSTAT values, per language (``label`` filter).
-LABELS: dict[str, dict[str, str]] = {
-    "zh": {
-        "title": "会议主题",
-        "core_problem": "需解决的核心问题",
-        "expected_outcome": "期望成果",
-        "start": "会议时间",
-        "end": "结束时间",
-        "location": "地点/线上链接",
-        "host": "主持人",
-        "recorder": "记录人",
-        "participants": "参会人员",
-        "core": "核心参会人",
-        "observer": "列席人员",
-        "proxy": "代理人",
-        "topic": "议题",
-        "background": "背景",
-        "pain_point": "痛点",
-        "delegate": "代理人",
-        "written_opinion": "书面意见",
-        "ACCEPTED": "参加",
-        "DECLINED": "不参加",
-        "TENTATIVE": "暂定",
-        "DELEGATED": "委托代理人参加",
-        "NEEDS-ACTION": "尚未答复",
-        "open": "未开始",
-        "in_progress": "进行中",
-        "delayed": "已延期",
-        "blocked": "受阻",
-        "done": "已完成",
-    },
-    "en": {
-        "title": "Title",
-        "core_problem": "Core problem",
-        "expected_outcome": "Expected outcome",
-        "start": "Time",
-        "end": "End",
-        "location": "Place / online link",
-        "host": "Host",
-        "recorder": "Recorder",
-        "participants": "Participants",
-        "core": "Core participant",
-        "observer": "Observer",
-        "proxy": "Proxy",
-        "topic": "Topic",
-        "background": "Background",
-        "pain_point": "Pain point",
-        "delegate": "Proxy",
-        "written_opinion": "Written input",
-        "ACCEPTED": "attending",
-        "DECLINED": "not attending",
-        "TENTATIVE": "tentative",
-        "DELEGATED": "sending a proxy",
-        "NEEDS-ACTION": "no answer yet",
-        "open": "open",
-        "in_progress": "in progress",
-        "delayed": "delayed",
-        "blocked": "blocked",
-        "done": "done",
-    },
-}
+#: Field, role, PARTSTAT and action-status names → words (key | zh | en), ``label`` filter.
+_LABEL_TABLE = """
+title            | 会议主题         | Title
+core_problem     | 需解决的核心问题 | Core problem
+expected_outcome | 期望成果         | Expected outcome
+start            | 会议时间         | Time
+end              | 结束时间         | End
+location         | 地点/线上链接    | Place / online link
+host             | 主持人           | Host
+recorder         | 记录人           | Recorder
+participants     | 参会人员         | Participants
+core             | 核心参会人       | Core participant
+observer         | 列席人员         | Observer
+proxy            | 代理人           | Proxy
+topic            | 议题             | Topic
+background       | 背景             | Background
+pain_point       | 痛点             | Pain point
+delegate         | 代理人           | Proxy
+written_opinion  | 书面意见         | Written input
+ACCEPTED         | 参加             | attending
+DECLINED         | 不参加           | not attending
+TENTATIVE        | 暂定             | tentative
+DELEGATED        | 委托代理人参加   | sending a proxy
+NEEDS-ACTION     | 尚未答复         | no answer yet
+open             | 未开始           | open
+in_progress      | 进行中           | in progress
+delayed          | 已延期           | delayed
+blocked          | 受阻             | blocked
+done             | 已完成           | done
+"""
+LABELS: dict[str, dict[str, str]] = {"zh": {}, "en": {}}
+for _row in _LABEL_TABLE.strip().splitlines():
+    _key, _zh, _en = (cell.strip() for cell in _row.split("|"))
+    LABELS["zh"][_key], LABELS["en"][_key] = _zh, _en
 
 
 @dataclass(frozen=True)
@@ -204,22 +178,23 @@ _BULLET = re.compile(r"^\s*(?:[-•·*]|\d+[.、)])\s+")
 
 
 def text_to_html(text: str) -> Markup:
-    """Plain text → safe HTML: blank-line separated paragraphs, ``- `` lists, links.
+    """Plain text → safe HTML: blank-line separated paragraphs, bullet lists, links.
 
-    A paragraph whose lines all start with a bullet (``-``, ``•``, ``·``, ``*``) or a number
-    (``1.``, ``1、``) becomes ``<ul>``/``<ol>``; other line breaks become ``<br>``.
+    Within a paragraph, a run of lines starting with a bullet (``-``, ``•``, ``·``, ``*``)
+    becomes ``<ul>``, a run starting with a number (``1.``, ``1、``) ``<ol>``; other lines are
+    joined with ``<br>``. Everything is escaped; ``http(s)://`` URLs become links.
     """
     out: list[str] = []
     for block in re.split(r"\n\s*\n", text.strip()):
         lines = [ln for ln in block.splitlines() if ln.strip()]
-        if not lines:
-            continue
-        if all(_BULLET.match(ln) for ln in lines):
-            tag = "ol" if re.match(r"^\s*\d", lines[0]) else "ul"
-            items = "".join(f"<li>{_inline(_BULLET.sub('', ln))}</li>" for ln in lines)
-            out.append(f"<{tag}>{items}</{tag}>")
-        else:
-            out.append("<p>" + "<br>\n".join(_inline(ln) for ln in lines) + "</p>")
+        for is_item, run in itertools.groupby(lines, key=lambda ln: bool(_BULLET.match(ln))):
+            run_lines = list(run)
+            if is_item:
+                tag = "ol" if re.match(r"^\s*\d", run_lines[0]) else "ul"
+                items = "".join(f"<li>{_inline(_BULLET.sub('', ln))}</li>" for ln in run_lines)
+                out.append(f"<{tag}>{items}</{tag}>")
+            else:
+                out.append("<p>" + "<br>\n".join(_inline(ln) for ln in run_lines) + "</p>")
     return Markup("\n".join(out))
 
 
