@@ -1,0 +1,263 @@
+"""Rendering of every mail kind (zh and en) and the headers compose() sets."""
+
+from __future__ import annotations
+
+import datetime as dt
+import email
+import email.policy
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+
+import pytest
+
+from daemon.domain.effects import KINDS
+from daemon.outbound import render as r
+from daemon.outbound.compose import compose, make_message_id, subject_tag
+from tests.unit.outbound_samples import DEADLINES, NOW, SAMPLES, TZ, context, meeting_file, outgoing
+
+LANGS = ("zh", "en")
+TEMPLATES = Path(__file__).resolve().parents[2] / "mail_templates"
+
+
+def test_samples_cover_every_kind() -> None:
+    assert set(SAMPLES) == set(KINDS)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("kind", KINDS)
+def test_template_files_exist(kind: str, lang: str) -> None:
+    assert (TEMPLATES / lang / f"{kind}.txt.j2").is_file()
+    assert (TEMPLATES / lang / f"{kind}.html.j2").is_file()
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_kind_renders(kind: str, lang: str) -> None:
+    msg = compose(outgoing(kind), meeting_file(), context(lang))
+    text = msg.get_body(("plain",)).get_content()
+    html = msg.get_body(("html",)).get_content()
+    subject = str(msg["Subject"])
+    assert subject.startswith("[MTG-7")
+    assert len(subject) > len("[MTG-7] ") + 2
+    assert "\n" not in subject
+    # The body starts with the meeting title.
+    assert text.lstrip().splitlines()[0].strip("【】").startswith("新产品上市跨部门协调会")
+    assert "新产品上市跨部门协调会" in html
+    assert "<html" in html and "</html>" in html
+    for out in (text, html):
+        assert "None" not in out, out
+        assert "Undefined" not in out
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_html_escapes(kind: str) -> None:
+    f = meeting_file()
+    f.meeting.title = "<b>A&B</b>"
+    html = compose(outgoing(kind), f, context("en")).get_body(("html",)).get_content()
+    assert "<b>A&B</b>" not in html
+    assert "&lt;b&gt;A&amp;B&lt;/b&gt;" in html
+
+
+def test_call_for_topics_names_the_deadline_both_ways() -> None:
+    zh = compose(outgoing("call_for_topics"), meeting_file(), context("zh"))
+    text = zh.get_body(("plain",)).get_content()
+    assert "2026年9月29日" in text and "9月29日" in text
+    assert "2026-09-29" in text
+    assert "9月29日" in str(zh["Subject"])
+    for label in ("议题：", "背景：", "痛点：", "期望成果："):
+        assert label in text
+    en = compose(outgoing("call_for_topics"), meeting_file(), context("en"))
+    en_text = en.get_body(("plain",)).get_content()
+    assert "2026-09-29" in en_text
+    for label in ("Topic:", "Background:", "Pain point:", "Expected outcome:"):
+        assert label in en_text
+
+
+def test_agenda_overflow_is_warned() -> None:
+    out = outgoing("agenda")
+    out.extra["overflow_minutes"] = 25
+    out.extra["total_minutes"] = 145
+    for lang in LANGS:
+        text = compose(out, meeting_file(), context(lang)).get_body(("plain",)).get_content()
+        assert "25" in text
+
+
+def test_filters() -> None:
+    d = dt.datetime(2026, 9, 29, 10, 0, tzinfo=dt.UTC)  # 18:00 in Shanghai
+    assert r.fmt_date(d, "zh", TZ) == "2026年9月29日（周二）"
+    assert r.fmt_date(dt.date(2026, 9, 29), "en") == "Tue 29 Sep 2026"
+    assert r.fmt_dt(d, "zh", TZ) == "2026年9月29日（周二）18:00"
+    assert r.fmt_dt(d, "en", TZ) == "Tue 29 Sep 2026 18:00"
+    assert r.fmt_time(d, TZ) == "18:00"
+    assert r.iso(dt.datetime(2026, 9, 29, 17, tzinfo=dt.UTC), TZ) == "2026-09-30"
+    assert r.iso(dt.date(2026, 9, 29)) == "2026-09-29"
+    end = dt.datetime(2026, 9, 29, 12, 0, tzinfo=dt.UTC)
+    assert r.fmt_range(d, end, "zh", TZ) == "2026年9月29日（周二）18:00–20:00"
+    assert r.fmt_size(183_500) == "179.2 KB"
+    assert r.label("host", "zh") == "主持人" and r.label("host", "en") == "Host"
+
+
+def test_text_to_html() -> None:
+    html = str(r.text_to_html("a <x>\nb\n\n- one\n- two\n\nsee https://x.example/a?b=1"))
+    assert "<p>a &lt;x&gt;<br>\nb</p>" in html
+    assert "<ul><li>one</li><li>two</li></ul>" in html
+    assert '<a href="https://x.example/a?b=1">' in html
+
+
+def test_fallback_language_and_override_dir(tmp_path: Path) -> None:
+    (tmp_path / "en").mkdir()
+    (tmp_path / "en" / "hello.txt.j2").write_text(
+        "{% block subject %}Hi {{ who }}{% endblock %}{% block body %}Body{% endblock %}"
+    )
+    (tmp_path / "en" / "_text.html.j2").write_text("<p>{{ body_text }}</p>")
+    rendered = r.Renderer(tmp_path).render("hello", "zh", {"who": "<you>"})
+    assert rendered.subject == "Hi <you>"
+    assert rendered.html == "<p>Body</p>\n"
+    with pytest.raises(FileNotFoundError):
+        r.Renderer(tmp_path / "missing")
+
+
+def test_strict_undefined(tmp_path: Path) -> None:
+    import jinja2
+
+    (tmp_path / "en").mkdir()
+    (tmp_path / "en" / "k.txt.j2").write_text("{% block subject %}{{ nope }}{% endblock %}")
+    with pytest.raises(jinja2.UndefinedError):
+        r.Renderer(tmp_path).render("k", "en", {})
+
+
+# ----------------------------------------------------------------------------- compose
+
+
+def _parse(msg: email.message.EmailMessage) -> email.message.EmailMessage:
+    raw = msg.as_bytes(policy=email.policy.SMTP)
+    parsed = email.message_from_bytes(raw, policy=email.policy.default)
+    assert isinstance(parsed, email.message.EmailMessage)
+    return parsed
+
+
+def test_headers() -> None:
+    msg = _parse(compose(outgoing("rsvp_nudge"), meeting_file(), context("zh")))
+    assert str(msg["Subject"]).startswith("[MTG-7] ")
+    assert parsedate_to_datetime(str(msg["Date"])) == NOW
+    assert msg["Auto-Submitted"] == "auto-generated"
+    assert msg["X-Meetingd-Kind"] == "rsvp_nudge"
+    assert msg["X-Meetingd-Ref"] == "MTG-7"
+    assert msg["X-Auto-Response-Suppress"] == "OOF, AutoReply"
+    assert msg["To"].addresses[0].addr_spec == "chen.jing@corp.example"
+    assert msg["To"].addresses[0].display_name == "陈静"
+    assert msg["From"].addresses[0].addr_spec == "meetings@corp.example"
+    assert str(msg["Message-ID"]).startswith("<rsvp_nudge.7.")
+    assert str(msg["Message-ID"]).endswith("@corp.example>")
+    assert msg.get_content_type() == "multipart/alternative"
+    assert msg["Content-Language"] == "zh-CN"
+    assert "In-Reply-To" not in msg
+
+
+def test_action_tag_and_reply_headers() -> None:
+    out = outgoing("action_reminder")
+    out.in_reply_to = "<p18@mail.corp.example>"
+    msg = _parse(compose(out, meeting_file(), context("zh")))
+    assert str(msg["Subject"]).startswith("[MTG-7/A-1] ")
+    assert msg["In-Reply-To"] == "<p18@mail.corp.example>"
+    assert msg["References"] == "<p18@mail.corp.example>"
+    assert subject_tag(7) == "[MTG-7]" and subject_tag(7, 3) == "[MTG-7/A-3]"
+
+
+def test_message_ids_are_unique() -> None:
+    f = meeting_file()
+    ids = {str(compose(outgoing(k), f, context()).get("Message-ID")) for k in KINDS}
+    assert len(ids) == len(KINDS)
+    keys = ["", "a", "b", "a@b.example", "A-3#2", "x" * 100, "x" * 101, "长键"]
+    mids = {make_message_id("invite", 7, k, None, NOW, "d") for k in keys}
+    assert len(mids) == len(keys)
+    assert make_message_id("x", 7, "k", 1, NOW, "d") != make_message_id("x", 7, "k", 2, NOW, "d")
+    later = NOW + dt.timedelta(seconds=1)
+    assert make_message_id("x", 7, "k", None, NOW, "d") != make_message_id(
+        "x", 7, "k", None, later, "d"
+    )
+    # The same mail composed twice at the same instant keeps its Message-ID.
+    assert make_message_id("x", 7, "k", None, NOW, "d") == make_message_id(
+        "x", 7, "k", None, NOW, "d"
+    )
+    for mid in mids:
+        assert mid.isascii() and " " not in mid
+        assert len(f"Message-ID: {mid}") <= 78  # never folded
+
+
+@pytest.mark.parametrize(
+    "kind", ["invite", "invite_update", "cancel", "review_invite", "proxy_invite"]
+)
+def test_calendar_part_inside_alternative(kind: str) -> None:
+    msg = _parse(compose(outgoing(kind), meeting_file(), context("zh")))
+    assert msg.get_content_type() == "multipart/alternative"
+    parts = [p.get_content_type() for p in msg.iter_parts()]
+    assert parts == ["text/plain", "text/html", "text/calendar"]
+    cal = list(msg.iter_parts())[2]
+    method = "CANCEL" if kind == "cancel" else "REQUEST"
+    assert cal.get_param("method") == method
+    assert cal.get_content_charset() == "utf-8"
+    assert "X-Auto-Response-Suppress" not in msg
+    from icalendar import Calendar
+
+    parsed = Calendar.from_ical(cal.get_payload(decode=True))
+    assert str(parsed["METHOD"]) == method
+    (event,) = parsed.walk("VEVENT")
+    # The invite DESCRIPTION is the plain-text body.
+    assert str(event["DESCRIPTION"]).strip() == msg.get_body(("plain",)).get_content().strip()
+
+
+def test_materials_make_multipart_mixed() -> None:
+    out = outgoing("materials")
+    out.attachments = ["ab" * 32]
+    loaded: list[str] = []
+
+    def load(digest: str) -> tuple[str, str, bytes]:
+        loaded.append(digest)
+        return ("风险分析报告.pdf", "application/pdf", b"%PDF-1.4 test")
+
+    msg = _parse(compose(out, meeting_file(), context("zh", load_material=load)))
+    assert loaded == ["ab" * 32]
+    assert msg.get_content_type() == "multipart/mixed"
+    first, attachment = list(msg.iter_parts())
+    assert first.get_content_type() == "multipart/alternative"
+    assert attachment.get_filename() == "风险分析报告.pdf"
+    assert attachment.get_content() == b"%PDF-1.4 test"
+    assert msg["X-Meetingd-Kind"] == "materials"
+
+
+def test_not_understood_without_meeting() -> None:
+    msg = compose(outgoing("not_understood"), None, context("zh"))
+    assert "X-Meetingd-Ref" not in msg
+    assert msg["X-Meetingd-Kind"] == "not_understood"
+    assert not str(msg["Subject"]).startswith("[MTG-")
+    assert "回复: [MTG-7] 议题征集" in msg.get_body(("plain",)).get_content()
+
+
+def test_compose_without_recipient_fails() -> None:
+    out = outgoing("rsvp_nudge")
+    out.to = []
+    with pytest.raises(ValueError):
+        compose(out, meeting_file(), context())
+
+
+def test_deadlines_shown_in_company_zone() -> None:
+    text = compose(outgoing("rsvp_nudge"), meeting_file(), context("zh")).get_body(("plain",))
+    assert r.fmt_dt(DEADLINES["replies_due"], "zh", TZ) in text.get_content()
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_not_understood_explains_problem_codes(lang: str) -> None:
+    out = outgoing("not_understood")
+    out.extra["problems"] = ["no_meeting", "the Date header 'x' could not be read"]
+    text = compose(out, None, context(lang)).get_body(("plain",)).get_content()
+    assert "no_meeting" not in text
+    assert "[MTG-" in text
+    assert "the Date header 'x' could not be read" in text
+
+
+def test_review_subject_does_not_repeat_the_word() -> None:
+    f = meeting_file()
+    f.meeting.title = "复盘：新产品上市跨部门协调会"
+    subject = str(compose(outgoing("review_invite"), f, context("zh"))["Subject"])
+    assert subject.count("复盘") == 1
