@@ -40,12 +40,14 @@ class Incoming:
 class Command:
     """An operator's command from the CLI (or a host's mail that means the same).
 
-    ``verb``: approve | reject | reschedule | cancel. ``start``/``end`` (aware UTC) for a
-    reschedule; ``reason`` is shown to the attendees.
+    ``verb``: approve | reject | reschedule | cancel | include_topic | exclude_topic.
+    ``start``/``end`` (aware) for a reschedule; ``reason`` is shown to the attendees;
+    ``topic_key`` is the idempotency key of the ``topic_late`` mail a decision answers.
     """
 
-    verb: Literal["approve", "reject", "reschedule", "cancel"]
+    verb: Literal["approve", "reject", "reschedule", "cancel", "include_topic", "exclude_topic"]
     actor: str = "operator"
     start: dt.datetime | None = None
     end: dt.datetime | None = None
     reason: str | None = None
+    topic_key: str | None = None

@@ -104,6 +104,7 @@ class Topic:
     late: bool = False
     complex: bool = False
     merged_into: int | None = None
+    decision: str | None = None  # the host's word on a late topic: included | excluded
     also_from: list[str] = field(default_factory=list)
     received_utc: dt.datetime | None = None
 

@@ -133,15 +133,16 @@ def _resolve_names(file: MeetingFile, names: list[str], ctx: RuleContext) -> lis
 def read_approval(inc: Incoming) -> bool | None:
     """The host's answer to an approval request: True (approve), False (reject) or None.
 
-    A calendar-style yes/no from the parser counts; otherwise the first line saying
-    同意/approve or 不同意/reject decides (negations are checked first).
+    A calendar-style yes/no from the parser counts; otherwise the first line the host wrote
+    now (never the quoted request) saying 同意/approve or 不同意/reject decides (negations
+    are checked first).
     """
     if inc.msg.rsvp is not None:
         if inc.msg.rsvp.partstat == "ACCEPTED":
             return True
         if inc.msg.rsvp.partstat == "DECLINED":
             return False
-    for line in inc.msg.body_text.splitlines():
+    for line in inc.msg.fresh_text.splitlines():
         if _NO.search(line):
             return False
         if _YES.search(line):

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from daemon.domain import attendance, followup, requests, topics
+from daemon.domain import attendance, changes, followup, requests, topics
 from daemon.domain.context import RuleContext
 from daemon.domain.deadlines import deadlines_for
 from daemon.domain.effects import Effects, Outgoing
 from daemon.domain.events import Command, Incoming
 from daemon.domain.model import Deadline, MeetingFile
 from daemon.domain.roster import everyone
-from daemon.domain.timed import agenda_rows, on_deadline
+from daemon.domain.timed import on_deadline
 
 
 def open_meeting(number: int, inc: Incoming, ctx: RuleContext) -> tuple[MeetingFile, Effects]:
@@ -37,7 +37,13 @@ def apply_message(file: MeetingFile, inc: Incoming, ctx: RuleContext) -> Effects
     if m.status in ("cancelled", "rejected"):
         effects.log.append(f"{m.ref}: {kind} from {inc.sender} ignored: meeting is {m.status}")
         return _finish(file, effects, ctx)
-    if m.status == "awaiting_approval" and inc.sender == m.host and kind != "meeting_request":
+    command = _host_command(file, inc)
+    if command is not None:
+        try:
+            changes.run(file, command, ctx, effects)
+        except ValueError as exc:
+            effects.quarantine = f"command_refused: {exc}"
+    elif m.status == "awaiting_approval" and inc.sender == m.host and kind != "meeting_request":
         _approval_reply(file, inc, ctx, effects)
     elif kind == "meeting_request":
         form = inc.msg.meeting_request
@@ -58,12 +64,35 @@ def apply_message(file: MeetingFile, inc: Incoming, ctx: RuleContext) -> Effects
     return _finish(file, effects, ctx)
 
 
+def _host_command(file: MeetingFile, inc: Incoming) -> Command | None:
+    """A reschedule, cancellation or late-topic decision written by the host (never one
+    on an action-item mail, whose "延期到" is about the item)."""
+    written = inc.msg.command
+    m = file.meeting
+    if written is None or inc.sender != m.host or inc.msg.action_ref:
+        return None
+    if written.verb in ("include_topic", "exclude_topic") and inc.reply_to_kind != "topic_late":
+        return None
+    end = None
+    if written.start is not None and written.duration_minutes:
+        end = written.start + dt.timedelta(minutes=written.duration_minutes)
+    reason = inc.msg.fresh_text.strip()[:300] or None
+    return Command(
+        written.verb,
+        actor=inc.sender,
+        start=written.start,
+        end=end,
+        reason=reason,
+        topic_key=inc.reply_to_key,
+    )
+
+
 def _approval_reply(file: MeetingFile, inc: Incoming, ctx: RuleContext, fx: Effects) -> None:
     decision = requests.read_approval(inc)
     if decision is True:
         requests.approve(file, ctx, inc.sender, fx)
     elif decision is False:
-        requests.reject(file, ctx, inc.sender, fx, reason=inc.msg.body_text.strip()[:500] or None)
+        requests.reject(file, ctx, inc.sender, fx, reason=inc.msg.fresh_text.strip()[:500] or None)
     else:
         fx.quarantine = "approval_unclear"
 
@@ -109,69 +138,15 @@ def apply_deadline(file: MeetingFile, deadline: Deadline, ctx: RuleContext) -> E
 
 
 def apply_command(file: MeetingFile, cmd: Command, ctx: RuleContext) -> Effects:
-    """Apply an operator's command: approve, reject, reschedule or cancel.
+    """Apply an operator's command (approve, reject, reschedule, cancel, include_topic,
+    exclude_topic).
 
     Raises:
         ValueError: the command does not fit the meeting's state (message for the CLI).
     """
-    m = file.meeting
     effects = Effects()
-    if cmd.verb == "approve":
-        if m.status != "awaiting_approval":
-            raise ValueError(f"{m.ref} is {m.status}, not awaiting approval")
-        requests.approve(file, ctx, cmd.actor, effects)
-    elif cmd.verb == "reject":
-        if m.status != "awaiting_approval":
-            raise ValueError(f"{m.ref} is {m.status}, not awaiting approval")
-        requests.reject(file, ctx, cmd.actor, effects, cmd.reason)
-    elif cmd.verb == "reschedule":
-        _reschedule(file, cmd, ctx, effects)
-    elif cmd.verb == "cancel":
-        if m.status in ("cancelled", "rejected", "closed"):
-            raise ValueError(f"{m.ref} is already {m.status}")
-        m.status = "cancelled"
-        m.sequence += 1
-        if m.uid:
-            effects.outgoing.append(
-                Outgoing(
-                    "cancel",
-                    everyone(file),
-                    key=f"seq{m.sequence}",
-                    calendar="CANCEL",
-                    extra={"reason": cmd.reason},
-                )
-            )
-        effects.log.append(f"{m.ref}: cancelled by {cmd.actor}; every pending deadline stopped")
+    changes.run(file, cmd, ctx, effects)
     return _finish(file, effects, ctx)
-
-
-def _reschedule(file: MeetingFile, cmd: Command, ctx: RuleContext, fx: Effects) -> None:
-    m = file.meeting
-    if m.status != "scheduled":
-        raise ValueError(f"{m.ref} is {m.status}; only a scheduled meeting can be moved")
-    if cmd.start is None:
-        raise ValueError("a reschedule needs a new start")
-    length = (
-        (m.end_utc - m.start_utc)
-        if m.start_utc and m.end_utc
-        else dt.timedelta(minutes=ctx.timings.default_minutes)
-    )
-    old = m.start_utc
-    m.start_utc = cmd.start.astimezone(dt.UTC)
-    m.end_utc = cmd.end.astimezone(dt.UTC) if cmd.end else m.start_utc + length
-    m.sequence += 1
-    file.rsvps = []
-    rows = agenda_rows(file, ctx)[0] if m.agenda_sent_utc else []
-    fx.outgoing.append(
-        Outgoing(
-            "invite_update",
-            everyone(file),
-            key=f"seq{m.sequence}",
-            calendar="REQUEST",
-            extra={"agenda": rows, "reason": cmd.reason or "rescheduled", "old_start": old},
-        )
-    )
-    fx.log.append(f"{m.ref}: moved from {old} to {m.start_utc} by {cmd.actor}; RSVPs reset")
 
 
 def _finish(file: MeetingFile, effects: Effects, ctx: RuleContext) -> Effects:

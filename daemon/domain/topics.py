@@ -187,7 +187,9 @@ def _row(topic: Topic) -> dict[str, Any]:
 
 def live_topics(file: MeetingFile) -> list[Topic]:
     """Topics on the agenda: not merged away, with a title, in order of arrival."""
-    return [t for t in file.topics if t.merged_into is None and t.title]
+    return [
+        t for t in file.topics if t.merged_into is None and t.title and t.decision != "excluded"
+    ]
 
 
 def silent_departments(file: MeetingFile, ctx: RuleContext) -> dict[str, list[str]]:

@@ -19,6 +19,7 @@ from daemon.inbound.classify import Context, classify
 from daemon.inbound.mime import Mail, parse_mail
 from daemon.inbound.model import Inspection
 from daemon.inbound.parse.actions import ACTION_TAG
+from daemon.inbound.parse.commands import parse_command
 from daemon.inbound.parse.itip import CalendarInfo, read_calendars
 from daemon.inbound.text import fresh_text
 
@@ -68,6 +69,8 @@ def _inspect(raw: bytes, file: str | None) -> Inspection:
             "the message holds only quoted or signature text; nothing the sender wrote was found"
         )
     ref = mail.date or clock.now()
+    insp.fresh_text = fresh
+    insp.command = parse_command(fresh, ref) if fresh else None
     ctx = Context(mail=mail, fresh=fresh, ref=ref, cal=cal, meeting_ref=insp.meeting_ref)
     ctx.headers = mail.headers
     classify(ctx, insp)

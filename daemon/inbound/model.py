@@ -128,6 +128,17 @@ class MeetingRequestForm:
 
 
 @dataclass
+class HostCommand:
+    """A command written in a reply (by the host, the rules check who):
+    ``reschedule`` with the new ``start`` (aware) and optional ``duration_minutes``,
+    ``cancel``, or ``include_topic`` / ``exclude_topic`` for a late topic."""
+
+    verb: Literal["reschedule", "cancel", "include_topic", "exclude_topic"]
+    start: dt.datetime | None = None
+    duration_minutes: int | None = None
+
+
+@dataclass
 class Inspection:
     """Everything the parser understood of one message.
 
@@ -150,6 +161,8 @@ class Inspection:
     date: dt.datetime | None = None
     auto_submitted: bool = False
     body_text: str = ""
+    fresh_text: str = ""
+    command: HostCommand | None = None
     rsvp: RsvpReply | None = None
     topics: list[TopicSubmission] = field(default_factory=list)
     minutes: MinutesDoc | None = None
@@ -174,6 +187,7 @@ class Inspection:
             "action_update": _plain(self.action_update),
             "meeting_request": _plain(self.meeting_request),
             "attachments": [a.to_json() for a in self.attachments],
+            "command": _plain(self.command),
             "problems": list(self.problems),
             "rules": list(self.rule_hits),
         }

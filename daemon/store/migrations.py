@@ -217,6 +217,12 @@ def m0001_initial(db: Database) -> None:
     db.executescript(SCHEMA_0001)
 
 
+@MIGRATIONS(name="0002_topic_decision")
+def m0002_topic_decision(db: Database) -> None:
+    """The host's decision on a late topic (``Topic.decision``: included | excluded)."""
+    db.execute("ALTER TABLE topics ADD COLUMN decision TEXT")
+
+
 def pending(db: Database) -> list[str]:
     """Names of the migrations not yet applied to ``db``, in order."""
     return [m.name for m in MIGRATIONS.pending(db)]

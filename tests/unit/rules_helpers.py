@@ -73,6 +73,7 @@ def message(kind: str, sender: str, **fields: Any) -> Inspection:
         sender=sender,
         message_id=f"<t{_counter[0]}@x>",
         body_text=body,
+        fresh_text=body,
         subject=fields.pop("subject", "Re: [MTG-1]"),
         **fields,
     )

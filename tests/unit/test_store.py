@@ -109,12 +109,25 @@ def test_migrations_idempotent(tmp_path: Path) -> None:
     path = tmp_path / "m.db"
     first = open_db(path)
     names = [r["name"] for r in first.query("SELECT name FROM _migrations")]
-    assert names == ["0001_initial"]
+    assert names == [m.name for m in migrations.MIGRATIONS._migrations]
+    assert names[0] == "0001_initial" and names == sorted(names)
     first.close()
     second = open_db(path)
     assert migrations.pending(second) == []
     assert migrations.apply(second) == []
-    assert second.execute("SELECT COUNT(*) FROM _migrations").fetchone()[0] == 1
+    assert second.execute("SELECT COUNT(*) FROM _migrations").fetchone()[0] == len(names)
+
+
+def test_a_database_from_the_first_release_is_upgraded(tmp_path: Path) -> None:
+    import sqlite_utils
+
+    old = sqlite_utils.Database(tmp_path / "old.db")
+    migrations.MIGRATIONS.apply(old, stop_before="0002_topic_decision")
+    assert "decision" not in old["topics"].columns_dict
+    old.close()
+    db = open_db(tmp_path / "old.db")
+    assert "decision" in db["topics"].columns_dict
+    assert meetings.columns_missing(db) == []
 
 
 def test_schema_has_a_column_for_every_model_field(db: Database) -> None:

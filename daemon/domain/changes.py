@@ -1,0 +1,131 @@
+"""Changes to a meeting by command (CLI, or the host's reply): approve, reject, reschedule,
+cancel, and the host's decision on a late topic."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from daemon.domain import requests
+from daemon.domain.context import RuleContext
+from daemon.domain.effects import Effects, Outgoing
+from daemon.domain.events import Command
+from daemon.domain.model import MeetingFile
+from daemon.domain.roster import everyone
+from daemon.domain.timed import agenda_rows
+
+
+def run(file: MeetingFile, cmd: Command, ctx: RuleContext, fx: Effects) -> None:
+    """Apply ``cmd`` to ``file``, adding its mails to ``fx``.
+
+    Raises:
+        ValueError: the command does not fit the meeting's state; the text says why.
+    """
+    m = file.meeting
+    if cmd.verb in ("approve", "reject"):
+        if m.status != "awaiting_approval":
+            raise ValueError(f"{m.ref} is {m.status}, not awaiting approval")
+        if cmd.verb == "approve":
+            requests.approve(file, ctx, cmd.actor, fx)
+        else:
+            requests.reject(file, ctx, cmd.actor, fx, cmd.reason)
+    elif cmd.verb == "reschedule":
+        reschedule(file, cmd, ctx, fx)
+    elif cmd.verb == "cancel":
+        cancel(file, cmd, fx)
+    else:
+        decide_late_topic(file, cmd, ctx, fx)
+
+
+def reschedule(file: MeetingFile, cmd: Command, ctx: RuleContext, fx: Effects) -> None:
+    """Move the meeting: SEQUENCE+1, ``invite_update`` to everyone, RSVPs reset (deadlines
+    are re-derived from the new start by the caller)."""
+    m = file.meeting
+    if m.status != "scheduled":
+        raise ValueError(f"{m.ref} is {m.status}; only a scheduled meeting can be moved")
+    if cmd.start is None:
+        raise ValueError("a reschedule needs a new start")
+    if cmd.start <= ctx.now:
+        raise ValueError(f"the new start {cmd.start:%Y-%m-%d %H:%M} has already passed")
+    length = (
+        (m.end_utc - m.start_utc)
+        if m.start_utc and m.end_utc
+        else dt.timedelta(minutes=ctx.timings.default_minutes)
+    )
+    old = m.start_utc
+    m.start_utc = cmd.start.astimezone(dt.UTC)
+    m.end_utc = cmd.end.astimezone(dt.UTC) if cmd.end else m.start_utc + length
+    m.sequence += 1
+    file.rsvps = []
+    rows = agenda_rows(file, ctx)[0] if m.agenda_sent_utc else []
+    fx.outgoing.append(
+        Outgoing(
+            "invite_update",
+            everyone(file),
+            key=f"seq{m.sequence}",
+            calendar="REQUEST",
+            extra={"agenda": rows, "reason": cmd.reason or "rescheduled", "old_start": old},
+        )
+    )
+    fx.log.append(f"{m.ref}: moved from {old} to {m.start_utc} by {cmd.actor}; RSVPs reset")
+
+
+def cancel(file: MeetingFile, cmd: Command, fx: Effects) -> None:
+    """Cancel: iTIP CANCEL (SEQUENCE+1) to everyone; the caller drops every deadline."""
+    m = file.meeting
+    if m.status in ("cancelled", "rejected", "closed"):
+        raise ValueError(f"{m.ref} is already {m.status}")
+    m.status = "cancelled"
+    m.sequence += 1
+    if m.uid:
+        fx.outgoing.append(
+            Outgoing(
+                "cancel",
+                everyone(file),
+                key=f"seq{m.sequence}",
+                calendar="CANCEL",
+                extra={"reason": cmd.reason},
+            )
+        )
+    fx.log.append(f"{m.ref}: cancelled by {cmd.actor}; every pending deadline stopped")
+
+
+def decide_late_topic(file: MeetingFile, cmd: Command, ctx: RuleContext, fx: Effects) -> None:
+    """The host includes or excludes the late topics still undecided. An included topic
+    joins the agenda; once the agenda went out, the invite is updated with it."""
+    m = file.meeting
+    pending = [t for t in file.topics if t.late and t.decision is None and t.merged_into is None]
+    if not pending:
+        raise ValueError(f"{m.ref} has no late topic waiting for a decision")
+    include = cmd.verb == "include_topic"
+    for topic in pending:
+        topic.decision = "included" if include else "excluded"
+    fx.log.append(
+        f"{m.ref}: {cmd.actor} {'included' if include else 'excluded'} late topic(s) "
+        + ", ".join(t.title for t in pending)
+    )
+    if include and m.agenda_sent_utc and m.status == "scheduled":
+        rows, total, slot = agenda_rows(file, ctx)
+        m.sequence += 1
+        fx.outgoing.append(
+            Outgoing(
+                "invite_update",
+                everyone(file),
+                key=f"seq{m.sequence}",
+                calendar="REQUEST",
+                extra={"agenda": rows, "reason": "agenda"},
+            )
+        )
+        if m.host:
+            fx.outgoing.append(
+                Outgoing(
+                    "agenda",
+                    [m.host],
+                    key=f"seq{m.sequence}",
+                    extra={
+                        "agenda": rows,
+                        "total_minutes": total,
+                        "slot_minutes": slot,
+                        "overflow_minutes": max(0, total - slot),
+                    },
+                )
+            )
