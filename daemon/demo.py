@@ -10,6 +10,9 @@ code path of its own inside the daemon: it only moves the clock and feeds the in
 from __future__ import annotations
 
 import datetime as dt
+import email
+import email.policy
+import email.utils
 import logging
 import mailbox
 import os
@@ -93,9 +96,13 @@ PEOPLE = [
 
 @dataclass(frozen=True)
 class Step:
-    """One scripted reply: the corpus case, when (working days from M, local time), and
-    how to address it (``reply_to``: the kind of our mail it answers, ``to_whom``: whose
-    copy of it)."""
+    """One scripted reply: the corpus case, when (working days from M, local time), the
+    demo meeting it belongs to, and how to address it.
+
+    ``reply_to`` is the kind of the daemon's mail it answers (its Message-ID becomes
+    In-Reply-To); ``replace`` are text edits made before the dates are shifted, where
+    ``{next_day}`` stands for the working day after the meeting (ISO date).
+    """
 
     case: str
     day: int
@@ -104,33 +111,105 @@ class Step:
     sender: str | None = None
     action: int | None = None
     with_uid: bool = False
+    meeting: int = 1
+    replace: tuple[tuple[str, str], ...] = ()
 
+
+_ZHAO = "赵磊 zhao.lei@corp.example"
+_H = dt.time
 
 SCRIPT = [
-    Step("p21-meeting-request-zh", -10, dt.time(9, 0)),
-    Step("p09-gb2312-accept", -10, dt.time(10, 30), reply_to="approval_request"),
-    Step("p10-topic-structured-zh", -9, dt.time(10, 0), reply_to="call_for_topics"),
-    Step("p01-outlook-accept-zh", -9, dt.time(11, 0), with_uid=True),
-    Step("p05-plain-accept-quoted-template-zh", -9, dt.time(11, 30), reply_to="invite"),
-    Step("p12-two-topics-zh", -8, dt.time(10, 0), reply_to="call_for_topics"),
-    Step("p13-topic-html-table-zh", -8, dt.time(10, 30), reply_to="call_for_topics"),
-    Step("p15-topic-with-attachment-rfc2231", -8, dt.time(11, 0)),
-    Step("p11-topic-structured-en", -8, dt.time(11, 30)),
-    Step("p14-topic-freeform-incomplete", -8, dt.time(14, 0), reply_to="call_for_topics"),
-    Step("p02-outlook-decline-comment-en", -7, dt.time(9, 15), with_uid=True),
-    Step("p04-thunderbird-delegated", -7, dt.time(10, 0), with_uid=True),
-    Step("p07-out-of-office-zh", -7, dt.time(10, 5)),
-    Step("p08-bounce-dsn", -7, dt.time(10, 10)),
-    Step("p24-unrelated", -7, dt.time(15, 0)),
-    Step("p23-outlook-counter-proposal", -6, dt.time(9, 40), with_uid=True),
-    Step("p06-plain-decline-proxy-opinion-zh", -6, dt.time(16, 0), reply_to="invite"),
-    # A late topic from the silent department, the same problem as Customer Service's.
-    Step("p10-topic-structured-zh", -3, dt.time(19, 0), reply_to="topic_reminder", sender="li.na"),
-    Step("p16-minutes-zh", 1, dt.time(11, 0), reply_to="minutes_request"),
-    Step("p20-action-in-progress-zh", 2, dt.time(10, 0), action=1),
-    Step("p19-action-delay-zh", 4, dt.time(10, 0), sender="liu.yang", action=1),
-    Step("p18-action-done-zh", 7, dt.time(10, 0), action=1),
+    # MTG-1: the main meeting, from request to review.
+    Step(
+        "p21-meeting-request-zh",
+        -10,
+        _H(9, 0),
+        replace=((_ZHAO, f"{_ZHAO}；李娜 li.na@corp.example"),),
+    ),
+    # MTG-2: a vague request, rejected; resubmitted; approved; moved; cancelled.
+    Step("p22-meeting-request-vague-goal", -10, _H(9, 15), meeting=2),
+    Step("p09-gb2312-accept", -10, _H(10, 30), reply_to="approval_request"),
+    Step(
+        "p21-meeting-request-zh",
+        -10,
+        _H(11, 0),
+        reply_to="goal_rejected",
+        meeting=2,
+        replace=(("新产品上市跨部门协调会", "季度协作复盘会"), ("14:00-16:00", "09:30-10:30")),
+    ),
+    Step("p09-gb2312-accept", -10, _H(11, 30), reply_to="approval_request", meeting=2),
+    Step("p10-topic-structured-zh", -9, _H(10, 0), reply_to="call_for_topics"),
+    Step("p01-outlook-accept-zh", -9, _H(11, 0), with_uid=True),
+    Step("p05-plain-accept-quoted-template-zh", -9, _H(11, 30), reply_to="invite"),
+    Step(
+        "p09-gb2312-accept",
+        -9,
+        _H(15, 0),
+        reply_to="invite",
+        meeting=2,
+        replace=(("我参加。", "会议改到{next_day}上午10点到11点。"),),
+    ),
+    Step("p12-two-topics-zh", -8, _H(10, 0), reply_to="call_for_topics"),
+    Step(
+        "p13-topic-html-table-zh",
+        -8,
+        _H(10, 30),
+        reply_to="call_for_topics",
+        replace=(("时限。</td>", "时限（议题较复杂，材料稍后补充）。</td>"),),
+    ),
+    Step("p15-topic-with-attachment-rfc2231", -8, _H(11, 0)),
+    Step("p11-topic-structured-en", -8, _H(11, 30)),
+    Step("p14-topic-freeform-incomplete", -8, _H(14, 0), reply_to="call_for_topics"),
+    Step("p02-outlook-decline-comment-en", -7, _H(9, 15), with_uid=True),
+    Step("p04-thunderbird-delegated", -7, _H(10, 0), with_uid=True),
+    Step("p07-out-of-office-zh", -7, _H(10, 5)),
+    Step("p08-bounce-dsn", -7, _H(10, 10)),
+    Step("p24-unrelated", -7, _H(15, 0)),
+    # Purchasing raises Customer Service's problem too: merged, both told.
+    Step("p10-topic-structured-zh", -7, _H(16, 0), reply_to="call_for_topics", sender="zhao.lei"),
+    Step("p23-outlook-counter-proposal", -6, _H(9, 40), with_uid=True),
+    Step(
+        "p09-gb2312-accept",
+        -6,
+        _H(11, 0),
+        reply_to="invite_update",
+        meeting=2,
+        replace=(("我参加。", "项目调整，取消会议。"),),
+    ),
+    Step("p06-plain-decline-proxy-opinion-zh", -6, _H(16, 0), reply_to="invite"),
+    # The silent department sends its topic after the deadline; the host takes it.
+    Step("p11-topic-structured-en", -3, _H(19, 0), reply_to="topic_reminder", sender="li.na"),
+    Step(
+        "p09-gb2312-accept",
+        -3,
+        _H(20, 0),
+        reply_to="topic_late",
+        replace=(("我参加。", "同意纳入。"),),
+    ),
+    # Minutes with one owner nobody can identify ("小张"): the recorder is asked.
+    Step(
+        "p16-minutes-zh",
+        1,
+        _H(11, 0),
+        reply_to="minutes_request",
+        replace=(
+            (
+                "三、风险提示",
+                "3. 行动内容：整理客户反馈；负责人：小张；完成时间：12月16日；"
+                "支持需求：无\n三、风险提示",
+            ),
+        ),
+    ),
+    Step("p20-action-in-progress-zh", 2, _H(10, 0), action=1),
+    Step("p19-action-delay-zh", 4, _H(10, 0), sender="liu.yang", action=1),
+    Step("p18-action-done-zh", 7, _H(10, 0), action=1),
 ]
+
+
+def sender_of(raw: bytes) -> str:
+    """The lower-case From address of a raw message."""
+    msg = email.message_from_bytes(raw, policy=email.policy.compat32)
+    return email.utils.parseaddr(str(msg.get("From", "")))[1].lower()
 
 
 def find_corpus() -> Path:
@@ -182,7 +261,6 @@ class Demo:
         clock.set_clock(self.clock)
         self.service = Service(load(config_path))
         self.inbox = mailbox.Maildir(self.service.config.var_dir / "inbox", create=True)
-        self.number: int | None = None
         self.seen_event = 0
         self.sent_ids = 0
 
@@ -227,56 +305,47 @@ class Demo:
         self.print_events()
 
     def deliver(self, step: Step, index: int) -> None:
+        """Readdress ``step``'s case to its meeting and drop it into the inbox."""
         raw = (self.corpus / f"{step.case}.eml").read_bytes()
-        number = self.number or meetings.next_meeting_number(self.service.db)
         file = None
-        if self.number is not None:
+        if step.reply_to or step.with_uid or step.action:
             try:
-                file = meetings.load_file(self.service.db, number)
+                file = meetings.load_file(self.service.db, step.meeting)
             except KeyError:
                 raise UserError(
-                    f"the demo meeting request was not accepted; see {self.workdir}/meetingd.log "
-                    f"and `meetingd quarantine -c {self.workdir}/meetingd.toml`."
+                    f"demo meeting MTG-{step.meeting} was not created; see "
+                    f"{self.workdir}/meetingd.log and "
+                    f"`meetingd quarantine -c {self.workdir}/meetingd.toml`."
                 ) from None
         sender = None
         if step.sender:
             name = next(zh for a, zh, _en, _d in PEOPLE if a == step.sender)
             sender = (name, f"{step.sender}@corp.example")
-        replace = {}
-        if step.case.startswith("p21"):
-            replace = {
-                "赵磊 zhao.lei@corp.example": "赵磊 zhao.lei@corp.example；李娜 li.na@corp.example"
-            }
+        # Placeholders name demo dates in ISO form, which the date shift leaves alone.
+        fill = {"next_day": self.days.add(self.meeting_day, 1).isoformat()}
         mail = readdress(
             raw,
-            number=number,
+            number=step.meeting,
             when=self.clock.now().astimezone(self.days.tz),
             shift_days=self.shift,
-            message_id=f"<demo.{index}.{number}@mail.corp.example>",
+            message_id=f"<demo.{index}.{step.meeting}@mail.corp.example>",
             action_k=step.action,
             uid=file.meeting.uid if file and step.with_uid else None,
-            in_reply_to=self.our_message(step.reply_to, sender[1] if sender else raw),
+            in_reply_to=self.our_message(step, sender[1] if sender else sender_of(raw)),
             sender=sender,
-            replace=replace,
+            replace={old: new.format(**fill) for old, new in step.replace},
         )
         self.inbox.add(mail)
-        if self.number is None:
-            self.number = number
 
-    def our_message(self, kind: str | None, to: str | bytes) -> str | None:
-        """Message-ID of the last mail of ``kind`` we sent to the replying person."""
-        if kind is None:
+    def our_message(self, step: Step, to: str) -> str | None:
+        """Message-ID of the last mail of ``step.reply_to`` sent to ``to`` about the
+        step's meeting."""
+        if step.reply_to is None:
             return None
-        if isinstance(to, bytes):
-            import email.utils
-
-            head = to.split(b"\n\n", 1)[0].decode("ascii", "replace")
-            froms = [ln for ln in head.splitlines() if ln.lower().startswith("from:")]
-            to = email.utils.parseaddr(froms[0][5:])[1].lower() if froms else ""
         rows = [
             r
-            for r in queries.outbox_list(self.service.db)
-            if r.kind == kind and (to in r.recipients or not to)
+            for r in queries.outbox_list(self.service.db, meeting_number=step.meeting)
+            if r.kind == step.reply_to and to in r.recipients
         ]
         return rows[-1].message_id if rows else None
 

@@ -70,7 +70,8 @@ def readdress(
         uid: the meeting's iCalendar UID, put into calendar parts.
         in_reply_to: Message-ID of the daemon's mail this one answers.
         sender: (display name, address) to send as.
-        replace: extra literal text substitutions in text parts.
+        replace: literal substitutions in text parts, made before dates are shifted (so
+            dates written in them are shifted too).
     """
     msg = email.message_from_bytes(raw, policy=email.policy.default)
     assert isinstance(msg, EmailMessage)
@@ -83,7 +84,10 @@ def readdress(
 
     for name in ("Subject", "Thread-Topic"):
         if name in msg:
-            value = retag(str(msg[name]))
+            value = str(msg[name])
+            for old, repl in (replace or {}).items():
+                value = value.replace(old, repl)
+            value = retag(value)
             del msg[name]
             msg[name] = value
     for name in ("Date", "Message-ID", "In-Reply-To", "References"):
@@ -102,9 +106,10 @@ def readdress(
             continue
         assert isinstance(part, EmailMessage)
         text = part.get_content()
-        new = retag(shift_zh_dates(text, shift_days, year))
+        new = text
         for old, repl in (replace or {}).items():
             new = new.replace(old, repl)
+        new = retag(shift_zh_dates(new, shift_days, year))
         subtype = part.get_content_subtype()
         params: dict[str, str] = {}
         if subtype == "calendar":

@@ -91,21 +91,22 @@ def on_topics(file: MeetingFile, inc: Incoming, ctx: RuleContext, effects: Effec
         + (" (late)" if late else "")
         + (f", missing {[t.missing for t in taken]}" if kind == "topic_question" else "")
     )
-    if late and m.host:
+    for topic in taken:
+        _merge_duplicates(file, topic, ctx, effects)
+    undecided = [t for t in taken if t.late and t.merged_into is None]
+    if undecided and m.host:  # a late topic merged into one on the agenda needs no decision
         effects.outgoing.append(
             Outgoing(
                 "topic_late",
                 [m.host],
                 key=inc.key,
                 extra={
-                    "topics": rows,
+                    "topics": [_row(t) for t in undecided],
                     "submitter": sender,
                     "submitter_name": ctx.directory.name_of(sender),
                 },
             )
         )
-    for topic in taken:
-        _merge_duplicates(file, topic, ctx, effects)
 
 
 def _new_topic(file: MeetingFile, sender: str, sub: TopicSubmission, ctx: RuleContext) -> Topic:

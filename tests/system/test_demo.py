@@ -62,8 +62,8 @@ def sent(tmp_path_factory: pytest.TempPathFactory) -> list[EmailMessage]:
     return sorted(mails, key=lambda m: email.utils.parsedate_to_datetime(m["Date"]))  # type: ignore[misc]
 
 
-def of(sent: list[EmailMessage], kind: str) -> list[EmailMessage]:
-    return [m for m in sent if m["X-Meetingd-Kind"] == kind]
+def of(sent: list[EmailMessage], kind: str, ref: str = "MTG-1") -> list[EmailMessage]:
+    return [m for m in sent if m["X-Meetingd-Kind"] == kind and m["X-Meetingd-Ref"] == ref]
 
 
 def to(m: EmailMessage) -> set[str]:
@@ -87,7 +87,8 @@ def test_every_mail_carries_the_standard_headers(sent: list[EmailMessage]) -> No
     for m in sent:
         assert m["Auto-Submitted"] == "auto-generated"
         assert m["Date"] and m["X-Meetingd-Kind"]
-        tag = "[MTG-1/A-" if m["X-Meetingd-Kind"].startswith("action_") else "[MTG-1]"
+        ref = m["X-Meetingd-Ref"]
+        tag = f"[{ref}/A-" if m["X-Meetingd-Kind"].startswith("action_") else f"[{ref}]"
         if m["X-Meetingd-Kind"] != "not_understood":
             assert tag in m["Subject"], m["Subject"]
 
@@ -173,3 +174,32 @@ def test_cli_demo_runs_and_refuses_to_reuse_a_folder(tmp_path: Path) -> None:
     again = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert again.returncode == 2
     assert "already holds a demo" in again.stderr and "Traceback" not in again.stderr
+
+
+def test_second_meeting_rejected_resubmitted_moved_and_cancelled(sent: list[EmailMessage]) -> None:
+    story = [m["X-Meetingd-Kind"] for m in sent if m["X-Meetingd-Ref"] == "MTG-2"]
+    assert story[0] == "goal_rejected"
+    assert story.index("approval_request") < story.index("invite")
+    assert story.index("invite") < story.index("invite_update") < story.index("cancel")
+    invite = calendar_of(of(sent, "invite", "MTG-2")[0]).walk("VEVENT")[0]
+    moved = calendar_of(of(sent, "invite_update", "MTG-2")[0]).walk("VEVENT")[0]
+    cancel_cal = calendar_of(of(sent, "cancel", "MTG-2")[0])
+    cancelled = cancel_cal.walk("VEVENT")[0]
+    assert invite["UID"] == moved["UID"] == cancelled["UID"]
+    assert [int(e["SEQUENCE"]) for e in (invite, moved, cancelled)] == [0, 1, 2]
+    next_day = DAYS.add(M, 1)
+    assert moved.decoded("DTSTART") == dt.datetime.combine(next_day, dt.time(10), DAYS.tz)
+    assert str(cancel_cal["METHOD"]) == "CANCEL" and str(cancelled["STATUS"]) == "CANCELLED"
+    assert not any(
+        m["X-Meetingd-Ref"] == "MTG-2" and m["X-Meetingd-Kind"] == "rsvp_nudge" for m in sent
+    )  # a cancelled meeting chases nobody
+
+
+def test_late_topic_included_and_unknown_owner_asked(sent: list[EmailMessage]) -> None:
+    assert to(of(sent, "topic_late")[0]) == {addr("sun.li")}
+    updates = [calendar_of(m).walk("VEVENT")[0] for m in of(sent, "invite_update")]
+    assert [int(e["SEQUENCE"]) for e in updates] == [1, 2]  # agenda, then the late topic
+    assert to(of(sent, "owner_question")[0]) == {addr("chen.jing")}
+    assert "小张" in of(sent, "owner_question")[0].get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert to(of(sent, "topic_merged")[0]) == {addr("wang.fang"), addr("zhao.lei")}
+    assert to(of(sent, "materials_reminder")[0]) == {addr("zhao.lei")}

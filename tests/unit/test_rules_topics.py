@@ -127,3 +127,11 @@ def test_complex_topic_without_material_gets_a_materials_reminder() -> None:
     submit(file, c, addr("lin.yu"), topic("客户分级"))
     fx = rules.apply_deadline(file, Deadline("topics_due", START, "k"), c)
     assert sent_to(fx, "materials_reminder") == {addr("ma.chao")}
+
+
+def test_late_duplicate_is_merged_and_not_put_to_the_host() -> None:
+    file, c = approved_meeting(START, local(2026, 9, 14, 10))
+    submit(file, c, addr("ma.chao"), topic("客户投诉处理流程优化"))
+    late = ctx(local(2026, 9, 29, 18, 30))
+    fx = submit(file, late, addr("lin.yu"), topic("优化客户投诉的处理流程"))
+    assert "topic_merged" in kinds(fx) and "topic_late" not in kinds(fx)
