@@ -14,7 +14,7 @@ from daemon.domain.context import RuleContext
 from daemon.domain.deadlines import deadlines_for
 from daemon.domain.effects import Effects, Outgoing
 from daemon.domain.events import Command, Incoming
-from daemon.domain.model import Deadline, MeetingFile
+from daemon.domain.model import Deadline, MeetingFile, Rsvp
 from daemon.domain.roster import everyone
 from daemon.domain.timed import on_deadline
 
@@ -91,6 +91,8 @@ def _approval_reply(file: MeetingFile, inc: Incoming, ctx: RuleContext, fx: Effe
     decision = requests.read_approval(inc)
     if decision is True:
         requests.approve(file, ctx, inc.sender, fx)
+        # The host who approves by mail will chair it: nobody chases them for an answer.
+        file.rsvps.append(Rsvp(inc.sender, "ACCEPTED", source="approval", updated_utc=ctx.now))
     elif decision is False:
         requests.reject(file, ctx, inc.sender, fx, reason=inc.msg.fresh_text.strip()[:500] or None)
     else:
