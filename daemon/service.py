@@ -22,9 +22,10 @@ from daemon.config import Config
 from daemon.domain import rules
 from daemon.domain.context import RuleContext, Timings
 from daemon.domain.directory import Directory
-from daemon.domain.effects import Effects, Outgoing
+from daemon.domain.effects import KINDS, Effects, Outgoing
 from daemon.domain.events import Command, Incoming
 from daemon.domain.model import Deadline, Material, MeetingFile
+from daemon.errors import UserError
 from daemon.inbound import pipeline
 from daemon.inbound.inspect import inspect_bytes
 from daemon.inbound.model import Inspection
@@ -32,6 +33,7 @@ from daemon.linking import Link, link_message
 from daemon.materials import MaterialStore
 from daemon.outbound import outbox
 from daemon.outbound.compose import ComposeContext, compose
+from daemon.outbound.render import default_renderer
 from daemon.scheduler import fire_due
 from daemon.store import meetings, queries
 from daemon.store.db import atomic, open_db
@@ -87,6 +89,7 @@ class Service:
         self.materials = MaterialStore(
             config.var_dir / "materials", self.timings.max_material_bytes
         )
+        check_templates()
         self.source = source or self._transport("source")
         self.sink = sink or self._transport("sink")
         self._local = threading.local()
@@ -341,6 +344,26 @@ class Service:
             deadlines=deadline_times(file, self.days, self.timings) if file else {},
             names={a: e.names[0] for a, e in self.directory.entries.items() if e.names},
             load_material=self.materials.get,
+        )
+
+
+def check_templates() -> None:
+    """Fail at start, not on the first mail, when templates are missing.
+
+    Raises:
+        UserError: no template folder, or a kind without its zh/en text template.
+    """
+    try:
+        renderer = default_renderer()
+    except FileNotFoundError as exc:
+        raise UserError(f"{exc}. Fix: reinstall meetingd or set MEETINGD_TEMPLATE_DIR.") from None
+    missing = [
+        f"{lang}/{kind}" for kind in KINDS for lang in ("zh", "en") if not renderer.has(kind, lang)
+    ]
+    if missing:
+        raise UserError(
+            f"{renderer.template_dir}: no template for {', '.join(missing)}. "
+            "Fix: reinstall meetingd or set MEETINGD_TEMPLATE_DIR to a complete copy."
         )
 
 
