@@ -236,7 +236,15 @@ def find_corpus() -> Path:
 class Demo:
     """State of one demo run (see the module docstring)."""
 
-    def __init__(self, workdir: Path, lang: str, meeting_day: dt.date | None, echo: Echo | None):
+    def __init__(
+        self,
+        workdir: Path,
+        lang: str,
+        meeting_day: dt.date | None,
+        echo: Echo | None,
+        transport_toml: str = "",
+        deliver: Callable[[bytes], None] | None = None,
+    ):
         self.workdir = workdir
         self.echo = echo or (lambda _line: None)
         self.corpus = find_corpus()
@@ -255,14 +263,15 @@ class Demo:
             for a, zh, en, d in PEOPLE
         )
         config_path = workdir / "meetingd.toml"
-        config_path.write_text(DEMO_TOML.format(lang=lang, people=people), encoding="utf-8")
+        config_path.write_text(
+            DEMO_TOML.format(lang=lang, people=people) + transport_toml, encoding="utf-8"
+        )
         start = self.days.at(self.days.add(self.meeting_day, -10), dt.time(8, 30))
         self.clock = clock.FrozenClock(start)
         clock.set_clock(self.clock)
         self.service = Service(load(config_path))
-        self.inbox = mailbox.Maildir(self.service.config.var_dir / "inbox", create=True)
+        self.drop = deliver or mailbox.Maildir(self.service.config.var_dir / "inbox").add
         self.seen_event = 0
-        self.sent_ids = 0
 
     def at(self, day: int, time: dt.time) -> dt.datetime:
         """UTC instant of local ``time`` on the working day ``day`` days from M."""
@@ -335,7 +344,7 @@ class Demo:
             sender=sender,
             replace={old: new.format(**fill) for old, new in step.replace},
         )
-        self.inbox.add(mail)
+        self.drop(mail)
 
     def our_message(self, step: Step, to: str) -> str | None:
         """Message-ID of the last mail of ``step.reply_to`` sent to ``to`` about the
@@ -380,8 +389,19 @@ class Demo:
         )
 
 
-def run_demo(workdir: Path, lang: str, meeting_day: dt.date | None, echo: Echo | None) -> int:
+def run_demo(
+    workdir: Path,
+    lang: str,
+    meeting_day: dt.date | None,
+    echo: Echo | None,
+    transport_toml: str = "",
+    deliver: Callable[[bytes], None] | None = None,
+) -> int:
     """Run the demo in ``workdir``; returns the exit code (0 on success).
+
+    ``transport_toml`` is appended to the demo's config (e.g. ``[transport]`` for IMAP and
+    SMTP); ``deliver(raw)`` then puts each scripted reply where that source reads (e.g. an
+    IMAP APPEND). By default mail goes through the Maildirs in ``workdir``.
 
     Raises:
         UserError: the corpus is missing or the work folder cannot be used.
@@ -397,7 +417,7 @@ def run_demo(workdir: Path, lang: str, meeting_day: dt.date | None, echo: Echo |
         if h is not handler:
             h.setLevel(logging.WARNING)
     try:
-        return Demo(workdir, lang, meeting_day, echo).run()
+        return Demo(workdir, lang, meeting_day, echo, transport_toml, deliver).run()
     finally:
         root.removeHandler(handler)
         handler.close()
