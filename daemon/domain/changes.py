@@ -11,7 +11,7 @@ from daemon.domain.effects import Effects, Outgoing
 from daemon.domain.events import Command
 from daemon.domain.model import MeetingFile
 from daemon.domain.roster import everyone
-from daemon.domain.timed import agenda_rows
+from daemon.domain.timed import agenda_rows, publish_agenda
 
 
 def run(file: MeetingFile, cmd: Command, ctx: RuleContext, fx: Effects) -> None:
@@ -104,28 +104,4 @@ def decide_late_topic(file: MeetingFile, cmd: Command, ctx: RuleContext, fx: Eff
         + ", ".join(t.title for t in pending)
     )
     if include and m.agenda_sent_utc and m.status == "scheduled":
-        rows, total, slot = agenda_rows(file, ctx)
-        m.sequence += 1
-        fx.outgoing.append(
-            Outgoing(
-                "invite_update",
-                everyone(file),
-                key=f"seq{m.sequence}",
-                calendar="REQUEST",
-                extra={"agenda": rows, "reason": "agenda"},
-            )
-        )
-        if m.host:
-            fx.outgoing.append(
-                Outgoing(
-                    "agenda",
-                    [m.host],
-                    key=f"seq{m.sequence}",
-                    extra={
-                        "agenda": rows,
-                        "total_minutes": total,
-                        "slot_minutes": slot,
-                        "overflow_minutes": max(0, total - slot),
-                    },
-                )
-            )
+        publish_agenda(file, ctx, fx, key=f"late-{pending[0].id}")

@@ -15,8 +15,7 @@ from daemon.domain.deadlines import deadlines_for
 from daemon.domain.effects import Effects, Outgoing
 from daemon.domain.events import Command, Incoming
 from daemon.domain.model import Deadline, MeetingFile, Rsvp
-from daemon.domain.roster import everyone
-from daemon.domain.timed import on_deadline
+from daemon.domain.timed import distribute, on_deadline
 
 
 def open_meeting(number: int, inc: Incoming, ctx: RuleContext) -> tuple[MeetingFile, Effects]:
@@ -114,23 +113,8 @@ def _materials_only(file: MeetingFile, inc: Incoming, ctx: RuleContext, fx: Effe
             extra={"topics": [], "late": False, "materials": [x.filename for x in fresh]},
         )
     )
-    if materials_sent and fresh:
-        for material in fresh:
-            material.distributed = True
-        fx.outgoing.append(
-            Outgoing(
-                "materials",
-                everyone(file),
-                key=inc.key,
-                attachments=[x.sha256 for x in fresh],
-                extra={
-                    "materials": [
-                        {"filename": x.filename, "size": x.size, "submitter": x.submitter}
-                        for x in fresh
-                    ]
-                },
-            )
-        )
+    if materials_sent:  # the rest went out already: these follow at once
+        distribute(file, fresh, fx, inc.key)
     fx.log.append(f"{file.meeting.ref}: {len(fresh)} material(s) from {inc.sender}")
 
 

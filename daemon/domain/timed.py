@@ -10,7 +10,7 @@ from daemon.domain.attendance import missing_for_decline, report
 from daemon.domain.context import RuleContext
 from daemon.domain.effects import Effects, Outgoing
 from daemon.domain.followup import action_row, review_extra
-from daemon.domain.model import Deadline, MeetingFile
+from daemon.domain.model import Deadline, Material, MeetingFile
 from daemon.domain.roster import everyone, unanswered, with_role
 from daemon.domain.topics import live_topics, silent_departments
 
@@ -52,16 +52,19 @@ def agenda_rows(file: MeetingFile, ctx: RuleContext) -> tuple[list[dict[str, obj
     return agenda.timed(m.start_utc.astimezone(ctx.days.tz)), agenda.total_minutes, slot
 
 
-def _topics_due(file: MeetingFile, d: Deadline, ctx: RuleContext, fx: Effects) -> None:
+def publish_agenda(file: MeetingFile, ctx: RuleContext, fx: Effects, key: str) -> None:
+    """Send the time-boxed agenda to the host (with the overflow, if any) and put it into
+    the invite: ``invite_update`` with SEQUENCE+1 to every attendee."""
     m = file.meeting
     rows, total, slot = agenda_rows(file, ctx)
     m.agenda_sent_utc = ctx.now
+    m.sequence += 1
     if m.host:
         fx.outgoing.append(
             Outgoing(
                 "agenda",
                 [m.host],
-                key=d.key,
+                key=key,
                 extra={
                     "agenda": rows,
                     "total_minutes": total,
@@ -70,7 +73,6 @@ def _topics_due(file: MeetingFile, d: Deadline, ctx: RuleContext, fx: Effects) -
                 },
             )
         )
-    m.sequence += 1
     fx.outgoing.append(
         Outgoing(
             "invite_update",
@@ -80,6 +82,14 @@ def _topics_due(file: MeetingFile, d: Deadline, ctx: RuleContext, fx: Effects) -
             extra={"agenda": rows, "reason": "agenda"},
         )
     )
+    fx.log.append(
+        f"{m.ref}: agenda of {len(live_topics(file))} topic(s), {total}/{slot} min"
+        + (f", over by {total - slot} min" if total > slot else "")
+    )
+
+
+def _topics_due(file: MeetingFile, d: Deadline, ctx: RuleContext, fx: Effects) -> None:
+    publish_agenda(file, ctx, fx, d.key)
     with_material = {x.topic_id for x in file.materials}
     for topic in live_topics(file):
         if topic.complex and topic.id not in with_material:
@@ -91,34 +101,36 @@ def _topics_due(file: MeetingFile, d: Deadline, ctx: RuleContext, fx: Effects) -
                     extra={"topics": [topic.title]},
                 )
             )
-    fx.log.append(
-        f"{m.ref}: agenda of {len(live_topics(file))} topic(s), {total}/{slot} min"
-        + (f", over by {total - slot} min" if total > slot else "")
+
+
+def distribute(file: MeetingFile, materials: list[Material], fx: Effects, key: str) -> None:
+    """Send ``materials`` (attached) to every attendee and mark them distributed."""
+    if not materials:
+        return
+    for material in materials:
+        material.distributed = True
+    fx.outgoing.append(
+        Outgoing(
+            "materials",
+            everyone(file),
+            key=key,
+            attachments=[x.sha256 for x in materials],
+            extra={
+                "materials": [
+                    {"filename": x.filename, "size": x.size, "submitter": x.submitter}
+                    for x in materials
+                ]
+            },
+        )
     )
+    fx.log.append(f"{file.meeting.ref}: {len(materials)} material(s) sent to all attendees")
 
 
 def _materials_due(file: MeetingFile, d: Deadline, ctx: RuleContext, fx: Effects) -> None:
     pending = [x for x in file.materials if not x.distributed]
     if not pending:
         fx.log.append(f"{file.meeting.ref}: no materials to distribute")
-        return
-    for material in pending:
-        material.distributed = True
-    fx.outgoing.append(
-        Outgoing(
-            "materials",
-            everyone(file),
-            key=d.key,
-            attachments=[x.sha256 for x in pending],
-            extra={
-                "materials": [
-                    {"filename": x.filename, "size": x.size, "submitter": x.submitter}
-                    for x in pending
-                ]
-            },
-        )
-    )
-    fx.log.append(f"{file.meeting.ref}: {len(pending)} material(s) sent to all attendees")
+    distribute(file, pending, fx, d.key)
 
 
 def _rsvp_nudge(file: MeetingFile, d: Deadline, ctx: RuleContext, fx: Effects) -> None:
