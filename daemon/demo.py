@@ -44,42 +44,17 @@ tick_seconds = 60
 address = "meetings@corp.example"
 name = "会议助手 Meeting Assistant"
 
-[[departments]]
-name = "总经办"
-name_en = "General Office"
-head = "sun.li@corp.example"
-members = ["sun.li@corp.example", "chen.jing@corp.example"]
+{departments}{people}"""
 
-[[departments]]
-name = "技术部"
-name_en = "Technology"
-head = "liu.yang@corp.example"
-members = ["liu.yang@corp.example", "zhou.qiang@corp.example", "yang.fan@corp.example"]
-
-[[departments]]
-name = "客户服务部"
-name_en = "Customer Service"
-head = "wang.fang@corp.example"
-members = ["wang.fang@corp.example"]
-
-[[departments]]
-name = "采购部"
-name_en = "Purchasing"
-head = "zhao.lei@corp.example"
-members = ["zhao.lei@corp.example"]
-
-[[departments]]
-name = "市场部"
-name_en = "Marketing"
-head = "li.na@corp.example"
-members = ["li.na@corp.example"]
-
-[[departments]]
-name = "法务部"
-name_en = "Legal"
-head = "huang.min@corp.example"
-members = ["huang.min@corp.example"]
-{people}"""
+# Department (zh), its English name and its head; members come from PEOPLE.
+DEPARTMENTS = [
+    ("总经办", "General Office", "sun.li"),
+    ("技术部", "Technology", "liu.yang"),
+    ("客户服务部", "Customer Service", "wang.fang"),
+    ("采购部", "Purchasing", "zhao.lei"),
+    ("市场部", "Marketing", "li.na"),
+    ("法务部", "Legal", "huang.min"),
+]
 
 PEOPLE = [
     ("sun.li", "孙丽", "Sun Li", "总经办"),
@@ -206,6 +181,18 @@ SCRIPT = [
 ]
 
 
+def departments_toml() -> str:
+    """The ``[[departments]]`` tables of the demo company."""
+    out = []
+    for name, name_en, head in DEPARTMENTS:
+        members = ", ".join(f'"{a}@corp.example"' for a, _zh, _en, d in PEOPLE if d == name)
+        out.append(
+            f'\n[[departments]]\nname = "{name}"\nname_en = "{name_en}"\n'
+            f'head = "{head}@corp.example"\nmembers = [{members}]\n'
+        )
+    return "".join(out)
+
+
 def sender_of(raw: bytes) -> str:
     """The lower-case From address of a raw message."""
     msg = email.message_from_bytes(raw, policy=email.policy.compat32)
@@ -264,7 +251,9 @@ class Demo:
         )
         config_path = workdir / "meetingd.toml"
         config_path.write_text(
-            DEMO_TOML.format(lang=lang, people=people) + transport_toml, encoding="utf-8"
+            DEMO_TOML.format(lang=lang, departments=departments_toml(), people=people)
+            + transport_toml,
+            encoding="utf-8",
         )
         start = self.days.at(self.days.add(self.meeting_day, -10), dt.time(8, 30))
         self.clock = clock.FrozenClock(start)
