@@ -51,6 +51,8 @@ from daemon.transports.mailconn import ImapSession, ImapSettings, parse_imap_set
 
 log = logging.getLogger(__name__)
 
+_FIRST_IDLE_SECONDS = 1.0  # first DONE after entering IDLE; doubles up to idle_seconds
+
 
 def message_id_of(raw: bytes) -> str | None:
     """The ``Message-ID`` header of ``raw`` (with brackets, stripped), or None."""
@@ -244,11 +246,19 @@ class ImapSource:
         return False
 
     def _idle(self, conn: IMAPClient, deadline: float) -> bool:
-        """IDLE (RFC 2177) until new mail or ``deadline``; DONE + IDLE every ``idle_seconds``."""
+        """IDLE (RFC 2177) until new mail or ``deadline``.
+
+        A message committed while the server is still setting up IDLE may not be announced
+        until the next sync (seen with Dovecot 2.3: up to its 30 s check interval). So each
+        IDLE ends with DONE, which syncs, after 1 s, then 2, 4 ... up to ``idle_seconds``
+        (which also keeps IDLE well inside the server's 30-minute limit).
+        """
+        period = _FIRST_IDLE_SECONDS
         while True:
             conn.idle()
             started = time.monotonic()
-            end = min(deadline, started + self.cfg.idle_seconds)
+            end = min(deadline, started + min(period, self.cfg.idle_seconds))
+            period *= 2
             news = False
             while not news and (remaining := end - time.monotonic()) > 0:
                 responses = conn.idle_check(timeout=remaining)

@@ -220,11 +220,12 @@ class Dovecot:
 
 @dataclass
 class Received:
-    """One message the SMTP server accepted."""
+    """One message the SMTP server accepted; ``at``: ``time.monotonic()`` when DATA ended."""
 
     mail_from: str
     rcpt_tos: list[str]
     raw: bytes
+    at: float = field(default_factory=time.monotonic)
 
 
 @dataclass
