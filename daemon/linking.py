@@ -29,21 +29,29 @@ class Link:
 
 
 def link_message(db: Database, msg: Inspection) -> Link:
-    """Find the meeting ``msg`` belongs to. Never raises for unknown references."""
+    """Find the meeting ``msg`` belongs to. Never raises for unknown references.
+
+    ``reply_kind`` is set whenever the message answers a mail we sent, even one about no
+    meeting (a ``not_understood`` notice): the service uses it to break reply loops.
+    """
+    ours = None
     for ref in reversed(msg.in_reply_to):  # In-Reply-To is last-most specific
-        row = queries.outbox_by_message_id(db, ref)
-        if row is not None and row.meeting_number is not None:
-            return Link(row.meeting_number, "in-reply-to", row.kind, row.idem_key)
+        ours = queries.outbox_by_message_id(db, ref)
+        if ours is not None:
+            break
+    reply_kind = ours.kind if ours else None
+    reply_key = ours.idem_key if ours else None
+    if ours is not None and ours.meeting_number is not None:
+        return Link(ours.meeting_number, "in-reply-to", reply_kind, reply_key)
     if msg.uid:
-        uid = msg.uid.removeprefix("review-")
-        number = meetings.find_by_uid(db, uid)
+        number = meetings.find_by_uid(db, msg.uid.removeprefix("review-"))
         if number is not None:
-            return Link(number, "uid")
+            return Link(number, "uid", reply_kind, reply_key)
     if msg.meeting_ref:
         try:
             number = int(msg.meeting_ref.removeprefix("MTG-"))
         except ValueError:
             number = None
         if number is not None and number in {m.number for m in meetings.list_meetings(db)}:
-            return Link(number, "subject-tag")
-    return Link(None)
+            return Link(number, "subject-tag", reply_kind, reply_key)
+    return Link(None, None, reply_kind, reply_key)

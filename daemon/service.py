@@ -45,6 +45,7 @@ from daemon.workdays import WorkCalendar
 log = logging.getLogger(__name__)
 
 NO_REPLY_KINDS = {"auto_reply", "bounce"}
+NOTICES_PER_DAY = 3  # not_understood replies to one sender in 24 hours, at most
 
 
 @dataclass
@@ -169,7 +170,8 @@ class Service:
         inc = Incoming(msg, found.reply_kind, found.reply_key, self._store_materials(msg))
         if found.number is None:
             if msg.kind != "meeting_request":
-                self._quarantine(db, row, msg, "no_meeting")
+                reason = "unknown_meeting" if msg.meeting_ref else "no_meeting"
+                self._quarantine(db, row, msg, reason, replying_to=found.reply_kind)
                 return
             number = meetings.next_meeting_number(db)
             file, effects = rules.open_meeting(number, inc, self.context())
@@ -177,7 +179,7 @@ class Service:
             file = meetings.load_file(db, found.number)
             effects = rules.apply_message(file, inc, self.context())
         if effects.quarantine:
-            self._quarantine(db, row, msg, effects.quarantine, file)
+            self._quarantine(db, row, msg, effects.quarantine, file, found.reply_kind)
             return
         meetings.save_file(db, file)  # a new meeting must exist before its events
         queries.event_add(
@@ -225,8 +227,10 @@ class Service:
         msg: Inspection,
         reason: str,
         file: MeetingFile | None = None,
+        replying_to: str | None = None,
     ) -> None:
-        """Keep the message quarantined with ``reason`` and tell the sender what to fix."""
+        """Keep the message quarantined with ``reason`` and tell the sender what to fix
+        (``replying_to``: the kind of our mail it answers, to break reply loops)."""
         problems = [reason, *msg.problems]
         queries.inbox_quarantine(db, row.id, "; ".join(problems))
         number = file.meeting.number if file else None
@@ -238,7 +242,7 @@ class Service:
             f"inbox {row.id} from {msg.sender}: {'; '.join(problems)}",
         )
         log.warning("inbox %s from %s quarantined: %s", row.id, msg.sender, problems)
-        self._not_understood(db, row.id, msg, problems, file)
+        self._not_understood(db, row.id, msg, problems, file, replying_to)
 
     def _on_quarantine(self, db: Database, row: InboxRow, reason: str) -> None:
         msg = inspect_bytes(row.raw, f"inbox:{row.id}")
@@ -252,10 +256,27 @@ class Service:
         msg: Inspection,
         problems: list[str],
         file: MeetingFile | None,
+        replying_to: str | None = None,
     ) -> None:
+        """Tell the sender politely what could not be understood, unless that could start
+        a mail loop (RFC 3834 §2): never to ourselves, to automatic mail, to an answer to
+        one of these notices, or more than :data:`NOTICES_PER_DAY` times a day."""
         sender = (msg.sender or "").lower()
+        now = clock.now()
         if not sender or sender == self.config.address or msg.auto_submitted:
-            log.info("inbox %s: no reply to %r (auto-submitted or no sender)", row_id, sender)
+            why = "auto-submitted or no sender"
+        elif replying_to == "not_understood":
+            why = "it answers our own notice (loop guard)"
+        elif (
+            queries.outbox_count_to(db, "not_understood", sender, now - dt.timedelta(days=1))
+            >= NOTICES_PER_DAY
+        ):
+            why = f"{NOTICES_PER_DAY} notices to this sender in 24 h already (loop guard)"
+        else:
+            why = ""
+        if why:
+            log.info("inbox %s: no not_understood to %r: %s", row_id, sender, why)
+            queries.event_add(db, now, None, "no_reply", f"inbox {row_id} {sender}: {why}")
             return
         out = Outgoing(
             "not_understood",

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 
-from daemon.domain import deadlines as dl
 from daemon.domain.context import RuleContext, Timings
 from daemon.domain.model import MeetingFile, Participant
 from daemon.domain.timed import review_window
@@ -25,9 +24,8 @@ def deadline_times(file: MeetingFile, days: WorkCalendar, t: Timings) -> dict[st
         "replies_due": days.deadline_before(m.start_utc, t.replies_due_days),
     }
     if m.end_utc is not None:
-        out["minutes_due"] = days.at(
-            days.add(days.local_date(m.end_utc), t.minutes_reminder_days), dl.MORNING
-        )
+        # The recorder is reminded that morning; the minutes are due by its end.
+        out["minutes_due"] = days.at(days.add(days.local_date(m.end_utc), t.minutes_reminder_days))
     return out
 
 
@@ -52,4 +50,5 @@ def review_file(file: MeetingFile, ctx: RuleContext) -> MeetingFile:
         start_utc=start,
         end_utc=end,
     )
-    return replace(file, meeting=meeting, participants=[replace(p) for p in people])
+    # A new event: nobody has answered it yet, whatever they said to the meeting itself.
+    return replace(file, meeting=meeting, participants=[replace(p) for p in people], rsvps=[])

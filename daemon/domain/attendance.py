@@ -21,8 +21,18 @@ def on_rsvp(file: MeetingFile, inc: Incoming, ctx: RuleContext, effects: Effects
     if file.person(attendee) is None and file.person(inc.sender) is not None:
         attendee = inc.sender  # answered for the address we invited
     if file.person(attendee) is None:
-        add_participant(file, attendee, "observer", ctx.directory)
-        effects.log.append(f"{m.ref}: answer from uninvited {attendee}; added as observer")
+        # Only the organizer invites: an answer from outside the list changes nothing.
+        effects.outgoing.append(
+            Outgoing(
+                "not_a_participant",
+                [inc.sender],
+                key=inc.key,
+                in_reply_to=inc.msg.message_id,
+                extra={"what": "rsvp"},
+            )
+        )
+        effects.log.append(f"{m.ref}: answer from uninvited {attendee} not recorded")
+        return
     if inc.msg.itip_method == "COUNTER" or reply.proposed_start is not None:
         _counter(file, inc, attendee, ctx, effects)
         return
@@ -179,7 +189,11 @@ def report(file: MeetingFile, ctx: RuleContext) -> dict[str, Any]:
     return {
         "coming": by_status.get("ACCEPTED", []),
         "tentative": by_status.get("TENTATIVE", []),
-        "declined": by_status.get("DECLINED", []) + by_status.get("DELEGATED", []),
+        "declined": [
+            r.address
+            for r in file.rsvps
+            if r.partstat in ("DECLINED", "DELEGATED") and not (r.delegate or r.delegate_name)
+        ],
         "proxies": proxies,
         "silent": unanswered(file),
         "uncovered": uncovered,

@@ -104,4 +104,4 @@ def decide_late_topic(file: MeetingFile, cmd: Command, ctx: RuleContext, fx: Eff
         + ", ".join(t.title for t in pending)
     )
     if include and m.agenda_sent_utc and m.status == "scheduled":
-        publish_agenda(file, ctx, fx, key=f"late-{pending[0].id}")
+        publish_agenda(file, ctx, fx, key=f"late-{pending[0].id}", reason="late_topic")

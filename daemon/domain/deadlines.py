@@ -80,7 +80,7 @@ def deadlines_for(file: MeetingFile, ctx: RuleContext) -> list[Deadline]:
         )
     if m.status == "minutes_received":
         for action in file.actions:
-            out += action_deadlines(action, ctx)
+            out += action_deadlines(action, ctx, since=m.minutes_received_utc)
         review_day = review_date(file, ctx)
         out.append(
             Deadline(
@@ -90,18 +90,25 @@ def deadlines_for(file: MeetingFile, ctx: RuleContext) -> list[Deadline]:
     return out
 
 
-def action_deadlines(action: ActionItem, ctx: RuleContext) -> list[Deadline]:
+def action_deadlines(
+    action: ActionItem, ctx: RuleContext, since: dt.datetime | None = None
+) -> list[Deadline]:
     """Reminders for one open action item: due − N, the due day, every N days overdue
-    (``escalate_after`` notices), then the escalation to the host."""
+    (``escalate_after`` notices), then the escalation to the host.
+
+    Reminders whose time had passed when the item was assigned (``since``, UTC) are left
+    out: the assignment mail itself tells the owner.
+    """
     if action.status == "done" or action.due is None or action.owner is None:
         return []
     days, t = ctx.days, ctx.timings
     due = days.roll_forward(action.due)
     base = f"A-{action.k}:{action.due.isoformat()}"
-    out = [
+    reminders = [
         Deadline(ACTION_BEFORE, days.at(days.add(due, -t.action_reminder_days), MORNING), base),
         Deadline(ACTION_DUE, days.at(due, MORNING), base),
     ]
+    out = [d for d in reminders if since is None or d.due_utc > since]
     last = due
     for n in range(1, t.escalate_after + 1):
         last = days.add(due, n * t.overdue_every_days)

@@ -13,8 +13,17 @@ from daemon.domain.model import Meeting, MeetingFile
 from daemon.domain.roster import add_participant, everyone, with_role
 from daemon.inbound.model import MeetingRequestForm
 
-_NO = re.compile(r"不同意|不批准|驳回|拒绝|\breject|\bdeclin|\bnot approv|\bno\b", re.I)
-_YES = re.compile(r"同意|批准|通过|可以|\bapprov|\bagree|\byes\b|\bok\b|\bgo ahead", re.I)
+_YES_WORDS = r"同意|批准|通过|通過|可以|\bapprov\w*|\bagree\w*|\byes\b|\bok(?:ay)?\b|\bgo ahead"
+# A negation within a few characters before a yes-word turns it into a no ("不太同意",
+# "先别通过", "I don't really agree", "cannot approve").
+_NEGATED = re.compile(
+    r"(?:不|没|沒|别|別|未|暂不|先不|无法|無法)[^，。,.;；!！?？]{0,3}(?:" + _YES_WORDS + ")"
+    r"|\b(?:not|don'?t|do not|cannot|can'?t|won'?t|never)\b[\w\s]{0,12}?(?:" + _YES_WORDS + ")",
+    re.I,
+)
+_NO = re.compile(r"驳回|駁回|拒绝|拒絕|否决|否決|\breject\w*|\bdecline\w*|\bno\b", re.I)
+_YES = re.compile(_YES_WORDS, re.I)
+_HEDGE = re.compile(r"\?|？|再看|考虑|考慮|商量|later|think about", re.I)
 
 
 def new_meeting(number: int, inc: Incoming, ctx: RuleContext) -> tuple[MeetingFile, Effects]:
@@ -75,9 +84,9 @@ def apply_form(
         for name, ok in [
             ("title", bool(m.title)),
             ("expected_outcome", bool(m.expected_outcome)),
-            ("host", bool(m.host)),
-            ("recorder", bool(m.recorder)),
-            ("start", m.start_utc is not None),
+            ("host", bool(m.host) and m.host != ctx.daemon_address),
+            ("recorder", bool(m.recorder) and m.recorder != ctx.daemon_address),
+            ("start", m.start_utc is not None and m.start_utc > ctx.now),
             ("participants", bool(with_role(file, "core"))),
         ]
         if not ok
@@ -134,8 +143,9 @@ def read_approval(inc: Incoming) -> bool | None:
     """The host's answer to an approval request: True (approve), False (reject) or None.
 
     A calendar-style yes/no from the parser counts; otherwise the first line the host wrote
-    now (never the quoted request) saying 同意/approve or 不同意/reject decides (negations
-    are checked first).
+    now (never the quoted request) saying yes or no decides. A negated yes ("不太同意",
+    "不可以", "I don't agree", "cannot approve") is a no; a yes with a question or a
+    hedge ("可以再商量？") is unclear (None), so the host is asked again, never guessed.
     """
     if inc.msg.rsvp is not None:
         if inc.msg.rsvp.partstat == "ACCEPTED":
@@ -143,19 +153,25 @@ def read_approval(inc: Incoming) -> bool | None:
         if inc.msg.rsvp.partstat == "DECLINED":
             return False
     for line in inc.msg.fresh_text.splitlines():
-        if _NO.search(line):
+        if _NEGATED.search(line) or _NO.search(line):
             return False
         if _YES.search(line):
-            return True
+            return None if _HEDGE.search(line) else True
     return None
 
 
 def approve(file: MeetingFile, ctx: RuleContext, actor: str, effects: Effects) -> None:
-    """Approve: give the meeting its UID, send the invite and the call for topics."""
+    """Approve: give the meeting its UID, send the invite and the call for topics.
+
+    Raises:
+        ValueError: the meeting's time has passed meanwhile (reschedule it first).
+    """
     m = file.meeting
     if m.status != "awaiting_approval":
         effects.log.append(f"{m.ref}: approval by {actor} ignored in status {m.status}")
         return
+    if m.start_utc is None or m.start_utc <= ctx.now:
+        raise ValueError(f"{m.ref}'s time has already passed; give it a new time first")
     m.status = "scheduled"
     m.approved_utc = ctx.now
     if m.uid is None:

@@ -39,7 +39,7 @@ def add_participant(
     person = Participant(
         address,
         role,
-        name or directory.name_of(address),
+        directory.name_of(address) or name,
         directory.department_of(address),
         delegate_of,
     )
@@ -104,3 +104,19 @@ def is_covered(file: MeetingFile, address: str) -> bool:
             return True
         current = rsvp.delegate
     return False
+
+
+def delegated_to(file: MeetingFile, address: str) -> list[str]:
+    """Whom ``address`` delegated to (RFC 5545 DELEGATED-TO): from their answer, else from
+    proxies recorded with ``delegate_of``."""
+    rsvp = file.rsvp(address)
+    if rsvp is not None and rsvp.delegate and rsvp.partstat in ("DECLINED", "DELEGATED"):
+        return [rsvp.delegate]
+    return [p.address for p in file.participants if p.delegate_of == address]
+
+
+def delegated_from(file: MeetingFile, address: str) -> list[str]:
+    """Everyone who delegated to ``address`` (RFC 5545 DELEGATED-FROM); a proxy may stand
+    in for several people."""
+    found = [a for a in (p.address for p in file.participants) if address in delegated_to(file, a)]
+    return found

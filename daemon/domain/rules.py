@@ -34,7 +34,8 @@ def apply_message(file: MeetingFile, inc: Incoming, ctx: RuleContext) -> Effects
     kind = inc.msg.kind
     effects = Effects()
     if m.status in ("cancelled", "rejected"):
-        effects.log.append(f"{m.ref}: {kind} from {inc.sender} ignored: meeting is {m.status}")
+        effects.log.append(f"{m.ref}: {kind} from {inc.sender} not applied: meeting {m.status}")
+        effects.quarantine = f"meeting_{m.status}"  # the sender is told
         return _finish(file, effects, ctx)
     command = _host_command(file, inc)
     if command is not None:
@@ -89,7 +90,11 @@ def _host_command(file: MeetingFile, inc: Incoming) -> Command | None:
 def _approval_reply(file: MeetingFile, inc: Incoming, ctx: RuleContext, fx: Effects) -> None:
     decision = requests.read_approval(inc)
     if decision is True:
-        requests.approve(file, ctx, inc.sender, fx)
+        try:
+            requests.approve(file, ctx, inc.sender, fx)
+        except ValueError as exc:
+            fx.quarantine = f"command_refused: {exc}"
+            return
         # The host who approves by mail will chair it: nobody chases them for an answer.
         file.rsvps.append(Rsvp(inc.sender, "ACCEPTED", source="approval", updated_utc=ctx.now))
     elif decision is False:

@@ -52,7 +52,9 @@ def agenda_rows(file: MeetingFile, ctx: RuleContext) -> tuple[list[dict[str, obj
     return agenda.timed(m.start_utc.astimezone(ctx.days.tz)), agenda.total_minutes, slot
 
 
-def publish_agenda(file: MeetingFile, ctx: RuleContext, fx: Effects, key: str) -> None:
+def publish_agenda(
+    file: MeetingFile, ctx: RuleContext, fx: Effects, key: str, reason: str = "agenda"
+) -> None:
     """Send the time-boxed agenda to the host (with the overflow, if any) and put it into
     the invite: ``invite_update`` with SEQUENCE+1 to every attendee."""
     m = file.meeting
@@ -79,7 +81,7 @@ def publish_agenda(file: MeetingFile, ctx: RuleContext, fx: Effects, key: str) -
             everyone(file),
             key=f"seq{m.sequence}",
             calendar="REQUEST",
-            extra={"agenda": rows, "reason": "agenda"},
+            extra={"agenda": rows, "reason": reason},
         )
     )
     fx.log.append(
@@ -186,7 +188,7 @@ def _minutes_reminder(file: MeetingFile, d: Deadline, ctx: RuleContext, fx: Effe
 
 
 def _action(file: MeetingFile, d: Deadline, ctx: RuleContext, fx: Effects) -> None:
-    k, notice = dl.parse_action_key(d.key)
+    k, _notice = dl.parse_action_key(d.key)
     item = file.action(k)
     m = file.meeting
     if item is None or item.status == "done" or item.owner is None:
@@ -222,7 +224,6 @@ def _action(file: MeetingFile, d: Deadline, ctx: RuleContext, fx: Effects) -> No
                 [item.owner],
                 key=d.key,
                 action_k=k,
-                cc=[m.host] if m.host and notice and notice > 1 else [],
                 extra={"notice": item.overdue_notices, "days_overdue": late_days.days},
             )
         )

@@ -24,6 +24,7 @@ from typing import Literal
 from icalendar import Calendar, Event, Timezone, vCalAddress, vText
 
 from daemon.domain.model import MeetingFile, Participant
+from daemon.domain.roster import delegated_from, delegated_to
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +59,7 @@ def _attendee(p: Participant, file: MeetingFile, keep_partstat: bool) -> vCalAdd
         a.params["CN"] = vText(p.name)
     a.params["CUTYPE"] = "INDIVIDUAL"
     a.params["ROLE"] = ROLES.get(p.role, "REQ-PARTICIPANT")
-    delegates = [q.address for q in file.participants if q.delegate_of == p.address]
+    delegates = delegated_to(file, p.address)
     rsvp = file.rsvp(p.address)
     if delegates:
         a.params["PARTSTAT"] = "DELEGATED"
@@ -70,8 +71,9 @@ def _attendee(p: Participant, file: MeetingFile, keep_partstat: bool) -> vCalAdd
     else:
         a.params["PARTSTAT"] = "NEEDS-ACTION"
         a.params["RSVP"] = "TRUE"
-    if p.delegate_of:
-        a.params["DELEGATED-FROM"] = mailto(p.delegate_of)
+    delegators = delegated_from(file, p.address)
+    if delegators:
+        a.params["DELEGATED-FROM"] = [mailto(d) for d in delegators]
     return a
 
 

@@ -143,3 +143,41 @@ def test_cli_run_once_on_the_embedded_default(tmp_path: Path) -> None:
     assert "processed 0" in run.stdout
     assert (tmp_path / "var" / "meetingd.db").exists()
     assert (tmp_path / "var" / "inbox").is_dir()
+
+
+def test_a_bot_answering_our_notices_gets_one_notice_not_a_loop(service: Service) -> None:
+    drop(service, mail("bot@tickets.example", "[Ticket #1] received", "Your ticket is open."))
+    service.run_once()
+    for round_ in range(3):
+        notice = [m for m in outbox(service) if m["X-Meetingd-Kind"] == "not_understood"][-1]
+        drop(
+            service,
+            mail(
+                "bot@tickets.example",
+                f"[Ticket #1] Re: {notice['Subject']}",
+                f"Ticket updated ({round_})",
+                In_Reply_To=notice["Message-ID"],
+            ),
+        )
+        service.run_once()
+    kinds = [m["X-Meetingd-Kind"] for m in outbox(service)]
+    assert kinds == ["not_understood"]
+    assert [r.state for r in queries.inbox_list(service.db)] == ["quarantined"] * 4
+
+
+def test_notices_to_one_sender_are_capped_per_day(service: Service) -> None:
+    for i in range(5):
+        drop(service, mail("chatty@corp.example", f"hello {i}", "?"))
+    service.run_once()
+    assert len(outbox(service)) == 3
+    service.fake_clock.advance(dt.timedelta(days=1, minutes=1))  # type: ignore[attr-defined]
+    drop(service, mail("chatty@corp.example", "hello again", "?"))
+    service.run_once()
+    assert len(outbox(service)) == 4
+
+
+def test_unknown_meeting_number_is_named_as_such(service: Service) -> None:
+    drop(service, mail("a@corp.example", "Re: [MTG-99] 议题征集", "议题：x"))
+    service.run_once()
+    (row,) = queries.inbox_list(service.db)
+    assert row.state == "quarantined" and row.error and row.error.startswith("unknown_meeting")

@@ -109,3 +109,24 @@ def test_attendance_report_names_missing_key_roles() -> None:
     assert "部门 研发部" in rep.extra["uncovered"]
     assert addr("xu.li") in rep.extra["silent"]
     assert sent_to(fx, "proxy_request") == {addr("ma.chao")}  # still owes both
+
+
+def test_answer_from_someone_not_invited_changes_nothing() -> None:
+    file, c = approved_meeting(START, local(2026, 9, 14, 10))
+    before = len(file.participants)
+    fx = answer(file, c, "eve@outside.example", "ACCEPTED")
+    assert kinds(fx) == ["not_a_participant"]
+    assert len(file.participants) == before and file.rsvp("eve@outside.example") is None
+
+
+def test_one_proxy_for_two_people_is_delegated_from_both() -> None:
+    from daemon.domain.roster import delegated_from, delegated_to
+
+    file, c = approved_meeting(START, local(2026, 9, 14, 10))
+    answer(file, c, addr("ma.chao"), "DECLINED", delegate=addr("he.jun"), written_opinion="a")
+    answer(file, c, addr("lin.yu"), "DECLINED", delegate=addr("he.jun"), written_opinion="b")
+    assert sorted(delegated_from(file, addr("he.jun"))) == [addr("lin.yu"), addr("ma.chao")]
+    assert delegated_to(file, addr("lin.yu")) == [addr("he.jun")]
+    rep = report(file, c)
+    assert rep["declined"] == []  # both sent someone: listed under proxies only
+    assert len(rep["proxies"]) == 2

@@ -152,3 +152,27 @@ def test_review_date_written_in_the_minutes_wins() -> None:
         d for d in deadlines_for(file, ctx(local(2026, 12, 9))) if d.kind == "review_invite"
     )
     assert review.key == "2026-12-29"
+
+
+def test_reminders_already_past_at_assignment_are_not_sent() -> None:
+    file = held_meeting()
+    # Minutes arrive late: the "2 working days before" reminder time has passed.
+    minutes(
+        file,
+        ActionItemSpec("提交需求文档", "林雨", dt.date(2026, 12, 11)),
+        when=local(2026, 12, 10, 11),
+    )
+    kinds_ = [
+        d.kind for d in deadlines_for(file, ctx(local(2026, 12, 10, 11))) if d.key.startswith("A-1")
+    ]
+    assert "action_before" not in kinds_ and "action_due" in kinds_
+
+
+def test_cancelled_meeting_tells_the_sender_instead_of_dropping() -> None:
+    from daemon.domain.events import Command
+
+    file = held_meeting()
+    file.meeting.status = "scheduled"
+    rules.apply_command(file, Command("cancel"), ctx(local(2026, 12, 1)))
+    fx = minutes(file, ActionItemSpec("x", "马超", dt.date(2026, 12, 18)))
+    assert fx.quarantine == "meeting_cancelled" and fx.outgoing == []

@@ -2,7 +2,9 @@
 
 import datetime as dt
 
-from daemon.domain import rules
+import pytest
+
+from daemon.domain import requests, rules
 from daemon.domain.deadlines import deadlines_for
 from daemon.domain.events import Command, Incoming
 from daemon.inbound.model import RsvpReply
@@ -169,3 +171,54 @@ def test_cancel_sends_itip_cancel_and_stops_every_deadline() -> None:
     assert fx.deadlines == []
     assert file.meeting.sequence == 1
     assert file.meeting.status == "cancelled"
+
+
+@pytest.mark.parametrize(
+    ("text", "decision"),
+    [
+        ("同意", True),
+        ("可以，按申请的时间开。", True),
+        ("Approved, go ahead.", True),
+        ("我看了，不太同意这个时间。", False),
+        ("不可以", False),
+        ("先别通过，等预算确认", False),
+        ("I don't agree with the date", False),
+        ("I cannot approve this yet", False),
+        ("驳回，目标还不够具体", False),
+        ("可以再商量？", None),
+        ("我看一下", None),
+    ],
+)
+def test_host_answer_is_read_carefully(text: str, decision: bool | None) -> None:
+    reply = Incoming(message("unknown", addr("gao.ming"), body_text=text))
+    assert requests.read_approval(reply) is decision
+
+
+def test_request_for_a_past_time_is_asked_again_and_cannot_be_approved() -> None:
+    c = ctx(local(2026, 9, 14))
+    past = request_form(local(2026, 9, 1, 14))
+    file, fx = rules.open_meeting(
+        1, Incoming(message("meeting_request", addr("lin.yu"), meeting_request=past)), c
+    )
+    assert file.meeting.status == "incomplete"
+    assert "start" in fx.outgoing[0].extra["missing"]
+    # A request approved too late (its time passed while waiting) is refused, not sent.
+    ok = request_form(local(2026, 9, 15, 14))
+    file, _ = rules.open_meeting(
+        2, Incoming(message("meeting_request", addr("lin.yu"), meeting_request=ok)), c
+    )
+    later = ctx(local(2026, 9, 16))
+    fx = rules.apply_message(
+        file, Incoming(message("unknown", addr("gao.ming"), body_text="同意")), later
+    )
+    assert fx.quarantine and "already passed" in fx.quarantine
+    assert file.meeting.status == "awaiting_approval" and fx.outgoing == []
+
+
+def test_the_daemon_itself_cannot_be_host() -> None:
+    c = ctx(local(2026, 9, 14))
+    form = request_form(local(2026, 10, 9, 14), host=addr("meetings"))
+    file, fx = rules.open_meeting(
+        1, Incoming(message("meeting_request", addr("lin.yu"), meeting_request=form)), c
+    )
+    assert file.meeting.status == "incomplete" and "host" in fx.outgoing[0].extra["missing"]
