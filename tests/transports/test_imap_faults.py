@@ -328,3 +328,34 @@ def test_password_command(dovecot: Dovecot, mail_user: str, tmp_path: Path) -> N
     src = imap.create(settings, tmp_path)
     assert src.fetch() == []
     src.close()
+
+
+def test_mail_racing_the_start_of_idle_is_seen_quickly(
+    dovecot: Dovecot, mail_user: str, source: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """APPENDs land while IDLE is being set up; Dovecot may then stay silent until a sync."""
+    pending: list[tuple[float, bytes]] = []
+    appender = dovecot.client(mail_user)  # logged in already: its APPEND takes ~2 ms
+    original = imap.ImapSource._has_new
+
+    def racing_check(self: imap.ImapSource) -> bool:
+        """Start an APPEND as the source checks the folder, just before it enters IDLE."""
+        if pending:
+            delay, raw = pending.pop()
+            threading.Timer(delay, appender.append, ("INBOX", raw)).start()
+        return original(self)
+
+    monkeypatch.setattr(imap.ImapSource, "_has_new", racing_check)
+    src, pipe = source(), Pipeline()
+    src.fetch()
+    raws = [_mail(n) for n in range(12)]
+    try:
+        for n, raw in enumerate(raws):
+            pending.append(((n % 6) * 0.001, raw))  # 0 .. 5 ms after the check began
+            started = time.monotonic()
+            while not pipe.run(src):
+                assert src.wait(10) is True
+                assert time.monotonic() - started < 3, f"mail {n} not announced for 3 s"
+    finally:
+        appender.logout()
+    _assert_exactly_once(dovecot, mail_user, pipe, raws)
