@@ -301,3 +301,28 @@ def create(settings: dict[str, Any], var_dir: Path) -> ImapSource:
     slug = "".join(c if c.isalnum() or c in "@._-" else "_" for c in account)
     log.info("imap: source %s:%d folder %r (%s)", cfg.host, cfg.port, cfg.folder, cfg.security)
     return ImapSource(cfg, Path(var_dir) / "imap" / f"{slug}.json")
+
+
+# The keys of [transport.imap] (read by mailconn.parse_imap_settings): name -> (type, required,
+# default, comment). daemon.config validates the table with it and prints it in the example.
+# A required key's "default" is the example value shown in config.example.toml.
+SETTINGS: dict[str, tuple[str | tuple[str, ...], bool, Any, str]] = {
+    "host": ("str", True, "imap.example.com", "IMAP server name (required)."),
+    "port": ("int", False, 993, "993 with tls; 143 with starttls or none."),
+    "security": (("tls", "starttls", "none"), False, "tls", "tls, starttls or none."),
+    "verify": ("bool", False, True, "Check the server certificate and host name."),
+    "ca_file": ("str", False, None, "CA bundle file; unset: the system store."),
+    "username": ("str", False, None, 'Login name, e.g. "meetings@corp.example".'),
+    "password_env": ("str", False, None, 'Variable holding the password, e.g. "IMAP_PW".'),
+    "password_command": ("str", False, None, "Command printing the password."),
+    "folder": ("str", False, "INBOX", "Folder watched for new mail."),
+    "processed_folder": ("str", False, "meetingd/processed", "Handled mail moves here."),
+    "sent_folder": ("str", False, "Sent", "Folder of the SMTP sink's Sent copy."),
+    "idle_seconds": ("number", False, 840, "Re-issue IDLE after this many seconds."),
+    "poll_seconds": ("number", False, 60, "Poll interval when the server has no IDLE."),
+    "timeout": ("number", False, 60, "Socket timeout in seconds."),
+    "retries": ("int", False, 5, "Connection attempts per operation."),
+    "backoff_seconds": ("number", False, 1, "First wait between attempts."),
+    "backoff_max": ("number", False, 30, "Longest wait between attempts."),
+    "disable_extensions": ("str_list", False, [], 'Capabilities to ignore, e.g. ["IDLE"].'),
+}

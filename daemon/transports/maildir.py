@@ -176,3 +176,12 @@ def create(settings: dict[str, Any], var_dir: Path) -> MaildirTransport:
         return base / str(settings.get(key) or key)
 
     return MaildirTransport(where("inbox"), where("processed"), where("outbox"))
+
+
+# The keys of [transport.maildir] (read by create): name -> (type, required, default, comment).
+# daemon.config validates the table with it and prints it in the example.
+SETTINGS: dict[str, tuple[str | tuple[str, ...], bool, Any, str]] = {
+    "inbox": ("str", False, "inbox", "Maildir read for new mail; relative to var_dir."),
+    "processed": ("str", False, "processed", "Handled mail moves here."),
+    "outbox": ("str", False, "outbox", "Sent mail is written here."),
+}

@@ -94,3 +94,10 @@ def create(settings: dict[str, Any], var_dir: Path) -> MemoryTransport:
     if name is None:
         return MemoryTransport()
     return _NAMED.setdefault(str(name), MemoryTransport())
+
+
+# The keys of [transport.memory] (read by create): name -> (type, required, default, comment).
+# daemon.config validates the table with it and prints it in the example.
+SETTINGS: dict[str, tuple[str | tuple[str, ...], bool, Any, str]] = {
+    "name": ("str", False, None, "Source and sink with one name share one mailbox (tests)."),
+}

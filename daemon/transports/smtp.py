@@ -263,3 +263,24 @@ def create(settings: dict[str, Any], var_dir: Path) -> SmtpSink:
         log.warning("%s: security = none sends the password in clear", where)
     log.info("smtp: sink %s (%s), Sent copy: %s", settings["host"], security, sent is not None)
     return SmtpSink(settings, password, sent)
+
+
+# The keys of [transport.smtp] (read by create and SmtpSink): name -> (type, required,
+# default, comment). daemon.config validates the table with it and prints it in the example.
+# A required key's "default" is the example value; "table:imap" is a table of IMAP settings.
+SETTINGS: dict[str, tuple[str | tuple[str, ...], bool, Any, str]] = {
+    "host": ("str", True, "smtp.example.com", "SMTP server name (required)."),
+    "port": ("int", False, 465, "465 with tls, 587 with starttls, 25 with none."),
+    "security": (SECURITY, False, "tls", "tls, starttls or none."),
+    "verify": ("bool", False, True, "Check the server certificate and host name."),
+    "ca_file": ("str", False, None, "CA bundle file; unset: the system store."),
+    "timeout": ("number", False, 60, "Socket timeout in seconds."),
+    "username": ("str", False, None, 'Login name, e.g. "meetings@corp.example".'),
+    "password_env": ("str", False, None, 'Variable holding the password, e.g. "SMTP_PW".'),
+    "password_command": ("str", False, None, "Command printing the password."),
+    "envelope_from": ("str", False, None, "Envelope sender; unset: the From address."),
+    "send_attempts": ("int", False, 3, "Tries per mail on a 4xx reply or a dropped link."),
+    "backoff_seconds": ("number", False, 1, "First wait between tries."),
+    "backoff_max": ("number", False, 10, "Longest wait between tries."),
+    "sent_imap": ("table:imap", False, None, "IMAP settings of the Sent copy (a table)."),
+}
