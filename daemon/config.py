@@ -12,24 +12,42 @@ variable name) or ``password_command`` (a command printing the password).
 from __future__ import annotations
 
 import datetime as dt
+import re
+import tempfile
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import holidays
+
+from daemon.config_transports import (
+    TRANSPORT_NAMES,
+    check_transports,
+    example_lines,
+    toml_value,
+)
 from daemon.errors import UserError
+
+_EMAIL = re.compile(r"[^@\s<>\"(),;]+@[^@\s<>\"(),;]+")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 
 @dataclass(frozen=True)
 class Key:
-    """One config key: ``kind`` is one of str, int, bool, time, dates, lang, zone."""
+    """One config key.
+
+    ``kind`` is one of str, int, time, dates, lang, zone, email (an address), country (a
+    ``holidays`` country code) or level (a log level); ``minimum``/``maximum`` bound an int.
+    """
 
     name: str
     kind: str
     default: Any
     comment: str
     minimum: int | None = None
+    maximum: int | None = None
 
 
 SPEC: dict[str, list[Key]] = {
@@ -40,10 +58,10 @@ SPEC: dict[str, list[Key]] = {
         Key("db", "str", "meetingd.db", "SQLite database file; relative to var_dir."),
         Key("tick_seconds", "int", 60, "How often deadlines are checked and mail is sent.", 1),
         Key("lang", "lang", "zh", "Language of the mails: zh or en."),
-        Key("log_level", "str", "INFO", "DEBUG, INFO, WARNING or ERROR."),
+        Key("log_level", "level", "INFO", "DEBUG, INFO, WARNING or ERROR."),
     ],
     "mailbox": [
-        Key("address", "str", "meetings@corp.example", "The daemon's own mailbox (organizer)."),
+        Key("address", "email", "meetings@corp.example", "The daemon's own mailbox (organizer)."),
         Key("name", "str", "会议助手 Meeting Assistant", "Display name of the daemon's mails."),
         Key("msgid_domain", "str", "", "Domain of Message-IDs; empty: the address's domain."),
     ],
@@ -52,7 +70,7 @@ SPEC: dict[str, list[Key]] = {
         Key("sink", "str", "maildir", "Where mail is sent: maildir, smtp or memory."),
     ],
     "calendar": [
-        Key("country", "str", "CN", "Public holidays of this country (holidays package)."),
+        Key("country", "country", "CN", "Public holidays of this country (holidays package)."),
         Key("timezone", "zone", "Asia/Shanghai", "Company time zone (IANA name)."),
         Key("end_of_day", "time", "18:00", "Local time at which a working-day deadline is due."),
         Key("extra_holidays", "dates", [], 'Company days off, e.g. ["2027-02-01"].'),
@@ -75,12 +93,10 @@ SPEC: dict[str, list[Key]] = {
         Key("topic_minutes", "int", 20, "Agenda: default time box of a topic.", 5),
         Key("actions_minutes", "int", 15, "Agenda: action items (10-15).", 5),
         Key("wrapup_minutes", "int", 5, "Agenda: wrap-up.", 0),
-        Key("merge_similarity", "int", 80, "Merge topics at this similarity (0-100).", 0),
+        Key("merge_similarity", "int", 80, "Merge topics at this similarity (0-100).", 0, 100),
         Key("max_material_bytes", "int", 20_000_000, "Largest attachment kept, in bytes.", 0),
     ],
 }
-
-TRANSPORT_NAMES = {"source": {"maildir", "imap", "memory"}, "sink": {"maildir", "smtp", "memory"}}
 
 
 @dataclass(frozen=True)
@@ -141,15 +157,20 @@ class Config:
         return self.get("mailbox", "msgid_domain") or self.address.rpartition("@")[2]
 
 
-def load(path: Path | str | None) -> Config:
+def load(path: Path | str | None, check_dirs: bool = False) -> Config:
     """Read and check ``path`` (None: the embedded default configuration).
+
+    Args:
+        path: the TOML file, or None for the embedded default.
+        check_dirs: also create ``var_dir`` if missing and test that a file can be written
+            there (``meetingd check-config``); its problem is reported with the others.
 
     Raises:
         UserError: the file is missing or unreadable, or one or more keys are wrong; every
             problem names the file, the key and the fix.
     """
     if path is None:
-        return _build(None, {})
+        return _build(None, {}, check_dirs)
     path = Path(path)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -159,10 +180,10 @@ def load(path: Path | str | None) -> Config:
         raise UserError(f"{path}: cannot be read ({exc}).") from None
     except tomllib.TOMLDecodeError as exc:
         raise UserError(f"{path}: not valid TOML: {exc}. Fix the syntax at that line.") from None
-    return _build(path, data)
+    return _build(path, data, check_dirs)
 
 
-def _build(path: Path | None, data: dict[str, Any]) -> Config:
+def _build(path: Path | None, data: dict[str, Any], check_dirs: bool = False) -> Config:
     where = str(path) if path else "<embedded default>"
     problems: list[str] = []
     values: dict[str, dict[str, Any]] = {}
@@ -182,66 +203,124 @@ def _build(path: Path | None, data: dict[str, Any]) -> Config:
         values[section] = {}
         for key in keys:
             value = raw.get(key.name, key.default)
-            checked, problem = _check(key, value)
-            if problem:
-                problems.append(f"{where}: [{section}] {key.name}: {problem}")
+            checked, found = _check(key, value)
+            problems += [f"{where}: [{section}] {key.name}: {p}" for p in found]
             values[section][key.name] = checked
+    chosen: dict[str, str] = {}
     for role, names in TRANSPORT_NAMES.items():
-        chosen = values["transport"][role]
-        if chosen not in names:
+        name = values["transport"][role]
+        if name in names:
+            chosen[role] = name
+        else:
             problems.append(
-                f"{where}: [transport] {role}: unknown transport {chosen!r}. "
+                f"{where}: [transport] {role}: unknown transport {name!r}. "
                 f"Fix: use one of {', '.join(sorted(names))}."
             )
     for section in set(data) - set(SPEC) - {"departments", "people"}:
         problems.append(f"{where}: [{section}]: unknown section. Fix: remove it.")
-    transports = {
-        name: dict(value)
-        for name, value in data.get("transport", {}).items()
-        if isinstance(value, dict)
-    }
+    raw_transport = data.get("transport", {})
+    transports = check_transports(
+        where, raw_transport if isinstance(raw_transport, dict) else {}, chosen, problems
+    )
     departments = _departments(where, data.get("departments", []), problems)
     people = _people(where, data.get("people", []), problems)
+    config = Config(path, values, transports, departments, people)
+    if check_dirs and not any("var_dir" in p for p in problems):
+        problems += var_dir_problems(config)
     if problems:
         raise UserError(problems)
-    return Config(path, values, transports, departments, people)
+    return config
 
 
-def _check(key: Key, value: Any) -> tuple[Any, str | None]:
-    """Validate one value; returns (converted value, problem or None)."""
-    if key.kind in ("str", "lang", "zone"):
-        if not isinstance(value, str):
-            return key.default, f"must be a string, got {value!r}. Fix: quote it."
-        if key.kind == "lang" and value not in ("zh", "en"):
-            return key.default, f'must be "zh" or "en", got {value!r}.'
-        if key.kind == "zone":
-            try:
-                ZoneInfo(value)
-            except (ZoneInfoNotFoundError, ValueError):
-                return key.default, f'unknown time zone {value!r}. Fix: use e.g. "Asia/Shanghai".'
-        return value, None
+def var_dir_problems(config: Config) -> list[str]:
+    """Create ``var_dir`` if missing and write (then remove) a test file in it.
+
+    Returns:
+        An empty list, or one problem naming the file, ``[daemon] var_dir`` and the fix.
+    """
+    where = str(config.path) if config.path else "<embedded default>"
+    try:
+        config.var_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=config.var_dir, prefix=".meetingd-write-test-"):
+            pass
+    except OSError as exc:
+        return [
+            f"{where}: [daemon] var_dir: cannot create or write {config.var_dir} "
+            f"({exc.strerror or exc}). Fix: use a folder meetingd may write to."
+        ]
+    return []
+
+
+def ensure_var_dir(config: Config) -> Path:
+    """Create ``config.var_dir`` and check it is writable; return it.
+
+    Raises:
+        UserError: the folder cannot be created or written (names file, key and fix).
+    """
+    problems = var_dir_problems(config)
+    if problems:
+        raise UserError(problems)
+    return config.var_dir
+
+
+def _check(key: Key, value: Any) -> tuple[Any, list[str]]:
+    """Validate one value; returns (converted value, problems; empty when fine)."""
+    if key.kind == "dates":
+        return _check_dates(value)
     if key.kind == "int":
         if isinstance(value, bool) or not isinstance(value, int):
-            return key.default, f"must be a whole number, got {value!r}."
+            return key.default, [f"must be a whole number, got {value!r}."]
         if key.minimum is not None and value < key.minimum:
-            return key.default, f"must be at least {key.minimum}, got {value}."
-        return value, None
+            return key.default, [f"must be at least {key.minimum}, got {value}."]
+        if key.maximum is not None and value > key.maximum:
+            return key.default, [f"must be at most {key.maximum}, got {value}."]
+        return value, []
     if key.kind == "time":
         try:
-            return dt.time.fromisoformat(str(value)), None
+            return dt.time.fromisoformat(str(value)), []
         except ValueError:
-            return dt.time(18), f'must be a time like "18:00", got {value!r}.'
-    if key.kind == "dates":
-        if not isinstance(value, list):
-            return [], f'must be a list of dates like ["2027-02-01"], got {value!r}.'
-        out: list[dt.date] = []
-        for item in value:
-            try:
-                out.append(item if isinstance(item, dt.date) else dt.date.fromisoformat(item))
-            except (TypeError, ValueError):
-                return [], f'{item!r} is not a date. Fix: write it as "YYYY-MM-DD".'
-        return out, None
-    raise AssertionError(key.kind)
+            return dt.time(18), [f'must be a time like "18:00", got {value!r}.']
+    if not isinstance(value, str):
+        return key.default, [f"must be a string, got {value!r}. Fix: quote it."]
+    problem = _check_text(key.kind, value)
+    if problem:
+        return key.default, [problem]
+    return (value.upper() if key.kind == "level" else value), []
+
+
+def _check_text(kind: str, value: str) -> str | None:
+    """The problem with a string value of ``kind``, or None."""
+    if kind == "lang" and value not in ("zh", "en"):
+        return f'must be "zh" or "en", got {value!r}.'
+    if kind == "zone":
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            return f'unknown time zone {value!r}. Fix: use e.g. "Asia/Shanghai".'
+    if kind == "email" and not _EMAIL.fullmatch(value.strip()):
+        return f'must be an email address like "meetings@corp.example", got {value!r}.'
+    if kind == "country" and value not in holidays.list_supported_countries():
+        return (
+            f"unknown country {value!r} (no public holidays known for it). Fix: use an "
+            'ISO 3166 code the holidays package supports, e.g. "CN".'
+        )
+    if kind == "level" and value.upper() not in LOG_LEVELS:
+        return f"unknown level {value!r}. Fix: use {', '.join(LOG_LEVELS)}."
+    return None
+
+
+def _check_dates(value: Any) -> tuple[list[dt.date], list[str]]:
+    """A list of dates; one problem per item that is not a date."""
+    if not isinstance(value, list):
+        return [], [f'must be a list of dates like ["2027-02-01"], got {value!r}.']
+    out: list[dt.date] = []
+    problems: list[str] = []
+    for item in value:
+        try:
+            out.append(item if isinstance(item, dt.date) else dt.date.fromisoformat(item))
+        except (TypeError, ValueError):
+            problems.append(f'{item!r} is not a date. Fix: write it as "YYYY-MM-DD".')
+    return (out if not problems else []), problems
 
 
 def _departments(where: str, raw: Any, problems: list[str]) -> tuple[Department, ...]:
@@ -294,33 +373,10 @@ def example_toml() -> str:
         lines.append(f"[{section}]")
         for key in keys:
             lines.append(f"# {key.comment}")
-            lines.append(f"{key.name} = {_toml_value(key.default)}")
+            lines.append(f"{key.name} = {toml_value(key.default)}")
         lines.append("")
+    lines += example_lines()
     lines += [
-        "# Embedded transport: Maildirs under var_dir.",
-        "[transport.maildir]",
-        'inbox = "inbox"',
-        'processed = "processed"',
-        'outbox = "outbox"',
-        "",
-        "# IMAP source (Exchange, Exmail, Alimail, Gmail, Dovecot ...).",
-        "# [transport.imap]",
-        '# host = "imap.example.com"',
-        "# port = 993",
-        '# security = "tls"          # tls, starttls or none',
-        '# username = "meetings@corp.example"',
-        '# password_env = "MEETINGD_IMAP_PASSWORD"',
-        '# folder = "INBOX"',
-        '# processed_folder = "meetingd/processed"',
-        "",
-        "# SMTP sink.",
-        "# [transport.smtp]",
-        '# host = "smtp.example.com"',
-        "# port = 465",
-        '# security = "tls"',
-        '# username = "meetings@corp.example"',
-        '# password_env = "MEETINGD_SMTP_PASSWORD"',
-        "",
         "# Departments: name (zh), name_en, head and members (addresses).",
         "# [[departments]]",
         '# name = "技术部"',
@@ -336,13 +392,3 @@ def example_toml() -> str:
         '# department = "技术部"',
     ]
     return "\n".join(lines) + "\n"
-
-
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, list):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'

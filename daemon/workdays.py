@@ -46,7 +46,10 @@ class WorkCalendar:
     ) -> None:
         self.tz = ZoneInfo(tz)
         self.country = country
-        self._holidays = holidays.country_holidays(country)
+        try:
+            self._holidays = holidays.country_holidays(country)
+        except NotImplementedError:
+            raise ValueError(f"unknown country {country!r} (not in the holidays package)") from None
         self.extra_holidays = frozenset(extra_holidays)
         self.extra_workdays = frozenset(extra_workdays)
         self.end_of_day = end_of_day

@@ -75,3 +75,67 @@ def test_cli_prints_problems_without_traceback(tmp_path: Path) -> None:
         timeout=60,
     )
     assert missing.returncode == 2 and "meetingd init" in missing.stderr
+
+
+def _problems(tmp_path: Path, text: str, check_dirs: bool = False) -> list[str]:
+    path = tmp_path / "m.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(UserError) as err:
+        config.load(path, check_dirs=check_dirs)
+    assert all(p.startswith(f"{path}: ") for p in err.value.problems), err.value.problems
+    return err.value.problems
+
+
+def test_bounds_address_level_country_and_every_bad_date_at_once(tmp_path: Path) -> None:
+    problems = _problems(
+        tmp_path,
+        '[daemon]\nlog_level = "LOUD"\n[mailbox]\naddress = "not-an-email"\n'
+        "[process]\nmerge_similarity = 500\n"
+        '[calendar]\ncountry = "XX"\nextra_holidays = ["2027-02-30", "tomorrow"]\n',
+    )
+    joined = "\n".join(problems)
+    assert len(problems) == 6, joined
+    for needle in (
+        "[daemon] log_level: unknown level 'LOUD'",
+        "[mailbox] address: must be an email address",
+        "[process] merge_similarity: must be at most 100, got 500",
+        "[calendar] country: unknown country 'XX'",
+        "'2027-02-30' is not a date",
+        "'tomorrow' is not a date",
+    ):
+        assert needle in joined
+
+
+def test_log_level_is_a_spec_key_and_empty_address_is_refused(tmp_path: Path) -> None:
+    assert "log_level" in {k.name for k in config.SPEC["daemon"]}
+    cfg_file = tmp_path / "ok.toml"
+    cfg_file.write_text('[daemon]\nlog_level = "debug"\n', encoding="utf-8")
+    assert config.load(cfg_file).get("daemon", "log_level") == "DEBUG"
+    problems = _problems(tmp_path, '[mailbox]\naddress = ""\n')
+    assert "[mailbox] address" in problems[0]
+
+
+def test_unknown_country_never_reaches_the_calendar(tmp_path: Path) -> None:
+    from daemon.workdays import WorkCalendar
+
+    with pytest.raises(ValueError, match="XX"):
+        WorkCalendar("XX")
+
+
+def test_unwritable_var_dir_is_reported_by_check_and_at_start(tmp_path: Path) -> None:
+    from daemon.service import Service
+
+    text = '[daemon]\nvar_dir = "/proc/forbidden"\n'
+    problems = _problems(tmp_path, text, check_dirs=True)
+    assert len(problems) == 1 and "[daemon] var_dir: cannot create or write" in problems[0]
+    cfg = config.load(tmp_path / "m.toml")  # without the check it loads ...
+    with pytest.raises(UserError) as err:  # ... and the service refuses to start, clearly
+        Service(cfg)
+    assert str(tmp_path / "m.toml") in str(err.value) and "var_dir" in str(err.value)
+    run = subprocess.run(
+        [sys.executable, "-m", "daemon", "check-config", "-c", str(tmp_path / "m.toml")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 2 and "var_dir" in run.stderr and "Traceback" not in run.stderr
