@@ -18,7 +18,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from daemon import clock
-from daemon.config import Config
+from daemon.config import Config, ensure_var_dir
 from daemon.domain import rules
 from daemon.domain.context import RuleContext, Timings
 from daemon.domain.directory import Directory
@@ -77,7 +77,7 @@ class Service:
         self, config: Config, source: MailSource | None = None, sink: MailSink | None = None
     ) -> None:
         self.config = config
-        config.var_dir.mkdir(parents=True, exist_ok=True)
+        ensure_var_dir(config)  # UserError naming the file and key if it is not writable
         self.days = WorkCalendar(
             config.get("calendar", "country"),
             config.get("calendar", "timezone"),
