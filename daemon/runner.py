@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from types import FrameType
 
 from daemon.errors import PermanentError
@@ -17,6 +18,11 @@ from daemon.scheduler import Ticker
 from daemon.service import Service
 
 log = logging.getLogger(__name__)
+
+# Sources that only poll (no server push): the runner waits on them in short slices so a stop
+# request is noticed within STOP_SLICE seconds. A push source (IMAP IDLE) gets the whole wait.
+POLLED_SOURCES = frozenset({"maildir", "memory"})
+STOP_SLICE = 0.5
 
 
 def run_forever(service: Service, stop: threading.Event | None = None) -> int:
@@ -58,7 +64,7 @@ def run_forever(service: Service, stop: threading.Event | None = None) -> int:
             except Exception:
                 log.exception("pass failed; retrying after the wait")
             try:
-                service.source.wait(min(interval, 30.0))
+                _wait_for_mail(service, min(interval, 30.0), stop)
             except PermanentError as exc:
                 log.error("mail source refused us: %s; stopping", exc)
                 return 3
@@ -69,3 +75,25 @@ def run_forever(service: Service, stop: threading.Event | None = None) -> int:
         ticker.shutdown(wait=True)
         service.close()
     return 0
+
+
+def _wait_for_mail(service: Service, timeout: float, stop: threading.Event) -> None:
+    """Wait up to ``timeout`` seconds for new mail, returning early once ``stop`` is set.
+
+    A polled source (:data:`POLLED_SOURCES`) is asked in slices of :data:`STOP_SLICE`
+    seconds; a slice that ends early means mail is there. Other sources block once.
+
+    Raises:
+        PermanentError: from the source (e.g. authentication refused).
+    """
+    source = service.source
+    if service.config.get("transport", "source") not in POLLED_SOURCES:
+        source.wait(timeout)
+        return
+    deadline = time.monotonic() + timeout
+    while not stop.is_set() and (remaining := deadline - time.monotonic()) > 0:
+        piece = min(STOP_SLICE, remaining)
+        started = time.monotonic()
+        source.wait(piece)
+        if time.monotonic() - started < piece * 0.9:
+            return  # the source returned before its time: mail is waiting
