@@ -52,24 +52,43 @@ def _config_path(given: str | None) -> Path | None:
     return local if local.exists() else None
 
 
-def _load(given: str | None) -> config_mod.Config:
-    cfg = config_mod.load(_config_path(given))
-    level = str(cfg.get("daemon", "log_level")).upper()
-    if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
-        raise UserError(
-            f"{cfg.path or '<embedded default>'}: [daemon] log_level: unknown level "
-            f"{level!r}. Fix: use DEBUG, INFO, WARNING or ERROR."
-        )
+def _load(given: str | None, daemon: bool = False, check_dirs: bool = False) -> config_mod.Config:
+    """Load the configuration and set up logging.
+
+    Args:
+        given: ``--config`` value, or None to search (see the module docstring).
+        daemon: True for ``run``: log at the configured ``log_level``; otherwise only
+            WARNING and above reach stderr, so listings stay readable.
+        check_dirs: also check that ``var_dir`` can be created and written.
+
+    Raises:
+        UserError: every configuration problem at once.
+    """
+    cfg = config_mod.load(_config_path(given), check_dirs=check_dirs)
+    level = str(cfg.get("daemon", "log_level")) if daemon else "WARNING"
     logging.basicConfig(
         level=getattr(logging, level), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     return cfg
 
 
-def _service(given: str | None) -> Any:
+def _service(given: str | None, daemon: bool = False) -> Any:
+    """The configured :class:`~daemon.service.Service`.
+
+    Raises:
+        UserError: a configuration problem; transport problems found only at start (e.g. an
+            unset password variable) are prefixed with the file name.
+    """
     from daemon.service import Service
 
-    return Service(_load(given))
+    cfg = _load(given, daemon)
+    try:
+        return Service(cfg)
+    except UserError as exc:
+        where = str(cfg.path or "<embedded default>")
+        raise UserError(
+            [p if p.startswith(where) else f"{where}: {p}" for p in exc.problems]
+        ) from None
 
 
 def _number(ref: str) -> int:
@@ -77,6 +96,20 @@ def _number(ref: str) -> int:
     if not text.isdigit():
         raise UserError(f"{ref!r} is not a meeting reference. Fix: write it as MTG-12 or 12.")
     return int(text)
+
+
+def _meeting(service: Any, ref: str) -> int:
+    """The number of the existing meeting ``ref`` (``MTG-12``, ``[MTG-12]`` or ``12``).
+
+    Raises:
+        UserError: ``ref`` is malformed, or there is no such meeting.
+    """
+    from daemon.store import meetings
+
+    number = _number(ref)
+    if not any(m.number == number for m in meetings.list_meetings(service.db)):
+        raise UserError(f"no meeting MTG-{number}. Fix: see `meetingd status`.")
+    return number
 
 
 config_option = click.option(
@@ -114,7 +147,7 @@ def init(directory: str, force: bool) -> None:
 @_friendly
 def check_config(config_file: str | None) -> None:
     """Check the configuration and report every problem at once."""
-    cfg = _load(config_file)
+    cfg = _load(config_file, check_dirs=True)
     click.echo(f"{cfg.path or '<embedded default>'}: OK")
 
 
@@ -124,7 +157,7 @@ def check_config(config_file: str | None) -> None:
 @_friendly
 def run(config_file: str | None, once: bool) -> None:
     """Run the daemon (unattended), or one pass with --once."""
-    service = _service(config_file)
+    service = _service(config_file, daemon=True)
     if once:
         report = service.run_once()
         service.close()
@@ -166,12 +199,14 @@ def _command(verb: str, ref: str, config_file: str | None, **kw: Any) -> None:
     from daemon.domain.events import Command
 
     service = _service(config_file)
+    number = _meeting(service, ref)
     try:
-        effects = service.command(_number(ref), Command(verb, actor="operator", **kw))  # type: ignore[arg-type]
-    except KeyError:
-        raise UserError(f"no meeting {ref}. Fix: see `meetingd status`.") from None
+        effects = service.command(number, Command(verb, actor="operator", **kw))  # type: ignore[arg-type]
     except ValueError as exc:
-        raise UserError(f"{ref}: {exc}.") from None
+        # The rules usually name the meeting already ("MTG-2 is cancelled"): say it once.
+        text = str(exc).rstrip(".")
+        name = f"MTG-{number}"
+        raise UserError(f"{text}." if text.startswith(name) else f"{name}: {text}.") from None
     service.dispatch()
     for line in effects.log:
         click.echo(line)
@@ -240,7 +275,7 @@ def actions(config_file: str | None, ref: str | None) -> None:
     from daemon.cli_views import action_lines
 
     service = _service(config_file)
-    for line in action_lines(service, _number(ref) if ref else None):
+    for line in action_lines(service, _meeting(service, ref) if ref else None):
         click.echo(line)
 
 

@@ -45,17 +45,31 @@ def status_lines(service: Any) -> Iterator[str]:
 
 
 def action_lines(service: Any, number: int | None) -> Iterator[str]:
-    """Every action item (of one meeting or all): ref, owner, due, status."""
+    """Every action item (of one meeting or all): ref, owner, due, status.
+
+    ``number`` must be an existing meeting (the CLI checks it); ``KeyError`` otherwise.
+    Yields one line saying so when there is no action item.
+    """
     numbers = [number] if number else [m.number for m in meetings.list_meetings(service.db)]
+    empty = True
     for n in numbers:
         for a in meetings.load_file(service.db, n).actions:
+            empty = False
             owner = a.owner or f"? ({a.owner_name})"
             yield f"[MTG-{n}/A-{a.k}] {a.status:<11} due {a.due or '-'}  {owner}: {a.what}"
+    if empty:
+        yield f"no action items for MTG-{number}" if number else "no action items yet"
 
 
 def outbox_lines(service: Any, state: str | None) -> Iterator[str]:
-    """Outgoing mails, newest last, with the failure reason where one failed."""
-    for row in queries.outbox_list(service.db, state=state):
+    """Outgoing mails, newest last, with the failure reason where one failed.
+
+    Yields one line saying so when there is none (in ``state``, if given).
+    """
+    rows = queries.outbox_list(service.db, state=state)
+    if not rows:
+        yield f"no outgoing mail in state {state}" if state else "no outgoing mail yet"
+    for row in rows:
         line = (
             f"{row.id:>5} {row.state:<8} {row.kind:<20} {_local(service, row.created_utc)} "
             f"to {', '.join(row.recipients)}"

@@ -1,0 +1,121 @@
+"""The operator's CLI: clear errors instead of tracebacks, quiet listings, clean SIGTERM."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from daemon.cli import main
+from daemon.config import load
+from daemon.domain.model import Meeting, MeetingFile
+from daemon.service import Service
+from daemon.store import meetings
+
+MISSING = "no meeting MTG-9. Fix: see `meetingd status`."
+
+
+@pytest.fixture()
+def cfg_file(tmp_path: Path) -> Path:
+    path = tmp_path / "meetingd.toml"
+    path.write_text('[daemon]\nvar_dir = "var"\ntick_seconds = 60\n', encoding="utf-8")
+    return path
+
+
+def cli(cfg_file: Path, *args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, [*args, "-c", str(cfg_file)])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    return result.exit_code, result.output
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("actions", "MTG-9"),
+        ("approve", "MTG-9"),
+        ("reject", "MTG-9"),
+        ("cancel", "9"),
+        ("reschedule", "MTG-9", "--start", "2030-01-07 10:00"),
+    ],
+)
+def test_every_verb_turns_a_missing_meeting_into_a_clear_error(
+    cfg_file: Path, args: tuple[str, ...]
+) -> None:
+    code, output = cli(cfg_file, *args)
+    assert code == 2
+    assert MISSING in output
+    assert "Traceback" not in output and "KeyError" not in output
+
+
+def test_empty_outbox_and_actions_say_so(cfg_file: Path) -> None:
+    assert cli(cfg_file, "outbox") == (0, "no outgoing mail yet\n")
+    assert cli(cfg_file, "outbox", "--state", "failed") == (0, "no outgoing mail in state failed\n")
+    assert cli(cfg_file, "actions") == (0, "no action items yet\n")
+
+
+def test_a_refused_command_names_the_meeting_once(cfg_file: Path) -> None:
+    service = Service(load(cfg_file))
+    meeting = Meeting(number=2, title="t", status="cancelled", requester="a@corp.example")
+    meetings.save_file(service.db, MeetingFile(meeting=meeting))
+    service.close()
+    code, output = cli(cfg_file, "cancel", "MTG-2")
+    assert code == 2
+    assert output.strip() == "meetingd: MTG-2 is already cancelled."
+    assert cli(cfg_file, "actions", "2") == (0, "no action items for MTG-2\n")
+
+
+def test_listing_verbs_print_no_info_logs(cfg_file: Path) -> None:
+    cfg_file.write_text(
+        cfg_file.read_text(encoding="utf-8") + 'log_level = "DEBUG"\n', encoding="utf-8"
+    )
+    for verb in ("status", "outbox", "quarantine", "check-config"):
+        run = subprocess.run(
+            [sys.executable, "-m", "daemon", verb, "-c", str(cfg_file)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert run.returncode == 0, run.stderr
+        assert " INFO " not in run.stderr and " DEBUG " not in run.stderr, (verb, run.stderr)
+
+
+def test_run_stops_within_seconds_on_sigterm(cfg_file: Path) -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "daemon", "run", "-c", str(cfg_file)],
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    started = threading.Event()
+    lines: list[str] = []
+
+    def read() -> None:
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            lines.append(line)
+            if "meetingd running" in line:
+                started.set()
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    try:
+        assert started.wait(60), "".join(lines)
+        time.sleep(1.0)  # idle: inside the wait for new mail
+        sent = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        code = proc.wait(timeout=10)
+        took = time.monotonic() - sent
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    reader.join(5)
+    assert code == 0, "".join(lines)
+    assert took < 3.0, f"took {took:.1f} s to stop"
