@@ -28,7 +28,12 @@ iso           2026-09-29                           2026-09-29
 ============  ===================================  ==========================================
 
 Plus ``who`` (address → display name from ``names``), ``label`` (field/role/PARTSTAT name →
-words in the mail's language), ``fmt_size`` (bytes → "1.2 MB") and ``text_to_html``.
+words in the mail's language), ``fmt_size`` (bytes → "1.2 MB"), ``clause`` (free text without
+its final punctuation, so that a template can add its own) and ``text_to_html``; the test
+``prefixed`` (``x.missing|select("prefixed", "participant:")``).
+
+Globals: ``upcoming(key)`` is True while ``deadlines[key]`` exists and ``now`` is before it;
+templates ask for something "by" a deadline only then (never by a time that has passed).
 """
 
 from __future__ import annotations
@@ -173,6 +178,20 @@ def label(name: str, lang: str = "zh") -> str:
     return LABELS.get(lang, LABELS[FALLBACK_LANG]).get(name, name)
 
 
+#: What :func:`clause` strips from the end of free text (ASCII and full-width forms).
+_END_PUNCT = "。.！!；;，,、 \t\r\n\u3000"
+
+
+def clause(text: object) -> str:
+    """Free text (a reason, note or comment someone wrote) as a clause: surrounding white
+    space and final sentence punctuation (。.！!；;，,) removed, so that the template can add
+    its own without doubling it. ``"项目调整，取消会议。。"`` → ``"项目调整，取消会议"``;
+    None → ``""``."""
+    if text is None:
+        return ""
+    return str(text).strip().rstrip(_END_PUNCT)
+
+
 _URL = re.compile(r"(https?://[^\s<>\"'，。；）)]+)")
 _BULLET = re.compile(r"^\s*(?:[-•·*]|\d+[.、)])\s+")
 
@@ -245,6 +264,24 @@ def _f_who(ctx: jinja2.runtime.Context, address: str | None) -> str:
     return names.get(address, names.get(address.lower(), address))
 
 
+def _t_prefixed(value: object, prefix: str) -> bool:
+    """Test ``prefixed``: a string that starts with ``prefix`` (``x.missing|select("prefixed",
+    "participant:")``)."""
+    return isinstance(value, str) and value.startswith(prefix)
+
+
+@jinja2.pass_context
+def _g_upcoming(ctx: jinja2.runtime.Context, key: str) -> bool:
+    """True if ``deadlines[key]`` is set and ``now`` is still before it."""
+    due = (ctx.get("deadlines") or {}).get(key)
+    now = ctx.get("now")
+    if due is None:
+        return False
+    if now is None:
+        return True
+    return bool(now < due)
+
+
 def _f_who_list(ctx: jinja2.runtime.Context, addresses: Iterable[str]) -> list[str]:
     return [_f_who(ctx, a) for a in addresses]
 
@@ -305,8 +342,11 @@ def make_environment(template_dir: Path) -> jinja2.Environment:
         who=_f_who,
         who_list=jinja2.pass_context(_f_who_list),
         fmt_size=fmt_size,
+        clause=clause,
         text_to_html=text_to_html,
     )
+    env.tests["prefixed"] = _t_prefixed
+    env.globals["upcoming"] = _g_upcoming
     return env
 
 
