@@ -92,7 +92,7 @@ def meeting_file(*, proxy: bool = True) -> MeetingFile:
 def context(lang: str = "zh", now: dt.datetime = NOW, **kw: Any) -> ComposeContext:
     return ComposeContext(
         from_addr="meetings@corp.example",
-        from_name="会议助理" if lang == "zh" else "Meeting assistant",
+        from_name="会议助手" if lang == "zh" else "Meeting assistant",
         msgid_domain="corp.example",
         now_utc=now,
         tz=TZ,
@@ -157,7 +157,17 @@ SAMPLES: dict[str, tuple[list[str], dict[str, Any], int | None, str | None]] = {
     "goal_rejected": ([TECH], {"issues": ["预期成果“讨论问题”不可衡量"]}, None, None),
     "request_question": (
         [TECH],
-        {"missing": ["host", "recorder", "start", "participants", "title", "expected_outcome"]},
+        {
+            "missing": [
+                "host",
+                "recorder",
+                "start",
+                "participants",
+                "title",
+                "expected_outcome",
+                "participant:陈",
+            ]
+        },
         None,
         None,
     ),
@@ -166,7 +176,7 @@ SAMPLES: dict[str, tuple[list[str], dict[str, Any], int | None, str | None]] = {
     "invite": ([HOST, RECORDER, TECH, MKT, LEGAL], {"agenda": [], "reason": None}, None, "REQUEST"),
     "invite_update": (
         [HOST, RECORDER, TECH, MKT, LEGAL],
-        {"agenda": _AGENDA, "reason": "议程已确定"},
+        {"agenda": _AGENDA, "reason": "agenda"},
         None,
         "REQUEST",
     ),
@@ -232,7 +242,7 @@ SAMPLES: dict[str, tuple[list[str], dict[str, Any], int | None, str | None]] = {
         {
             "coming": [TECH],
             "proxies": [{"from": MKT, "to": PROXY}],
-            "declined": [],
+            "declined": [MKT],  # has a proxy: must not be listed as not attending
             "tentative": [LEGAL],
             "silent": [RECORDER],
             "uncovered": ["记录人"],

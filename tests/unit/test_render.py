@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import email
 import email.policy
+import re
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 
@@ -261,3 +263,233 @@ def test_review_subject_does_not_repeat_the_word() -> None:
     f.meeting.title = "复盘：新产品上市跨部门协调会"
     subject = str(compose(outgoing("review_invite"), f, context("zh"))["Subject"])
     assert subject.count("复盘") == 1
+
+
+# ------------------------------------------------------------------------ wording checks
+
+
+def _mail(
+    kind: str,
+    lang: str,
+    now: dt.datetime = NOW,
+    from_name: str | None = "",
+    **extra: object,
+) -> tuple[str, str, str]:
+    """(subject, plain text, html with tags removed) of one sample mail; ``from_name``
+    replaces the sample's sender name unless it is ``""``."""
+    out = outgoing(kind)
+    out.extra.update(extra)
+    ctx = context(lang, now=now)
+    if from_name != "":
+        ctx = dataclasses.replace(ctx, from_name=from_name)
+    f = None if kind == "not_understood" else meeting_file()
+    msg = compose(out, f, ctx)
+    html = msg.get_body(("html",)).get_content()
+    html_text = re.sub(r"<[^>]+>", "", html)
+    return str(msg["Subject"]), msg.get_body(("plain",)).get_content(), html_text
+
+
+def test_clause_filter() -> None:
+    assert r.clause("项目调整，取消会议。。") == "项目调整，取消会议"
+    assert r.clause("Room change, sorry!! ") == "Room change, sorry"
+    assert r.clause("  改期；\n") == "改期"
+    assert r.clause("已完成") == "已完成"
+    assert r.clause(None) == ""
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("code", ["agenda", "late_topic", "rescheduled"])
+def test_invite_update_reason_codes_become_sentences(code: str, lang: str) -> None:
+    old = dt.datetime(2026, 10, 8, 6, 0, tzinfo=dt.UTC)  # 14:00 Shanghai
+    extra: dict[str, object] = {"reason": code}
+    if code == "rescheduled":
+        extra["old_start"] = old
+    _, text, html = _mail("invite_update", lang, **extra)
+    for out in (text, html):
+        if code != "agenda":  # "agenda" is also an English word
+            assert code not in out
+        assert "：agenda" not in out and ": agenda" not in out
+    expected = {
+        ("zh", "agenda"): "会议议程已确定",
+        ("zh", "late_topic"): "逾期提交的议题纳入本次会议",
+        ("zh", "rescheduled"): f"由原定的{r.fmt_dt(old, 'zh', TZ)}改为",
+        ("en", "agenda"): "the agenda is now set",
+        ("en", "late_topic"): "added a late topic to the agenda",
+        ("en", "rescheduled"): f"moved from {r.fmt_dt(old, 'en', TZ)} to",
+    }[(lang, code)]
+    assert expected in text and expected in html
+    if code == "rescheduled":
+        assert ("请重新确认是否出席" if lang == "zh" else "confirm your attendance again") in text
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_invite_update_free_text_reason_is_quoted_once(lang: str) -> None:
+    reason = "会议室改到5楼。" if lang == "zh" else "We moved to room 5."
+    _, text, html = _mail("invite_update", lang, reason=reason)
+    quoted = (
+        "主持人的说明：“会议室改到5楼”。"
+        if lang == "zh"
+        else "Note from the host: “We moved to room 5”."
+    )
+    assert quoted in text and quoted in html
+    for out in (text, html):
+        assert "。。" not in out and ".”." not in out
+
+
+def test_host_words_are_escaped_in_html() -> None:
+    out = outgoing("invite_update")
+    out.extra["reason"] = "<b>x</b> & y"
+    html = compose(out, meeting_file(), context("en")).get_body(("html",)).get_content()
+    assert "<b>x</b>" not in html
+    assert "&lt;b&gt;x&lt;/b&gt; &amp; y" in html
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("kind", ["cancel", "request_rejected"])
+def test_free_text_reason_punctuation_not_doubled(kind: str, lang: str) -> None:
+    reason = "项目调整，取消会议。。" if lang == "zh" else "Project cancelled!."
+    _, text, html = _mail(kind, lang, reason=reason)
+    want = "原因：项目调整，取消会议。" if lang == "zh" else "Reason: Project cancelled."
+    assert want in text and want in html
+    for out in (text, html):
+        assert "。。" not in out and ".." not in out and "!." not in out
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_request_question_unknown_participants(lang: str) -> None:
+    _, text, html = _mail("request_question", lang, missing=["host", "participant:陈"])
+    want = (
+        "参会人“陈”无法确定是谁，请写明邮箱"
+        if lang == "zh"
+        else "participant “陈” could not be identified; please give their email address"
+    )
+    assert want in text and want in html
+    for out in (text, html):
+        assert "participant:" not in out
+    form = [ln for ln in text.splitlines() if ln.startswith(("参会人员：", "Participants:"))]
+    assert len(form) == 1 and "陈" in form[0]
+
+
+#: Each deadline and how its time must never appear once it has passed.
+def _asked_by(lang: str, when: dt.datetime) -> list[str]:
+    shown = r.fmt_dt(when, lang, TZ)
+    if lang == "zh":
+        iso = r.iso(when, TZ)
+        return [f"{shown}前", f"{shown} 前", f"{shown}（{iso}）前", f"截止时间：{shown}"]
+    return [f"by {shown}"]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("key", sorted(DEADLINES))
+def test_never_asks_by_a_passed_deadline(kind: str, lang: str, key: str) -> None:
+    for now in (DEADLINES[key], DEADLINES[key] + dt.timedelta(hours=1)):
+        subject, text, html = _mail(kind, lang, now=now)
+        for out in (subject, text, html):
+            for phrase in _asked_by(lang, DEADLINES[key]):
+                assert phrase not in out, (kind, key, phrase)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_invite_asks_for_topics_only_before_the_deadline(lang: str) -> None:
+    phrase = "请按议题征集邮件提交议题" if lang == "zh" else "send your topics"
+    due = DEADLINES["topics_due"]
+    for kind in ("invite", "invite_update"):
+        _, before, before_html = _mail(kind, lang, now=due - dt.timedelta(minutes=1))
+        assert phrase in before and phrase in before_html
+        _, after, after_html = _mail(kind, lang, now=due)
+        assert phrase not in after and phrase not in after_html
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_proxy_request_at_the_reply_deadline_asks_before_the_start(lang: str) -> None:
+    subject, text, _ = _mail("proxy_request", lang, now=DEADLINES["replies_due"])
+    start = r.fmt_dt(meeting_file().meeting.start_utc, lang, TZ)  # type: ignore[arg-type]
+    if lang == "zh":
+        assert "尽快" in text and f"会议开始（{start}）" in text
+    else:
+        assert "as soon as possible, before the meeting starts at " + start in text
+    # Only the written input is missing: do not ask for a proxy.
+    subject, text, _ = _mail("proxy_request", lang, missing=["written_opinion"])
+    assert ("代理人" not in subject) if lang == "zh" else ("proxy" not in subject)
+    assert ("代理人：" not in text) if lang == "zh" else ("Proxy:" not in text)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_agenda_mail_says_it_was_already_sent(lang: str) -> None:
+    subject, text, html = _mail("agenda", lang)
+    for out in (subject, text, html):
+        assert "草案" not in out and "请您确认" not in out
+        assert "Draft" not in out and "for your review" not in out
+    want = (
+        "已随更新后的会议通知同时发送给全体参会人" if lang == "zh" else "sent it to all attendees"
+    )
+    assert want in text and want in html
+    assert ("删去某个议题" if lang == "zh" else "a topic dropped") in text
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_attendance_report_wording(lang: str) -> None:
+    subject, text, html = _mail("attendance_report", lang)
+    if lang == "zh":
+        assert subject.endswith("1个关键角色尚未确认出席")
+        assert "无人出席" not in subject + text + html
+        assert "以下关键角色尚无人确认出席" in text and "以下关键角色尚无人确认出席" in html
+        declined = next(ln for ln in text.splitlines() if ln.startswith("不参加："))
+    else:
+        assert subject.endswith("1 key role not yet confirmed")
+        assert "Not yet confirmed:" in text and "Not yet confirmed:" in html
+        declined = next(ln for ln in text.splitlines() if ln.startswith("Not attending:"))
+    # 王芳 sent a proxy: listed with the proxies, not as not attending.
+    assert "王芳" not in declined
+
+
+def test_one_name_for_the_daemon() -> None:
+    for kind in KINDS:
+        _, text, html = _mail(kind, "zh", from_name=None)
+        assert "会议助理" not in text + html
+        assert "会议助手" in text and "会议助手" in html
+    for path in (TEMPLATES / "zh").iterdir():
+        assert "会议助理" not in path.read_text(), path
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_review_invite_states_its_own_purpose(lang: str) -> None:
+    _, text, html = _mail("review_invite", lang)
+    original_goal = meeting_file().meeting.expected_outcome or ""
+    for out in (text, html):
+        assert original_goal not in out
+        assert ("记录人" not in out) if lang == "zh" else ("Recorder" not in out)
+    goal = (
+        "会议目标：复盘行动项进展"
+        if lang == "zh"
+        else "Goal: review the progress of the action items"
+    )
+    assert goal in text
+    assert "A-1" in text and "A-2" in text
+    assert ("未开始" if lang == "zh" else "open") in text
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("kind", KINDS)
+def test_no_internal_identifiers_or_doubled_punctuation(kind: str, lang: str) -> None:
+    subject, text, html = _mail(kind, lang)
+    for out in (subject, text, html):
+        for bad in (
+            "expected_outcome",
+            "written_opinion",
+            "participant:",
+            "pain_point",
+            "late_topic",
+            "None",
+            "[]",
+            "['",
+            "{'",
+            "。。",
+            "，。",
+            "。，",
+            "（（",
+            "))",
+            "..",
+        ):
+            assert bad not in out, (kind, bad)
