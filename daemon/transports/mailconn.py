@@ -282,7 +282,15 @@ class ImapSession:
         folder = self.folder_name(name)
         if not conn.folder_exists(folder):
             log.info("imap: creating folder %r", folder)
-            conn.create_folder(folder)
+            try:
+                conn.create_folder(folder)
+            except IMAPClient.AbortError:
+                raise
+            except IMAPClient.Error as exc:
+                # Another connection created it meanwhile (RFC 5530 [ALREADYEXISTS]).
+                if "ALREADYEXISTS" not in str(exc) and not conn.folder_exists(folder):
+                    raise
+                log.info("imap: folder %r exists already (%s)", folder, exc)
         return folder
 
     def search_header(self, conn: IMAPClient, folder: str, message_id: str) -> list[int]:

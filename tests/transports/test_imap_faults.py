@@ -359,3 +359,26 @@ def test_mail_racing_the_start_of_idle_is_seen_quickly(
     finally:
         appender.logout()
     _assert_exactly_once(dovecot, mail_user, pipe, raws)
+
+
+def test_folder_created_by_another_client_meanwhile(
+    dovecot: Dovecot, smtp_server: SmtpServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """LIST said "no Sent", then CREATE says [ALREADYEXISTS]: the copy is still filed."""
+    user = f"race-{time.monotonic_ns()}@example.test"
+    with dovecot.client(user) as conn:
+        conn.create_folder("Sent")
+    seen: list[str] = []
+
+    def first_says_missing(self: Any, folder: str) -> bool:
+        seen.append(folder)
+        return len(seen) > 1 and bool(self.list_folders("", folder))
+
+    monkeypatch.setattr("imapclient.IMAPClient.folder_exists", first_says_missing)
+    sink = smtp.create(smtp_server.settings(sent_imap=dovecot.settings(user)), tmp_path)
+    raw = b"From: m@example.test\r\nMessage-ID: <race-1@example.test>\r\n\r\nhi\r\n"
+    try:
+        sink.send(OutgoingMail("<race-1@example.test>", ("x@example.test",), raw))
+        assert dovecot.messages(user, "Sent") == [raw]
+    finally:
+        sink.close()
