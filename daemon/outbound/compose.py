@@ -36,6 +36,7 @@ from zoneinfo import ZoneInfo
 
 from daemon.domain.effects import Outgoing
 from daemon.domain.model import MeetingFile
+from daemon.domain.roster import delegated_from
 from daemon.outbound import invites
 from daemon.outbound.render import Renderer, default_renderer
 
@@ -141,6 +142,17 @@ def template_context(
         "end": m.end_utc.astimezone(ctx.tz) if m and m.end_utc else None,
         "tag": subject_tag(m.number, out.action_k) if m else "",
         "sender": ctx.from_name,
+        # proxy address -> everyone they stand in for (a proxy may cover several people)
+        "proxies_for": _proxies_for(file),
+    }
+
+
+def _proxies_for(file: MeetingFile | None) -> dict[str, list[str]]:
+    """Proxy address → everyone they stand in for (one proxy may cover several people)."""
+    if file is None:
+        return {}
+    return {
+        p.address: delegated_from(file, p.address) for p in file.participants if p.role == "proxy"
     }
 
 

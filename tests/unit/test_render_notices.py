@@ -1,0 +1,48 @@
+"""Notices about mail the daemon could not act on: every reason code reads as a sentence."""
+
+from __future__ import annotations
+
+import pytest
+
+from daemon.domain.effects import Outgoing
+from daemon.outbound.compose import compose
+from tests.unit.outbound_samples import context, meeting_file
+
+CODES = [
+    "no_meeting",
+    "unknown_meeting",
+    "meeting_cancelled",
+    "meeting_rejected",
+    "approval_unclear",
+    "action_ref",
+    "not_understood",
+    "processing_failed",
+]
+
+
+def body(kind: str, lang: str, **extra: object) -> str:
+    out = Outgoing(kind, ["someone@corp.example"], key="k", extra=dict(extra))
+    msg = compose(out, meeting_file(), context(lang))
+    return str(msg.get_body(("plain",)).get_content())  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("code", CODES)
+def test_reason_codes_are_sentences_not_identifiers(lang: str, code: str) -> None:
+    text = body("not_understood", lang, problems=[code], subject="Re: x")
+    assert code not in text
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_refused_command_shows_the_reason_once(lang: str) -> None:
+    text = body(
+        "not_understood", lang, problems=["command_refused: MTG-1 is cancelled."], subject="Re: x"
+    )
+    assert "command_refused" not in text
+    assert "MTG-1 is cancelled" in text and "cancelled.." not in text and "cancelled.。" not in text
+
+
+@pytest.mark.parametrize(("lang", "word"), [("zh", "出席答复"), ("en", "your answer was not recorded")])
+def test_uninvited_answer_is_told_it_was_not_recorded(lang: str, word: str) -> None:
+    assert word in body("not_a_participant", lang, what="rsvp")
+    assert word not in body("not_a_participant", lang)
