@@ -9,7 +9,7 @@ import re
 from daemon.domain.context import RuleContext
 from daemon.domain.effects import Effects, Outgoing
 from daemon.domain.events import Incoming
-from daemon.domain.model import Meeting, MeetingFile
+from daemon.domain.model import Meeting, MeetingFile, Role
 from daemon.domain.roster import add_participant, everyone, with_role
 from daemon.inbound.model import MeetingRequestForm
 
@@ -69,15 +69,24 @@ def apply_form(
         m.start_utc = form.start.astimezone(dt.UTC)
         minutes = form.duration_minutes or ctx.timings.default_minutes
         m.end_utc = m.start_utc + dt.timedelta(minutes=minutes)
-    for address, role in [(form.host, "host"), (form.recorder, "recorder")]:
-        if address:
-            setattr(m, role, address.lower())
-            add_participant(file, address, role, ctx.directory)  # type: ignore[arg-type]
+    unresolved: list[str] = []
+    people: list[tuple[str, str | None, str | None]] = [
+        ("host", form.host, form.host_name),
+        ("recorder", form.recorder, form.recorder_name),
+    ]
+    for role, written, written_name in people:
+        who = written or (ctx.directory.resolve(written_name).address if written_name else None)
+        if who is None and written_name:
+            unresolved.append(written_name)
+        if who:
+            setattr(m, role, who.lower())
+            add_participant(file, who, role, ctx.directory)  # type: ignore[arg-type]
     for address in form.participants:
         add_participant(file, address, "core", ctx.directory)
     for address in form.observers:
         add_participant(file, address, "observer", ctx.directory)
-    unresolved = _resolve_names(file, form.unresolved_names, ctx)
+    unresolved += _resolve_names(file, form.unresolved_names, "core", ctx)
+    unresolved += _resolve_names(file, form.observer_names, "observer", ctx)
 
     missing = [
         name
@@ -127,13 +136,14 @@ def apply_form(
         effects.log.append(f"{m.ref}: request complete; approval asked of {m.host}")
 
 
-def _resolve_names(file: MeetingFile, names: list[str], ctx: RuleContext) -> list[str]:
-    """Add participants written by name; return the names that did not resolve uniquely."""
+def _resolve_names(file: MeetingFile, names: list[str], role: Role, ctx: RuleContext) -> list[str]:
+    """Add people written by name with ``role``; return the names that did not resolve
+    to exactly one person (they are asked about, never guessed)."""
     unresolved = []
     for name in names:
         found = ctx.directory.resolve(name)
         if found.address:
-            add_participant(file, found.address, "core", ctx.directory)
+            add_participant(file, found.address, role, ctx.directory)
         else:
             unresolved.append(name)
     return unresolved

@@ -123,8 +123,12 @@ class MeetingRequestForm:
     participants: list[str] = field(default_factory=list)
     observers: list[str] = field(default_factory=list)
     goal_issues: list[str] = field(default_factory=list)
-    # Names written without an address (resolved later against the directory).
+    # Names written without an address (resolved later against the directory):
+    # participants, observers, and the host or recorder when no address was given.
     unresolved_names: list[str] = field(default_factory=list)
+    observer_names: list[str] = field(default_factory=list)
+    host_name: str | None = None
+    recorder_name: str | None = None
 
 
 @dataclass

@@ -95,7 +95,7 @@ def test_request_english_form_and_names_without_addresses():
     assert form.start == dt.datetime(2027, 4, 2, 10, 0, tzinfo=TZ)
     assert form.host == "ann@example.org" and form.recorder is None
     assert form.participants == ["c@example.org", "d@example.org"]
-    assert "Ben" in form.unresolved_names and "赵六" in form.unresolved_names
+    assert form.recorder_name == "Ben" and form.observer_names == ["赵六"]
     assert form.goal_issues
 
 

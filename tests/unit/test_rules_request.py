@@ -222,3 +222,16 @@ def test_the_daemon_itself_cannot_be_host() -> None:
         1, Incoming(message("meeting_request", addr("lin.yu"), meeting_request=form)), c
     )
     assert file.meeting.status == "incomplete" and "host" in fx.outgoing[0].extra["missing"]
+
+
+def test_host_and_observer_written_by_name_are_resolved_to_their_roles() -> None:
+    c = ctx(local(2026, 9, 14))
+    form = request_form(
+        local(2026, 10, 9, 14), host=None, host_name="高明", observers=[], observer_names=["方慧"]
+    )
+    file, fx = rules.open_meeting(
+        1, Incoming(message("meeting_request", addr("lin.yu"), meeting_request=form)), c
+    )
+    assert file.meeting.host == addr("gao.ming")
+    assert file.person(addr("fang.hui")).role == "observer"  # type: ignore[union-attr]
+    assert file.meeting.status == "awaiting_approval"

@@ -186,10 +186,13 @@ def parse_request(subject: str, fresh: str, ref: dt.datetime) -> MeetingRequestF
     for key in ("host", "recorder"):
         addrs, names = _people(values.get(key, ""))
         setattr(form, key, addrs[0] if addrs else None)
-        form.unresolved_names.extend(names[:1] if not addrs else [])
-    for key in ("participants", "observers"):
-        addrs, names = _people(values.get(key, ""))
-        getattr(form, key).extend(addrs)
-        form.unresolved_names.extend(names)
+        if not addrs and names:
+            setattr(form, f"{key}_name", names[0])
+    addrs, names = _people(values.get("participants", ""))
+    form.participants.extend(addrs)
+    form.unresolved_names.extend(names)
+    addrs, names = _people(values.get("observers", ""))
+    form.observers.extend(addrs)
+    form.observer_names.extend(names)
     form.goal_issues = check_goal(form.expected_outcome)
     return form
