@@ -42,7 +42,9 @@ def test_refused_command_shows_the_reason_once(lang: str) -> None:
     assert "MTG-1 is cancelled" in text and "cancelled.." not in text and "cancelled.。" not in text
 
 
-@pytest.mark.parametrize(("lang", "word"), [("zh", "出席答复"), ("en", "your answer was not recorded")])
+@pytest.mark.parametrize(
+    ("lang", "word"), [("zh", "出席答复"), ("en", "your answer was not recorded")]
+)
 def test_uninvited_answer_is_told_it_was_not_recorded(lang: str, word: str) -> None:
     assert word in body("not_a_participant", lang, what="rsvp")
     assert word not in body("not_a_participant", lang)
