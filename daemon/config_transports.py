@@ -74,7 +74,28 @@ def check_transports(
         )
         if table is not None:
             tables[name] = dict(table)
+    _link_tables(where, tables, problems)
     return tables
+
+
+def _link_tables(where: str, tables: dict[str, dict[str, Any]], problems: list[str]) -> None:
+    """Replace ``key = true`` of a ``table:<x>`` setting by a copy of ``[transport.<x>]``
+    (e.g. ``sent_imap = true`` in ``[transport.smtp]`` reuses the IMAP account)."""
+    for name, table in tables.items():
+        for key, (kind, _needed, _default, _comment) in settings_spec(name).items():
+            if (
+                not (isinstance(kind, str) and kind.startswith("table:"))
+                or table.get(key) is not True
+            ):
+                continue
+            other = kind.partition(":")[2]
+            if other in tables:
+                table[key] = dict(tables[other])
+            else:
+                problems.append(
+                    f"{where}: [transport.{name}] {key} = true needs a [transport.{other}] "
+                    f"table. Fix: add that table, or write {key} as a table of its own."
+                )
 
 
 def check_settings(
@@ -107,7 +128,7 @@ def check_settings(
         problem = _check_value(kind, table[key], needed)
         if problem:
             problems.append(f"{where} {key}: {problem}")
-        elif isinstance(kind, str) and kind.startswith("table:"):
+        elif isinstance(kind, str) and kind.startswith("table:") and table[key] is not True:
             inner = settings_spec(kind.partition(":")[2])
             problems.extend(check_settings(f"{where} {key}", inner, table[key], True, key))
     return problems
@@ -138,7 +159,9 @@ def _check_value(kind: str | tuple[str, ...], value: Any, needed: bool) -> str |
             return f'must be a list of strings like ["IDLE"], got {value!r}.'
         return None
     if kind.startswith("table:"):
-        return None if isinstance(value, dict) else f"must be a table, got {value!r}."
+        if value is True or isinstance(value, dict):  # true: the [transport.<x>] table
+            return None
+        return f"must be a table, or true for the [transport.{kind[6:]}] table, got {value!r}."
     raise AssertionError(kind)
 
 

@@ -13,7 +13,7 @@ Settings (``[transport.smtp]``; defaults in brackets):
 * ``sent_imap``: a table of IMAP settings (the keys of ``[transport.imap]``; ``sent_folder``
   ["Sent"] names the folder). When present, every sent mail is APPENDed there (flagged
   ``\\Seen``, at most once per Message-ID) and :meth:`SmtpSink.find_sent` searches it. The
-  service fills it from ``[transport.imap]`` when the config says ``sent_imap = true``; leave it
+  configuration fills it from ``[transport.imap]`` when it says ``sent_imap = true``; leave it
   out for servers that file sent mail themselves (Gmail). Without it ``find_sent`` is False.
 
 One SMTP connection is kept for a batch of sends and reopened when the server dropped it.

@@ -76,3 +76,24 @@ def test_example_shows_every_transport_setting() -> None:
             if kind == "table:imap":
                 continue
             assert f"{key} = " in text and comment in text, (name, key)
+
+
+def test_sent_imap_true_reuses_the_imap_account(tmp_path: Path) -> None:
+    cfg = tmp_path / "m.toml"
+    cfg.write_text(
+        '[transport]\nsource = "imap"\nsink = "smtp"\n'
+        '[transport.imap]\nhost = "imap.corp.example"\nusername = "m@corp.example"\n'
+        'password_env = "P"\n'
+        '[transport.smtp]\nhost = "smtp.corp.example"\nsent_imap = true\n',
+        encoding="utf-8",
+    )
+    loaded = config.load(cfg)
+    assert loaded.transports["smtp"]["sent_imap"]["host"] == "imap.corp.example"
+    lone = tmp_path / "lone.toml"
+    lone.write_text(
+        '[transport]\nsink = "smtp"\n[transport.smtp]\nhost = "s"\nsent_imap = true\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(UserError) as err:
+        config.load(lone)
+    assert any("sent_imap = true needs a [transport.imap]" in p for p in err.value.problems)
