@@ -167,7 +167,8 @@ class Service:
         if msg.sender_name:
             self.directory.add(sender, msg.sender_name)
         found = link_message(db, msg)
-        inc = Incoming(msg, found.reply_kind, found.reply_key, self._store_materials(msg))
+        kept, refused = self._store_materials(msg)
+        inc = Incoming(msg, found.reply_kind, found.reply_key, kept)
         if found.number is None:
             if msg.kind != "meeting_request":
                 reason = "unknown_meeting" if msg.meeting_ref else "no_meeting"
@@ -185,6 +186,16 @@ class Service:
         queries.event_add(
             db, now, file.meeting.number, f"in:{msg.kind}", f"{sender}: {msg.subject}"
         )
+        if refused:
+            effects.outgoing.append(
+                Outgoing(
+                    "attachment_refused",
+                    [sender],
+                    key=inc.key,
+                    in_reply_to=msg.message_id,
+                    extra={"files": refused, "limit": self.materials.max_bytes},
+                )
+            )
         self._commit(db, file, effects, f"msg:{msg.message_id or row.id}")
         queries.inbox_applied(
             db,
@@ -196,8 +207,11 @@ class Service:
             now=now,
         )
 
-    def _store_materials(self, msg: Inspection) -> list[Material]:
-        out = []
+    def _store_materials(self, msg: Inspection) -> tuple[list[Material], list[dict[str, Any]]]:
+        """Store the attachments by content hash; returns (kept, refused as
+        ``{filename, size}`` for files over ``max_material_bytes``)."""
+        kept: list[Material] = []
+        refused: list[dict[str, Any]] = []
         for att in msg.attachments:
             if not att.data or att.content_type in ("text/calendar", "application/ics"):
                 continue
@@ -206,19 +220,13 @@ class Service:
                 digest = self.materials.put(att.data, name, att.content_type)
             except ValueError as exc:
                 log.warning("material not kept: %s", exc)
-                msg.problems.append(str(exc))
+                refused.append({"filename": name, "size": len(att.data)})
                 continue
-            out.append(
-                Material(
-                    digest,
-                    name,
-                    att.content_type,
-                    att.size,
-                    (msg.sender or "").lower(),
-                    received_utc=clock.now(),
-                )
+            sender = (msg.sender or "").lower()
+            kept.append(
+                Material(digest, name, att.content_type, att.size, sender, received_utc=clock.now())
             )
-        return out
+        return kept, refused
 
     def _quarantine(
         self,

@@ -34,6 +34,7 @@ KINDS: tuple[str, ...] = (
     "agenda",
     "materials_reminder",
     "materials",
+    "attachment_refused",
     "rsvp_nudge",
     "rsvp_receipt",
     "proxy_request",

@@ -181,3 +181,53 @@ def test_unknown_meeting_number_is_named_as_such(service: Service) -> None:
     service.run_once()
     (row,) = queries.inbox_list(service.db)
     assert row.state == "quarantined" and row.error and row.error.startswith("unknown_meeting")
+
+
+def test_an_attachment_over_the_limit_is_refused_and_the_sender_told(tmp_path: Path) -> None:
+    cfg_file = tmp_path / "meetingd.toml"
+    cfg_file.write_text(
+        '[daemon]\nvar_dir = "var"\n[process]\nmax_material_bytes = 1000\n', encoding="utf-8"
+    )
+    clock.set_clock(clock.FrozenClock(TZ_NOW))
+    svc = Service(load(cfg_file))
+    try:
+        drop(svc, mail("feng.tao@corp.example", "会议需求申请：仓储系统切换协调会", REQUEST))
+        svc.run_once()
+        approval = next(m for m in outbox(svc) if m["X-Meetingd-Kind"] == "approval_request")
+        drop(
+            svc,
+            mail(
+                "qian.feng@corp.example",
+                "Re: " + approval["Subject"],
+                "同意",
+                In_Reply_To=approval["Message-ID"],
+            ),
+        )
+        svc.run_once()
+        call = next(m for m in outbox(svc) if m["X-Meetingd-Kind"] == "call_for_topics")
+        topic = EmailMessage()
+        topic["From"] = "wei.dong@corp.example"
+        topic["To"] = "meetings@corp.example"
+        topic["Subject"] = "Re: " + call["Subject"]
+        topic["Date"] = "Mon, 14 Sep 2026 10:00:00 +0800"
+        topic["Message-ID"] = "<topic-big@client.example>"
+        topic["In-Reply-To"] = call["Message-ID"]
+        topic.set_content(
+            "议题：库存盘点\n背景：两套系统数据不一致\n痛点：无法对账\n期望成果：确定盘点口径"
+        )
+        topic.add_attachment(
+            b"x" * 5000, maintype="application", subtype="pdf", filename="盘点数据.pdf"
+        )
+        topic.add_attachment(b"y" * 500, maintype="text", subtype="csv", filename="small.csv")
+        drop(svc, topic.as_bytes())
+        svc.run_once()
+        kinds = [m["X-Meetingd-Kind"] for m in outbox(svc)]
+        assert "topic_receipt" in kinds
+        refused = next(m for m in outbox(svc) if m["X-Meetingd-Kind"] == "attachment_refused")
+        assert refused["To"] == "wei.dong@corp.example"
+        assert "盘点数据.pdf" in refused.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+        kept = meetings.load_file(svc.db, 1).materials
+        assert [m.filename for m in kept] == ["small.csv"]
+    finally:
+        svc.close()
+        clock.set_clock(clock.SystemClock())
