@@ -216,6 +216,12 @@ SAMPLES: dict[str, tuple[list[str], dict[str, Any], int | None, str | None]] = {
         None,
         None,
     ),
+    "attachment_refused": (
+        [TECH],
+        {"files": [{"filename": "盘点数据.pdf", "size": 31_457_280}], "limit": 20_000_000},
+        None,
+        None,
+    ),
     "rsvp_nudge": ([RECORDER], {}, None, None),
     "rsvp_receipt": (
         [MKT],
