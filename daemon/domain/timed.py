@@ -187,57 +187,33 @@ def _minutes_reminder(file: MeetingFile, d: Deadline, ctx: RuleContext, fx: Effe
         fx.log.append(f"{m.ref}: minutes reminder to {m.recorder}")
 
 
+_REMINDER_WHEN = {dl.ACTION_BEFORE: "before", dl.ACTION_DUE: "due_day"}
+
+
 def _action(file: MeetingFile, d: Deadline, ctx: RuleContext, fx: Effects) -> None:
+    """Reminder before and on the due day, overdue notice, or escalation of one item."""
     k, _notice = dl.parse_action_key(d.key)
     item = file.action(k)
     m = file.meeting
     if item is None or item.status == "done" or item.owner is None:
         fx.log.append(f"{m.ref}: {d.kind} A-{k} skipped (done or gone)")
         return
-    if d.kind == dl.ACTION_BEFORE:
-        fx.outgoing.append(
-            Outgoing(
-                "action_reminder",
-                [item.owner],
-                key=f"before:{d.key}",
-                action_k=k,
-                extra={"when": "before"},
-            )
-        )
-    elif d.kind == dl.ACTION_DUE:
-        fx.outgoing.append(
-            Outgoing(
-                "action_reminder",
-                [item.owner],
-                key=f"due:{d.key}",
-                action_k=k,
-                extra={"when": "due_day"},
-            )
-        )
+    extra: dict[str, object]
+    if d.kind in _REMINDER_WHEN:
+        when = _REMINDER_WHEN[d.kind]
+        kind, to, key, extra = "action_reminder", item.owner, f"{when}:{d.key}", {"when": when}
     elif d.kind == dl.ACTION_OVERDUE:
         item.overdue_notices += 1
         assert item.due is not None
-        late_days = ctx.days.local_date(ctx.now) - item.due
-        fx.outgoing.append(
-            Outgoing(
-                "action_overdue",
-                [item.owner],
-                key=d.key,
-                action_k=k,
-                extra={"notice": item.overdue_notices, "days_overdue": late_days.days},
-            )
-        )
+        late = (ctx.days.local_date(ctx.now) - item.due).days
+        kind, to, key = "action_overdue", item.owner, d.key
+        extra = {"notice": item.overdue_notices, "days_overdue": late}
     elif d.kind == dl.ACTION_ESCALATION and m.host:
         item.escalated = True
-        fx.outgoing.append(
-            Outgoing(
-                "action_escalation",
-                [m.host],
-                key=d.key,
-                action_k=k,
-                extra={"notices": item.overdue_notices},
-            )
-        )
+        kind, to, key, extra = "action_escalation", m.host, d.key, {"notices": item.overdue_notices}
+    else:
+        return
+    fx.outgoing.append(Outgoing(kind, [to], key=key, action_k=k, extra=extra))
     fx.log.append(f"{m.ref}: {d.kind} for A-{k} ({item.owner})")
 
 
