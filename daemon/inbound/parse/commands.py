@@ -31,6 +31,13 @@ _EXCLUDE = re.compile(
     r"不纳入|不納入|不列入|\bdo not include\b|\bdon'?t include\b|\bexclude\b", re.I
 )
 _INCLUDE = re.compile(r"纳入|納入|列入议程|\binclude\b|\badd it to the agenda\b", re.I)
+# Words every phrase above contains (the English ones lower-cased): a text with none of them
+# holds no command, and the per-line regular expressions are skipped. Keep in step with them.
+_KEYS = ("取消", "改", "调整", "調整", "推迟到", "推遲到", "延期到", "挪到", "移到", "换到", "換到")
+_KEYS_MORE = ("纳入", "納入", "列入")
+_KEYS_EN = ("cancel", "reschedul", "move", "postpone", "include", "exclude", "add it to")
+# re.I also matches these letters to i and s; fold them first so the check stays exact.
+_FOLD = str.maketrans({"İ": "i", "ı": "i", "ſ": "s"})
 
 
 def parse_command(fresh: str, ref: dt.datetime) -> HostCommand | None:
@@ -43,6 +50,10 @@ def parse_command(fresh: str, ref: dt.datetime) -> HostCommand | None:
     A reschedule without a readable date is not a command (None): the rules then treat the
     mail as they would otherwise, and nothing is moved by guess.
     """
+    if not any(k in fresh for k in _KEYS + _KEYS_MORE):
+        lower = fresh.translate(_FOLD).lower()
+        if not any(k in lower for k in _KEYS_EN):
+            return None
     for line in fresh.splitlines():
         line = line.strip()
         if not line:
