@@ -30,6 +30,16 @@ _TNEF_TYPES = frozenset({"application/ms-tnef", "application/vnd.ms-tnef"})
 _MBOX_SEP = re.compile(rb"\r?\n\r?\nFrom \S+.*\r?\n")
 _ADDR = re.compile(r"[\w.+\-'=]+@[\w\-]+(?:\.[\w\-]+)+")
 _HEADERISH = re.compile(rb"^[!-9;-~]+:", re.M)
+_HEADER_LINE = re.compile(r"[!-9;-~]+:")
+# ``Name <local@domain>`` or a bare ``local@domain`` without quotes, comments or groups: read
+# directly, with the result email.utils.parseaddr gives (it is slow; other forms go to it).
+_ATOM = r'[^()<>@,:;"\[\]\\\s.]+'
+_ADDR_SPEC = rf"{_ATOM}(?:\.{_ATOM})*@{_ATOM}(?:\.{_ATOM})*"
+_SIMPLE_FROM = re.compile(
+    rf'(?P<name>[^()<>@,:;"\[\]\\]*?)[ \t]*<(?P<addr>{_ADDR_SPEC})>[ \t]*|(?P<bare>{_ADDR_SPEC})'
+)
+_FWS = re.compile(r"[ \t\r\n]+")
+_ZERO_WIDTH_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
 
 
 @dataclass
@@ -101,15 +111,20 @@ def _charset_hint(msg: Message) -> str | None:
 
 def _read_headers(msg: Message, mail: Mail) -> None:
     hint: str | None = None
+    headers = mail.headers
     for key, value in msg.raw_items():
         name = key.lower()
-        if name not in mail.headers:
-            if hint is None and not value.isascii():  # raw 8-bit: the body charset decides
-                hint = _charset_hint(msg) or ""
-            mail.headers[name] = decode_header_value(value, hint or None)
-    mail.subject = mail.headers.get("subject", "").strip()
-    from_value = mail.headers.get("from", "")
-    name, addr = email.utils.parseaddr(from_value)
+        if name in headers:
+            continue
+        if value.isascii() and "=?" not in value and "\n" not in value:
+            headers[name] = value  # plain ASCII on one line: nothing to decode
+            continue
+        if hint is None and not value.isascii():  # raw 8-bit: the body charset decides
+            hint = _charset_hint(msg) or ""
+        headers[name] = decode_header_value(value, hint or None)
+    mail.subject = headers.get("subject", "").strip()
+    from_value = headers.get("from", "")
+    name, addr = _parse_from(from_value)
     if not addr or "@" not in addr:
         found = _ADDR.search(from_value)
         addr = found.group(0) if found else ""
@@ -134,6 +149,16 @@ def _read_headers(msg: Message, mail: Mail) -> None:
         mail.report_type = (msg.get_param("report-type") or "").__str__().lower() or None
 
 
+def _parse_from(value: str) -> tuple[str, str]:
+    """``email.utils.parseaddr(value)``, read directly for the plain forms."""
+    m = _SIMPLE_FROM.fullmatch(value)
+    if m is None:
+        return email.utils.parseaddr(value)
+    if m.group("bare"):
+        return "", m.group("bare")
+    return " ".join(t for t in _FWS.split(m.group("name")) if t), m.group("addr")
+
+
 def _payload(part: Message) -> bytes:
     try:
         data = part.get_payload(decode=True)
@@ -147,8 +172,8 @@ def _payload(part: Message) -> bytes:
     return b""
 
 
-def _filename(part: Message) -> str | None:
-    raw = str(part.get("content-disposition", "")) + str(part.get("content-type", ""))
+def _filename(part: Message, disposition: object) -> str | None:
+    raw = str(disposition or "") + str(part.get("content-type", ""))
     if "name" not in raw.lower():  # fast path: get_filename()/get_param() are slow
         return None
     try:
@@ -168,7 +193,7 @@ def _walk(msg: Message, mail: Mail) -> None:
     stack: list[tuple[Message, bool]] = [(msg, False)]
     while stack:
         part, nested = stack.pop()
-        ctype = part.get_content_type()
+        ctype = mail.content_type if part is msg else part.get_content_type()
         if part.is_multipart() or ctype == "message/rfc822":
             children = part.get_payload()
             if isinstance(children, list):
@@ -191,14 +216,15 @@ def _walk(msg: Message, mail: Mail) -> None:
 def _leaf(
     part: Message, ctype: str, nested: bool, mail: Mail, plain: list[str], html: list[str]
 ) -> None:
-    filename = _filename(part)
-    disposition = str(part.get("content-disposition") or "").split(";")[0].strip().lower()
+    content_disposition = part.get("content-disposition")
+    filename = _filename(part, content_disposition)
+    disposition = str(content_disposition or "").split(";")[0].strip().lower()
     data = _payload(part)
     lower_name = (filename or "").lower()
     if ctype == "text/rfc822-headers":
-        returned = email.message_from_bytes(data)
-        if returned.get("subject"):
-            mail.returned_subjects.append(decode_header_value(returned["subject"]))
+        subject = _returned_subject(data)
+        if subject:
+            mail.returned_subjects.append(decode_header_value(subject))
         return
     if ctype in _TNEF_TYPES or lower_name == "winmail.dat":
         if not nested:
@@ -217,6 +243,29 @@ def _leaf(
         plain.append(decode_text(data, _charset(part)))
     elif ctype == "text/html":
         html.append(decode_text(data, _charset(part)))
+
+
+def _returned_subject(data: bytes) -> object:
+    """The Subject of a ``text/rfc822-headers`` block, as ``email`` reads it (first one).
+
+    A plain ASCII block (``\\n`` or ``\\r\\n`` line ends, well-formed header lines up to
+    the Subject and its continuation lines) is scanned directly; anything else is parsed.
+    """
+    if data.isascii() and data.count(b"\r") == data.count(b"\r\n"):
+        value: list[str] = []  # the Subject's lines, ``\\r`` of ``\\r\\n`` kept
+        for n, line in enumerate(data.decode("ascii").split("\n")):
+            if line[:1] in (" ", "\t") and n:
+                if value:
+                    value.append(line)  # a continuation line of the Subject
+                continue
+            if value or line in ("", "\r"):
+                break
+            if not _HEADER_LINE.match(line):
+                return email.message_from_bytes(data).get("subject")  # malformed: email decides
+            if line[: line.find(":")].lower() == "subject":
+                value = [line[line.find(":") + 1 :].lstrip(" \t")]
+        return "\n".join(value).rstrip("\r\n") if value else None
+    return email.message_from_bytes(data).get("subject")
 
 
 def _charset(part: Message) -> str | None:
@@ -271,5 +320,7 @@ _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None)
 
 def _normalise(text: str) -> str:
     """Unify line ends, drop zero-width characters, turn odd spaces into plain spaces."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_ZERO_WIDTH)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if _ZERO_WIDTH_RE.search(text):
+        text = text.translate(_ZERO_WIDTH)
     return text.replace("\u00a0", " ").replace("\u3000", " ")
