@@ -39,6 +39,13 @@ _SIMPLE_FROM = re.compile(
     rf'(?P<name>[^()<>@,:;"\[\]\\]*?)[ \t]*<(?P<addr>{_ADDR_SPEC})>[ \t]*|(?P<bare>{_ADDR_SPEC})'
 )
 _FWS = re.compile(r"[ \t\r\n]+")
+# ``type/subtype; charset=x`` (x a plain token, quoted or not): read directly, with the result
+# Message.get_content_charset gives (it is slow; other forms go to it).
+_ONLY_CHARSET = re.compile(
+    r'[ \t]*[^;="\s]+[ \t]*;[ \t]*(?P<n>[A-Za-z]+)[ \t]*=[ \t]*'
+    r'(?P<q>"?)(?P<v>[\w.:+\-]+)(?P=q)[ \t]*;?[ \t]*',
+    re.A,
+)
 _ZERO_WIDTH_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
 
 
@@ -172,8 +179,8 @@ def _payload(part: Message) -> bytes:
     return b""
 
 
-def _filename(part: Message, disposition: object) -> str | None:
-    raw = str(disposition or "") + str(part.get("content-type", ""))
+def _filename(part: Message, disposition: object, content_type: object) -> str | None:
+    raw = str(disposition or "") + str(content_type or "")
     if "name" not in raw.lower():  # fast path: get_filename()/get_param() are slow
         return None
     try:
@@ -217,7 +224,8 @@ def _leaf(
     part: Message, ctype: str, nested: bool, mail: Mail, plain: list[str], html: list[str]
 ) -> None:
     content_disposition = part.get("content-disposition")
-    filename = _filename(part, content_disposition)
+    content_type = part.get("content-type")
+    filename = _filename(part, content_disposition, content_type)
     disposition = str(content_disposition or "").split(";")[0].strip().lower()
     data = _payload(part)
     lower_name = (filename or "").lower()
@@ -240,9 +248,9 @@ def _leaf(
     if nested or is_cal:
         return
     if ctype == "text/plain":
-        plain.append(decode_text(data, _charset(part)))
+        plain.append(decode_text(data, _charset(part, content_type)))
     elif ctype == "text/html":
-        html.append(decode_text(data, _charset(part)))
+        html.append(decode_text(data, _charset(part, content_type)))
 
 
 def _returned_subject(data: bytes) -> object:
@@ -268,7 +276,12 @@ def _returned_subject(data: bytes) -> object:
     return email.message_from_bytes(data).get("subject")
 
 
-def _charset(part: Message) -> str | None:
+def _charset(part: Message, content_type: object = None) -> str | None:
+    """The part's charset parameter, lower-case (``content_type``: its Content-Type value)."""
+    if isinstance(content_type, str):
+        m = _ONLY_CHARSET.fullmatch(content_type)
+        if m is not None:
+            return m.group("v").lower() if m.group("n").lower() == "charset" else None
     try:
         value = part.get_content_charset()
     except Exception:  # malformed RFC 2231 charset parameter
