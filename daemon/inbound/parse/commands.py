@@ -15,6 +15,7 @@ import re
 
 from daemon.inbound.dates import parse_when
 from daemon.inbound.model import HostCommand
+from daemon.inbound.parse.labels import fold
 
 _CANCEL = re.compile(
     r"取消(?:本次|这次|這次|该|該)?会议|会议取消|會議取消|取消會議|"
@@ -36,8 +37,6 @@ _INCLUDE = re.compile(r"纳入|納入|列入议程|\binclude\b|\badd it to the a
 _KEYS = ("取消", "改", "调整", "調整", "推迟到", "推遲到", "延期到", "挪到", "移到", "换到", "換到")
 _KEYS_MORE = ("纳入", "納入", "列入")
 _KEYS_EN = ("cancel", "reschedul", "move", "postpone", "include", "exclude", "add it to")
-# re.I also matches these letters to i and s; fold them first so the check stays exact.
-_FOLD = str.maketrans({"İ": "i", "ı": "i", "ſ": "s"})
 
 
 def parse_command(fresh: str, ref: dt.datetime) -> HostCommand | None:
@@ -51,7 +50,7 @@ def parse_command(fresh: str, ref: dt.datetime) -> HostCommand | None:
     mail as they would otherwise, and nothing is moved by guess.
     """
     if not any(k in fresh for k in _KEYS + _KEYS_MORE):
-        lower = fresh.translate(_FOLD).lower()
+        lower = fold(fresh)
         if not any(k in lower for k in _KEYS_EN):
             return None
     for line in fresh.splitlines():

@@ -66,6 +66,20 @@ class LabelSet:
         return out
 
 
+_SRE_FOLD = str.maketrans({"İ": "i", "ı": "i", "ſ": "s"})
+
+
+def fold(text: str) -> str:
+    """``text`` lower-cased so that any word a ``re.I`` pattern finds in it is also found in
+    the result by ``in`` (``re.I`` also matches ``İ``/``ı`` to ``i`` and ``ſ`` to ``s``).
+
+    Used for cheap pre-checks that skip regular expressions when none of their words occur.
+    """
+    if "İ" in text or "ı" in text or "ſ" in text:
+        text = text.translate(_SRE_FOLD)
+    return text.lower()
+
+
 def strip_number(line: str) -> str:
     """``"1. foo"``/``"- foo"``/``"一、foo"`` → ``"foo"``."""
     return _STRIP_NUM.sub("", line, count=1).strip()

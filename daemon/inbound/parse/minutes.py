@@ -23,7 +23,7 @@ import re
 from daemon.inbound.dates import first_date, parse_date_value
 from daemon.inbound.htmltext import CELL_SEP
 from daemon.inbound.model import ActionItemSpec, MinutesDoc, RiskSpec
-from daemon.inbound.parse.labels import BULLET, LabelSet, clean_value, strip_number
+from daemon.inbound.parse.labels import BULLET, LabelSet, clean_value, fold, strip_number
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +41,11 @@ _HEADINGS: list[tuple[str, re.Pattern[str]]] = [
     ("risks", re.compile(r"风险提示|風險提示|风险|風險|risks?|risk register", re.I)),
     ("followup", re.compile(_FOLLOWUP_WORDS, re.I)),
 ]
+# Words every decisions, actions and risks heading contains (English ones lower-cased): a text
+# without any has no content section and is not minutes. Keep in step with the headings.
+_CONTENT_KEYS = ("决议", "決議", "决定事项", "決定事項", "结论", "結論", "行动项", "行動項", "待办")
+_CONTENT_KEYS_MORE = ("待辦事項", "行动计划", "后续行动", "风险", "風險")
+_CONTENT_KEYS_EN = ("decision", "resolution", "conclusion", "action", "todo", "to-do", "risk")
 _HEADING_LINE = re.compile(
     rf"^\s*(?:#+\s*)?(?:{BULLET}\s*)?[*_【\[]*(?P<h>[^:：|]{{1,24}}?)[*_】\]]*\s*[:：]?\s*$"
 )
@@ -120,6 +125,7 @@ RISK_LABELS = LabelSet(
     }
 )
 _REVIEW = re.compile(r"复盘|復盤|回顾|回顧|review|follow-?up|retro", re.I)
+_REVIEW_KEYS = ("复盘", "復盤", "回顾", "回顧", "review", "follow", "retro")  # in fold(text)
 _DASH_SPLIT = re.compile(r"\s+[—–-]{1,2}\s+|\s*[|｜]\s*|\s*[；;]\s*")
 _CONDITION = re.compile(
     r"^(?P<risk>(?:若|如果|如|一旦|假如|if\b)[^，,]+)[，,]\s*(?P<rest>.+)$", re.I
@@ -208,6 +214,13 @@ def parse_minutes(fresh: str, ref: dt.date) -> MinutesDoc | None:
     Returns:
         A :class:`MinutesDoc`, or ``None`` when no decisions/action items/risks were found.
     """
+    lower = fold(fresh)
+    if not (
+        any(k in fresh for k in _CONTENT_KEYS + _CONTENT_KEYS_MORE)
+        or any(k in lower for k in _CONTENT_KEYS_EN)
+    ):
+        return None
+    review = any(k in lower for k in _REVIEW_KEYS)  # else no line needs the _REVIEW search
     doc = MinutesDoc()
     section: str | None = None
     header: list[str | None] | None = None
@@ -217,7 +230,7 @@ def parse_minutes(fresh: str, ref: dt.date) -> MinutesDoc | None:
         found = _section_of(line)
         if found:
             section, header = found, None
-            if found == "followup" and _REVIEW.search(line):
+            if found == "followup" and review and _REVIEW.search(line):
                 doc.review_date = first_date(line, ref, prefer_absolute=True) or doc.review_date
             continue
         if section == "decisions":
@@ -231,7 +244,7 @@ def parse_minutes(fresh: str, ref: dt.date) -> MinutesDoc | None:
             risk = _risk(line)
             if risk:
                 doc.risks.append(risk)
-        if _REVIEW.search(line) and doc.review_date is None:
+        if review and doc.review_date is None and _REVIEW.search(line):
             doc.review_date = first_date(line, ref, prefer_absolute=True)
     if not (doc.decisions or doc.action_items or doc.risks):
         return None
