@@ -20,6 +20,8 @@ from __future__ import annotations
 import logging
 import re
 
+from daemon.inbound.parse.labels import fold
+
 log = logging.getLogger(__name__)
 
 _SEPARATOR = re.compile(
@@ -56,19 +58,32 @@ _SIGN_OFF = re.compile(
 _QUOTED = re.compile(r"^\s*(?:>|＞|\|>)")
 
 
+def _has_colon(line: str) -> bool:
+    return ":" in line or "：" in line
+
+
 def _is_header_block(lines: list[str], i: int) -> bool:
-    if not _HDR_FROM.match(lines[i]):
+    if not (_has_colon(lines[i]) and _HDR_FROM.match(lines[i])):
         return False
     window = [ln for ln in lines[i + 1 : i + 6] if ln.strip()][:4]
-    return any(_HDR_OTHER.match(ln) for ln in window)
+    return any(_has_colon(ln) and _HDR_OTHER.match(ln) for ln in window)
 
 
 def _is_attribution(lines: list[str], i: int) -> bool:
     line = lines[i]
-    if _ON_WROTE.match(line) or _ZH_WROTE.match(line) or _CJK_ATTRIB.match(line):
+    # Cheap pre-checks: each pattern needs its word ("wrote" in this or the next line for the
+    # English forms, 写道/寫道, or an address in angle brackets).
+    if "写道" in line or "寫道" in line:
+        if _ZH_WROTE.match(line):
+            return True
+    if "@" in line and "<" in line and _CJK_ATTRIB.match(line):
+        return True
+    wrote = "wrote" in fold(line)
+    if wrote and _ON_WROTE.match(line):
         return True
     return bool(
-        _ON_START.match(line)
+        (wrote or (i + 1 < len(lines) and "wrote" in fold(lines[i + 1])))
+        and _ON_START.match(line)
         and len(line) < 200
         and i + 1 < len(lines)
         and _ON_WROTE.match(line + " " + lines[i + 1])
@@ -98,7 +113,7 @@ def _scan(lines: list[str]) -> list[str]:
     i = 0
     while i < len(lines):
         line = lines[i]
-        if _SIG_DASH.match(line) or _SENT_FROM.match(line):
+        if ("--" in line and _SIG_DASH.match(line)) or _SENT_FROM.match(line):
             break
         marker = _SEPARATOR.match(line) or _is_header_block(lines, i) or _is_attribution(lines, i)
         if marker:
