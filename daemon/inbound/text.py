@@ -73,9 +73,8 @@ def _is_attribution(lines: list[str], i: int) -> bool:
     line = lines[i]
     # Cheap pre-checks: each pattern needs its word ("wrote" in this or the next line for the
     # English forms, 写道/寫道, or an address in angle brackets).
-    if "写道" in line or "寫道" in line:
-        if _ZH_WROTE.match(line):
-            return True
+    if ("写道" in line or "寫道" in line) and _ZH_WROTE.match(line):
+        return True
     if "@" in line and "<" in line and _CJK_ATTRIB.match(line):
         return True
     wrote = "wrote" in fold(line)
