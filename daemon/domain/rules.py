@@ -59,6 +59,9 @@ def apply_message(file: MeetingFile, inc: Incoming, ctx: RuleContext) -> Effects
         followup.on_action_update(file, inc, ctx, effects)
     elif inc.materials:
         _materials_only(file, inc, ctx, effects)
+    elif inc.reply_to_kind == "agenda" and inc.sender == m.host:
+        # Free-form agenda changes are kept for the administrator (meetingd quarantine).
+        effects.quarantine = "agenda_change"
     else:
         effects.quarantine = "not_understood"
     return _finish(file, effects, ctx)

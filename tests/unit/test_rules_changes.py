@@ -93,3 +93,12 @@ def test_host_excludes_a_late_topic_and_it_stays_off_the_agenda() -> None:
     fx = rules.apply_deadline(file, Deadline("topics_due", late.now, "k"), late)
     agenda = next(o for o in fx.outgoing if o.kind == "agenda")
     assert "渠道返利政策" not in [row["title"] for row in agenda.extra["agenda"]]
+
+
+def test_free_form_agenda_changes_go_to_the_administrator() -> None:
+    file, c = approved_meeting(START, local(2026, 11, 23, 10))
+    fx = reply(file, c, addr("gao.ming"), "第二个议题放到最后吧", reply_to_kind="agenda")
+    assert fx.quarantine == "agenda_change" and fx.outgoing == []
+    fx = reply(file, c, addr("gao.ming"), "改期到12月8日14:00-17:00", reply_to_kind="agenda")
+    assert kinds(fx) == ["invite_update"]
+    assert file.meeting.duration_minutes == 180
