@@ -29,7 +29,6 @@ import sys
 import tempfile
 import threading
 import time
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
@@ -38,30 +37,16 @@ sys.path.insert(0, str(REPO))
 
 from daemon.transports import imap, smtp  # noqa: E402
 from daemon.transports.base import OutgoingMail  # noqa: E402
+from tests.mails import DAEMON, mail  # noqa: E402
+from tests.mails import REQUEST_ZH as REQUEST  # noqa: E402
 from tests.transports.servers import Dovecot, Received, SmtpServer  # noqa: E402
 
-DAEMON = "meetings@corp.example"
-REQUEST = """会议需求申请
-会议主题：仓储系统切换协调会
-需解决的核心问题：新旧仓储系统切换期间出入库数据不一致。
-预期成果：确定切换日期、回退方案及各环节责任人。
-期望时间：2026年10月9日 14:00-16:00
-地点：2楼会议室
-主持人：钱峰 qian.feng@corp.example
-记录人：吴倩 wu.qian@corp.example
-参会人员：冯涛 feng.tao@corp.example；卫东 wei.dong@corp.example
-"""
 
-
-def mail(sender: str, subject: str, body: str, n: int, in_reply_to: str | None = None) -> bytes:
-    msg = EmailMessage()
-    msg["From"], msg["To"], msg["Subject"] = sender, DAEMON, subject
-    msg["Date"] = "Mon, 14 Sep 2026 09:00:00 +0800"
-    msg["Message-ID"] = f"<bench-{n}-{time.monotonic_ns()}@client.example>"
-    if in_reply_to:
-        msg["In-Reply-To"] = in_reply_to
-    msg.set_content(body)
-    return msg.as_bytes()
+def bench_mail(sender: str, subject: str, body: str, n: int, in_reply_to: str = "") -> bytes:
+    """A reply with a Message-ID unique to this run (Dovecot keeps earlier runs' mail)."""
+    extra = {"In_Reply_To": in_reply_to} if in_reply_to else {}
+    message_id = f"<bench-{n}-{time.monotonic_ns()}@client.example>"
+    return mail(sender, subject, body, message_id=message_id, **extra)
 
 
 class Inbox:
@@ -106,11 +91,13 @@ def run_service(dovecot: Dovecot, server: SmtpServer, work: Path, replies: int) 
     daemon = threading.Thread(target=run_forever, args=(service, stop), daemon=True)
     daemon.start()
     try:
-        dovecot.append(DAEMON, mail("feng.tao@corp.example", "会议需求申请：仓储切换", REQUEST, 0))
+        dovecot.append(
+            DAEMON, bench_mail("feng.tao@corp.example", "会议需求申请：仓储切换", REQUEST, 0)
+        )
         _, _, approval = inbox.next("approval_request", 0)
         dovecot.append(
             DAEMON,
-            mail(
+            bench_mail(
                 "qian.feng@corp.example",
                 "回复: " + approval["Subject"],
                 "同意。",
@@ -122,7 +109,7 @@ def run_service(dovecot: Dovecot, server: SmtpServer, work: Path, replies: int) 
         latencies = []
         for n in range(1, replies + 1):
             after = len(inbox.got)
-            raw = mail(
+            raw = bench_mail(
                 "feng.tao@corp.example",
                 "回复: " + invite["Subject"],
                 "参加",
@@ -161,7 +148,7 @@ def run_echo(dovecot: Dovecot, server: SmtpServer, work: Path, replies: int) -> 
         for n in range(1, replies + 1):
             after = len(inbox.got)
             started = time.monotonic()
-            dovecot.append(DAEMON, mail("feng.tao@corp.example", "Re: bench", "yes", n))
+            dovecot.append(DAEMON, bench_mail("feng.tao@corp.example", "Re: bench", "yes", n))
             _, got, _ = inbox.next(None, after)
             latencies.append(got.at - started)
         return latencies

@@ -18,33 +18,10 @@ from daemon import clock
 from daemon.config import load
 from daemon.service import Service
 from daemon.store import meetings, queries
+from tests.mails import REQUEST_ZH as REQUEST
+from tests.mails import mail
 
 TZ_NOW = dt.datetime(2026, 9, 14, 9, 0, tzinfo=dt.UTC)
-
-
-def mail(sender: str, subject: str, body: str, **headers: str) -> bytes:
-    m = EmailMessage()
-    m["From"] = sender
-    m["To"] = "meetings@corp.example"
-    m["Subject"] = subject
-    m["Date"] = "Mon, 14 Sep 2026 09:00:00 +0800"
-    m["Message-ID"] = f"<{abs(hash((sender, subject, body)))}@client.example>"
-    for name, value in headers.items():
-        m[name.replace("_", "-")] = value
-    m.set_content(body)
-    return m.as_bytes()
-
-
-REQUEST = """会议需求申请
-会议主题：仓储系统切换协调会
-需解决的核心问题：新旧仓储系统切换期间出入库数据不一致。
-预期成果：确定切换日期、回退方案及各环节责任人。
-期望时间：2026年10月9日 14:00-16:00
-地点：2楼会议室
-主持人：钱峰 qian.feng@corp.example
-记录人：吴倩 wu.qian@corp.example
-参会人员：冯涛 feng.tao@corp.example；卫东 wei.dong@corp.example
-"""
 
 
 @pytest.fixture()

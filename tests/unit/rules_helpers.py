@@ -96,13 +96,20 @@ def request_form(start: dt.datetime, **over: Any) -> MeetingRequestForm:
     return MeetingRequestForm(**values)
 
 
+def open_request(
+    form: MeetingRequestForm, c: RuleContext, number: int = 1
+) -> tuple[MeetingFile, Effects]:
+    """Open meeting ``number`` from ``form``, sent by lin.yu."""
+    inc = Incoming(message("meeting_request", addr("lin.yu"), meeting_request=form))
+    return rules.open_meeting(number, inc, c)
+
+
 def approved_meeting(
     start: dt.datetime, now: dt.datetime, d: Directory | None = None
 ) -> tuple[MeetingFile, RuleContext]:
     """A meeting requested and approved at ``now``."""
     c = ctx(now, d)
-    inc = Incoming(message("meeting_request", addr("lin.yu"), meeting_request=request_form(start)))
-    file, _ = rules.open_meeting(1, inc, c)
+    file, _ = open_request(request_form(start), c)
     rules.apply_message(file, Incoming(message("unknown", addr("gao.ming"), body_text="同意")), c)
     assert file.meeting.status == "scheduled"
     return file, c

@@ -16,6 +16,7 @@ from tests.unit.rules_helpers import (
     kinds,
     local,
     message,
+    open_request,
     request_form,
     sent_to,
 )
@@ -23,12 +24,7 @@ from tests.unit.rules_helpers import (
 
 def test_complete_request_asks_the_host() -> None:
     c = ctx(local(2026, 9, 14))
-    inc = Incoming(
-        message(
-            "meeting_request", addr("lin.yu"), meeting_request=request_form(local(2026, 10, 9, 14))
-        )
-    )
-    file, fx = rules.open_meeting(1, inc, c)
+    file, fx = open_request(request_form(local(2026, 10, 9, 14)), c)
     assert file.meeting.status == "awaiting_approval"
     assert sent_to(fx, "request_received") == {addr("lin.yu")}
     assert sent_to(fx, "approval_request") == {addr("gao.ming")}
@@ -42,9 +38,7 @@ def test_vague_goal_is_rejected_with_reasons_and_can_be_resubmitted() -> None:
         expected_outcome="讨论库存问题",
         goal_issues=["期望成果只说了讨论，没有可衡量的结果"],
     )
-    file, fx = rules.open_meeting(
-        1, Incoming(message("meeting_request", addr("lin.yu"), meeting_request=vague)), c
-    )
+    file, fx = open_request(vague, c)
     assert file.meeting.status == "goal_rejected"
     assert kinds(fx) == ["goal_rejected"]
     assert fx.outgoing[0].extra["issues"] == vague.goal_issues
@@ -59,9 +53,7 @@ def test_vague_goal_is_rejected_with_reasons_and_can_be_resubmitted() -> None:
 def test_missing_host_and_time_are_asked_about() -> None:
     c = ctx(local(2026, 9, 14))
     form = request_form(None, host=None)  # type: ignore[arg-type]
-    file, fx = rules.open_meeting(
-        1, Incoming(message("meeting_request", addr("lin.yu"), meeting_request=form)), c
-    )
+    file, fx = open_request(form, c)
     assert file.meeting.status == "incomplete"
     assert set(fx.outgoing[0].extra["missing"]) == {"host", "start"}
 
@@ -69,9 +61,7 @@ def test_missing_host_and_time_are_asked_about() -> None:
 def test_ambiguous_participant_name_is_asked_about_not_guessed() -> None:
     c = ctx(local(2026, 9, 14))
     form = request_form(local(2026, 10, 9, 14), unresolved_names=["何军"])
-    file, fx = rules.open_meeting(
-        1, Incoming(message("meeting_request", addr("lin.yu"), meeting_request=form)), c
-    )
+    file, fx = open_request(form, c)
     assert file.meeting.status == "incomplete"
     assert "participant:何军" in fx.outgoing[0].extra["missing"]
     assert all(p.address not in (addr("he.jun"), addr("he.jun2")) for p in file.participants)
@@ -79,12 +69,7 @@ def test_ambiguous_participant_name_is_asked_about_not_guessed() -> None:
 
 def test_host_reply_decides_and_only_the_host_counts() -> None:
     c = ctx(local(2026, 9, 14))
-    inc = Incoming(
-        message(
-            "meeting_request", addr("lin.yu"), meeting_request=request_form(local(2026, 10, 9, 14))
-        )
-    )
-    file, _ = rules.open_meeting(1, inc, c)
+    file, _ = open_request(request_form(local(2026, 10, 9, 14)), c)
     # Someone else's "yes" is an RSVP, not an approval.
     yes = RsvpReply(addr("ma.chao"), "ACCEPTED")
     rules.apply_message(file, Incoming(message("rsvp", addr("ma.chao"), rsvp=yes)), c)
@@ -98,12 +83,7 @@ def test_host_reply_decides_and_only_the_host_counts() -> None:
 
 def test_unclear_host_reply_is_quarantined_to_ask_again() -> None:
     c = ctx(local(2026, 9, 14))
-    inc = Incoming(
-        message(
-            "meeting_request", addr("lin.yu"), meeting_request=request_form(local(2026, 10, 9, 14))
-        )
-    )
-    file, _ = rules.open_meeting(1, inc, c)
+    file, _ = open_request(request_form(local(2026, 10, 9, 14)), c)
     fx = rules.apply_message(
         file, Incoming(message("unknown", addr("gao.ming"), body_text="我看一下")), c
     )
@@ -125,12 +105,7 @@ def test_approval_sends_invite_and_call_for_topics_with_national_day_deadlines()
 
 def test_operator_commands_follow_the_state() -> None:
     c = ctx(local(2026, 9, 14))
-    inc = Incoming(
-        message(
-            "meeting_request", addr("lin.yu"), meeting_request=request_form(local(2026, 10, 9, 14))
-        )
-    )
-    file, _ = rules.open_meeting(1, inc, c)
+    file, _ = open_request(request_form(local(2026, 10, 9, 14)), c)
     fx = rules.apply_command(file, Command("approve"), c)
     assert {"invite", "call_for_topics"} <= set(kinds(fx))
     invite = next(o for o in fx.outgoing if o.kind == "invite")
@@ -197,16 +172,12 @@ def test_host_answer_is_read_carefully(text: str, decision: bool | None) -> None
 def test_request_for_a_past_time_is_asked_again_and_cannot_be_approved() -> None:
     c = ctx(local(2026, 9, 14))
     past = request_form(local(2026, 9, 1, 14))
-    file, fx = rules.open_meeting(
-        1, Incoming(message("meeting_request", addr("lin.yu"), meeting_request=past)), c
-    )
+    file, fx = open_request(past, c)
     assert file.meeting.status == "incomplete"
     assert "start" in fx.outgoing[0].extra["missing"]
     # A request approved too late (its time passed while waiting) is refused, not sent.
     ok = request_form(local(2026, 9, 15, 14))
-    file, _ = rules.open_meeting(
-        2, Incoming(message("meeting_request", addr("lin.yu"), meeting_request=ok)), c
-    )
+    file, _ = open_request(ok, c, 2)
     later = ctx(local(2026, 9, 16))
     fx = rules.apply_message(
         file, Incoming(message("unknown", addr("gao.ming"), body_text="同意")), later
@@ -218,9 +189,7 @@ def test_request_for_a_past_time_is_asked_again_and_cannot_be_approved() -> None
 def test_the_daemon_itself_cannot_be_host() -> None:
     c = ctx(local(2026, 9, 14))
     form = request_form(local(2026, 10, 9, 14), host=addr("meetings"))
-    file, fx = rules.open_meeting(
-        1, Incoming(message("meeting_request", addr("lin.yu"), meeting_request=form)), c
-    )
+    file, fx = open_request(form, c)
     assert file.meeting.status == "incomplete" and "host" in fx.outgoing[0].extra["missing"]
 
 
@@ -229,9 +198,7 @@ def test_host_and_observer_written_by_name_are_resolved_to_their_roles() -> None
     form = request_form(
         local(2026, 10, 9, 14), host=None, host_name="高明", observers=[], observer_names=["方慧"]
     )
-    file, fx = rules.open_meeting(
-        1, Incoming(message("meeting_request", addr("lin.yu"), meeting_request=form)), c
-    )
+    file, fx = open_request(form, c)
     assert file.meeting.host == addr("gao.ming")
     assert file.person(addr("fang.hui")).role == "observer"  # type: ignore[union-attr]
     assert file.meeting.status == "awaiting_approval"

@@ -1,0 +1,38 @@
+"""Mails as a person would write them, shared by the system tests and the benchmarks."""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+
+DAEMON = "meetings@corp.example"
+
+REQUEST_ZH = """会议需求申请
+会议主题：仓储系统切换协调会
+需解决的核心问题：新旧仓储系统切换期间出入库数据不一致。
+预期成果：确定切换日期、回退方案及各环节责任人。
+期望时间：2026年10月9日 14:00-16:00
+地点：2楼会议室
+主持人：钱峰 qian.feng@corp.example
+记录人：吴倩 wu.qian@corp.example
+参会人员：冯涛 feng.tao@corp.example；卫东 wei.dong@corp.example
+"""
+
+
+def mail(
+    sender: str, subject: str, body: str, *, message_id: str | None = None, **headers: str
+) -> bytes:
+    """A plain-text mail to the daemon, dated Mon 14 Sep 2026 09:00 +0800.
+
+    ``headers`` are added as given, ``_`` written as ``-`` (``In_Reply_To=...``); the
+    Message-ID defaults to one derived from sender, subject and body.
+    """
+    m = EmailMessage()
+    m["From"] = sender
+    m["To"] = DAEMON
+    m["Subject"] = subject
+    m["Date"] = "Mon, 14 Sep 2026 09:00:00 +0800"
+    m["Message-ID"] = message_id or f"<{abs(hash((sender, subject, body)))}@client.example>"
+    for name, value in headers.items():
+        m[name.replace("_", "-")] = value
+    m.set_content(body)
+    return m.as_bytes()
