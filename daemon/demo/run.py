@@ -1,10 +1,11 @@
-"""``meetingd demo``: the whole process on a simulated clock, fed with real replies.
+"""``meetingd demo``: the whole process on a simulated clock, fed with the demo's own mails.
 
 The demo writes a config and Maildirs into the work folder, installs a
-:class:`~daemon.clock.FrozenClock`, drops readdressed corpus mails into the inbox at their
-step, and moves the clock from event to event (each pending deadline, each scripted
-reply), running the daemon's real pass (:meth:`Service.run_once`) every time. It has no
-code path of its own inside the daemon: it only moves the clock and feeds the inbox.
+:class:`~daemon.clock.FrozenClock`, drops its mails (``daemon/demo/mails/``, readdressed to
+the demo meeting) into the inbox at their step, and moves the clock from event to event
+(each pending deadline, each scripted mail), running the daemon's real pass
+(:meth:`Service.run_once`) every time. It has no code path of its own inside the daemon: it
+only moves the clock and feeds the inbox.
 """
 
 from __future__ import annotations
@@ -15,14 +16,15 @@ import email.policy
 import email.utils
 import logging
 import mailbox
-import os
 from collections.abc import Callable
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from daemon import clock
 from daemon.config import load
-from daemon.demo_mail import readdress
-from daemon.demo_script import CORPUS_DATE, DEMO_TOML, PEOPLE, SCRIPT, Step, departments_toml
+from daemon.demo.readdress import readdress
+from daemon.demo.script import DEMO_TOML, PEOPLE, SCRIPT, SCRIPT_DAY, Step, departments_toml
 from daemon.errors import UserError
 from daemon.service import Service
 from daemon.store import meetings, queries
@@ -39,25 +41,9 @@ def sender_of(raw: bytes) -> str:
     return email.utils.parseaddr(str(msg.get("From", "")))[1].lower()
 
 
-def find_corpus() -> Path:
-    """The labelled cases folder: ``$MEETINGD_CORPUS`` or ``shared/corpus/cases`` beside
-    the project (or the current folder).
-
-    Raises:
-        UserError: not found, with the fix.
-    """
-    candidates = []
-    if os.environ.get("MEETINGD_CORPUS"):
-        candidates.append(Path(os.environ["MEETINGD_CORPUS"]))
-    for base in (Path(__file__).resolve().parents[1], Path.cwd()):
-        candidates += [base.parent / "shared/corpus/cases", base / "shared/corpus/cases"]
-    for path in candidates:
-        if (path / "p21-meeting-request-zh.eml").exists():
-            return path
-    raise UserError(
-        "the demo replies come from shared/corpus/cases, which was not found beside the "
-        "project. Fix: set MEETINGD_CORPUS to that folder."
-    )
+def demo_mails() -> Traversable:
+    """The folder of the demo's own mails (package data, present in every install)."""
+    return resources.files("daemon.demo") / "mails"
 
 
 class Demo:
@@ -74,11 +60,11 @@ class Demo:
     ):
         self.workdir = workdir
         self.echo = echo or (lambda _line: None)
-        self.corpus = find_corpus()
+        self.mails = demo_mails()
         self.days = WorkCalendar()
         today = dt.datetime.now(self.days.tz).date()
         self.meeting_day = meeting_day or self.days.add(today, 10)
-        self.shift = (self.meeting_day - CORPUS_DATE).days
+        self.shift = (self.meeting_day - SCRIPT_DAY).days
         if (workdir / "meetingd.db").exists():
             raise UserError(
                 f"{workdir} already holds a demo. Fix: remove it or pass another --workdir."
@@ -111,7 +97,7 @@ class Demo:
             f"meetingd demo: meeting on {self.meeting_day} 14:00-16:00 "
             f"({self.days.tz.key}), clock starts {self.local(self.clock.now())}"
         )
-        self.echo(f"replies from {self.corpus}\n")
+        self.echo(f"{len(SCRIPT)} mails from {self.mails} arrive on the way\n")
         for i, step in enumerate(SCRIPT):
             self.advance_to(self.at(step.day, step.time))
             self.deliver(step, i)
@@ -143,8 +129,12 @@ class Demo:
         self.print_events()
 
     def deliver(self, step: Step, index: int) -> None:
-        """Readdress ``step``'s case to its meeting and drop it into the inbox."""
-        raw = (self.corpus / f"{step.case}.eml").read_bytes()
+        """Readdress ``step``'s mail to its meeting and drop it into the inbox.
+
+        Raises:
+            UserError: the step needs a meeting the daemon did not create.
+        """
+        raw = (self.mails / f"{step.mail}.eml").read_bytes()
         file = None
         if step.reply_to or step.with_uid or step.action:
             try:
@@ -155,23 +145,18 @@ class Demo:
                     f"{self.workdir}/meetingd.log and "
                     f"`meetingd quarantine -c {self.workdir}/meetingd.toml`."
                 ) from None
-        sender = None
-        if step.sender:
-            name = next(zh for a, zh, _en, _d in PEOPLE if a == step.sender)
-            sender = (name, f"{step.sender}@corp.example")
-        # Placeholders name demo dates in ISO form, which the date shift leaves alone.
-        fill = {"next_day": self.days.add(self.meeting_day, 1).isoformat()}
+        next_workday = self.days.add(self.meeting_day, 1)
         mail = readdress(
             raw,
             number=step.meeting,
             when=self.clock.now().astimezone(self.days.tz),
+            written_for=SCRIPT_DAY,
             shift_days=self.shift,
             message_id=f"<demo.{index}.{step.meeting}@mail.corp.example>",
             action_k=step.action,
             uid=file.meeting.uid if file and step.with_uid else None,
-            in_reply_to=self.our_message(step, sender[1] if sender else sender_of(raw)),
-            sender=sender,
-            replace={old: new.format(**fill) for old, new in step.replace},
+            in_reply_to=self.our_message(step, sender_of(raw)),
+            placeholders={"NEXT_WORKDAY": f"{next_workday.month}月{next_workday.day}日"},
         )
         self.drop(mail)
 
@@ -233,7 +218,7 @@ def run_demo(
     IMAP APPEND). By default mail goes through the Maildirs in ``workdir``.
 
     Raises:
-        UserError: the corpus is missing or the work folder cannot be used.
+        UserError: the work folder cannot be used.
     """
     log_file = workdir / "meetingd.log"
     workdir.mkdir(parents=True, exist_ok=True)
