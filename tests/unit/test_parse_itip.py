@@ -67,3 +67,23 @@ def test_duplicate_objects_are_one_answer_but_a_collection_is_none():
 def test_garbage_calendar_is_a_problem_not_an_exception():
     info = read_calendars([b"BEGIN:VCALENDAR\r\nthis is not ical"], None)
     assert info.rsvp is None
+
+
+def test_client_boilerplate_is_recognised_in_zh_and_en():
+    from daemon.inbound.parse.itip import is_generated_text
+
+    for text in (
+        "Wang Fang has delegated attendance to Zhou Qiang.",
+        "Li Na has tentatively accepted this invitation.",
+        "王芳 已将参加事务委托给 周强。",
+        "孙丽已接受此邀请。",
+        "刘洋 拒绝了此邀请",
+        "暂定接受：项目例会",
+    ):
+        assert is_generated_text(text), text
+    for text in (
+        "下午有客户来访，建议改到12月9日同一时间。",
+        "I'm at the supplier audit that afternoon. Sorry.",
+        "请周强代我参加，我的意见见附件。",
+    ):
+        assert not is_generated_text(text), text

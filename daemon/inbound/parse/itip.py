@@ -20,8 +20,14 @@ from daemon.inbound.model import PartStat, RsvpReply
 log = logging.getLogger(__name__)
 
 _PARTSTATS = frozenset({"ACCEPTED", "DECLINED", "TENTATIVE", "DELEGATED"})
+# What calendar clients write into the text part of a REPLY themselves ("X has accepted
+# this invitation", "王芳 已将参加事务委托给 周强"): never the attendee's own comment.
 _GENERATED = re.compile(
-    r"has (?:tentatively )?(?:accepted|declined|delegated)|已接受|已拒绝|已委托|暂定接受", re.I
+    r"has (?:tentatively )?(?:accepted|declined|delegated)|"
+    r"已(?:接受|拒绝|拒絕|委托|委託|暂定|暫定)|暂定接受|暫定接受|"
+    r"(?:接受|拒绝|拒絕)了(?:此|该|該|您的)?邀请|已[将將].{0,20}?(?:委托|委託)给|"
+    r"(?:委托|委託)给.{1,20}?参加",
+    re.I,
 )
 # The Windows zone names Exchange/Outlook write most often (CLDR windowsZones.xml, "001").
 WINDOWS_ZONES: dict[str, str] = {
