@@ -155,6 +155,7 @@ class Inspection:
     kind: Kind
     sender: str | None
     sender_name: str | None = None
+    sender_suspicious: bool = False
     meeting_ref: str | None = None
     action_ref: str | None = None
     uid: str | None = None
@@ -182,6 +183,7 @@ class Inspection:
             "file": self.file,
             "kind": self.kind,
             "sender": self.sender,
+            "sender_suspicious": self.sender_suspicious,
             "meeting_ref": self.meeting_ref,
             "action_ref": self.action_ref,
             "uid": self.uid,
