@@ -25,6 +25,7 @@ from daemon.domain.directory import Directory
 from daemon.domain.effects import KINDS, Effects, Outgoing
 from daemon.domain.events import Command, Incoming
 from daemon.domain.model import Deadline, Material, MeetingFile
+from daemon.domain.replies import NO_REPLY_KINDS, NOTICE_KINDS, notice_blocked
 from daemon.errors import UserError
 from daemon.inbound import pipeline
 from daemon.inbound.inspect import inspect_bytes
@@ -43,9 +44,6 @@ from daemon.views import deadline_times, review_file
 from daemon.workdays import WorkCalendar
 
 log = logging.getLogger(__name__)
-
-NO_REPLY_KINDS = {"auto_reply", "bounce"}
-NOTICES_PER_DAY = 3  # not_understood replies to one sender in 24 hours, at most
 
 
 @dataclass
@@ -164,7 +162,10 @@ class Service:
             queries.inbox_ignored(db, row.id, why, kind=msg.kind, sender=sender, now=now)
             queries.event_add(db, now, None, "ignored", f"{why} from {sender}: {msg.subject}")
             return
-        if msg.sender_name:
+        if not sender:
+            self._quarantine(db, row, msg, "no_sender")  # nobody to tell: no reply
+            return
+        if msg.sender_name and not msg.sender_suspicious:
             self.directory.add(sender, msg.sender_name)
         found = link_message(db, msg)
         kept, refused = self._store_materials(msg)
@@ -196,7 +197,7 @@ class Service:
                     extra={"files": refused, "limit": self.materials.max_bytes},
                 )
             )
-        self._commit(db, file, effects, f"msg:{msg.message_id or row.id}")
+        self._commit(db, file, effects, f"msg:{msg.message_id or row.id}", inc)
         queries.inbox_applied(
             db,
             row.id,
@@ -266,34 +267,40 @@ class Service:
         file: MeetingFile | None,
         replying_to: str | None = None,
     ) -> None:
-        """Tell the sender politely what could not be understood, unless that could start
-        a mail loop (RFC 3834 §2): never to ourselves, to automatic mail, to an answer to
-        one of these notices, or more than :data:`NOTICES_PER_DAY` times a day."""
-        sender = (msg.sender or "").lower()
-        now = clock.now()
-        if not sender or sender == self.config.address or msg.auto_submitted:
-            why = "auto-submitted or no sender"
-        elif replying_to == "not_understood":
-            why = "it answers our own notice (loop guard)"
-        elif (
-            queries.outbox_count_to(db, "not_understood", sender, now - dt.timedelta(days=1))
-            >= NOTICES_PER_DAY
-        ):
-            why = f"{NOTICES_PER_DAY} notices to this sender in 24 h already (loop guard)"
-        else:
-            why = ""
-        if why:
-            log.info("inbox %s: no not_understood to %r: %s", row_id, sender, why)
-            queries.event_add(db, now, None, "no_reply", f"inbox {row_id} {sender}: {why}")
-            return
+        """Tell the sender politely what could not be understood, unless the reply policy
+        (:func:`daemon.domain.replies.notice_blocked`) forbids it."""
         out = Outgoing(
             "not_understood",
-            [sender],
+            [(msg.sender or "").lower()],
             key=f"inbox{row_id}",
             in_reply_to=msg.message_id,
             extra={"problems": problems, "subject": msg.subject},
         )
-        self._enqueue(db, file, out)
+        if self._notice_allowed(db, msg, replying_to, f"inbox {row_id}"):
+            self._enqueue(db, file, out)
+
+    def _notice_allowed(
+        self, db: Database, msg: Inspection, replying_to: str | None, what: str
+    ) -> bool:
+        """Whether a notice (:data:`NOTICE_KINDS`) may answer ``msg``; logs a refusal."""
+        sender = (msg.sender or "").lower()
+        now = clock.now()
+        sent = (
+            queries.outbox_count_to(db, NOTICE_KINDS, sender, now - dt.timedelta(days=1))
+            if sender
+            else 0
+        )
+        why = notice_blocked(
+            sender=sender,
+            daemon_address=self.config.address,
+            auto_submitted=msg.auto_submitted,
+            replying_to=replying_to,
+            sent_last_day=sent,
+        )
+        if why:
+            log.info("%s: no notice to %r: %s", what, sender, why)
+            queries.event_add(db, now, None, "no_reply", f"{what} {sender}: {why}")
+        return why is None
 
     # ----------------------------------------------------------------- deadlines
     def _fire(self, db: Database, number: int, deadline: Deadline) -> None:
@@ -327,13 +334,30 @@ class Service:
             self.config.get("daemon", "lang"),
         )
 
-    def _commit(self, db: Database, file: MeetingFile, effects: Effects, cause: str) -> None:
-        """Save the file, enqueue its mails and sync its deadlines (caller's transaction)."""
+    def _commit(
+        self,
+        db: Database,
+        file: MeetingFile,
+        effects: Effects,
+        cause: str,
+        inc: Incoming | None = None,
+    ) -> None:
+        """Save the file, enqueue its mails and sync its deadlines (caller's transaction).
+
+        ``inc`` is the message that caused it: notices answering it pass the reply policy.
+        """
         meetings.save_file(db, file)
+        number = file.meeting.number
         for line in effects.log:
             log.info("%s", line)
-            queries.event_add(db, clock.now(), file.meeting.number, "decision", line)
+            queries.event_add(db, clock.now(), number, "decision", line)
+        for line in effects.refusals:
+            queries.event_add(db, clock.now(), number, "refused", line)
         for out in effects.outgoing:
+            if out.kind in NOTICE_KINDS and inc is not None:
+                allowed = self._notice_allowed(db, inc.msg, inc.reply_to_kind, cause)
+                if not allowed:
+                    continue
             self._enqueue(db, file, out)
         if effects.deadlines is not None:
             queries.deadlines_sync(db, file.meeting.number, effects.deadlines)

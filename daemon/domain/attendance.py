@@ -12,14 +12,27 @@ from daemon.domain.model import MeetingFile, Rsvp
 from daemon.domain.roster import add_participant, everyone, is_covered, proxy_of, unanswered
 
 
+def attendee_of(file: MeetingFile, inc: Incoming) -> str:
+    """The attendee an answer is about (lower-case address).
+
+    A plain reply is about its sender. An iTIP REPLY or COUNTER is about its ATTENDEE
+    (RFC 5546 §3.2.3), except when that address is not invited and the sender is: then the
+    sender answered under another address of theirs, and the answer is the sender's. Who may
+    give the answer is :mod:`daemon.domain.authz`'s decision (only the attendee themself).
+    """
+    reply = inc.msg.rsvp
+    attendee = ((reply.attendee if reply else None) or inc.sender).lower()
+    if file.person(attendee) is None and file.person(inc.sender) is not None:
+        return inc.sender
+    return attendee
+
+
 def on_rsvp(file: MeetingFile, inc: Incoming, ctx: RuleContext, effects: Effects) -> None:
     """Record an attendance answer (iTIP REPLY/COUNTER or a plain reply) and follow up."""
     m = file.meeting
     reply = inc.msg.rsvp
     assert reply is not None
-    attendee = (reply.attendee or inc.sender).lower()
-    if file.person(attendee) is None and file.person(inc.sender) is not None:
-        attendee = inc.sender  # answered for the address we invited
+    attendee = attendee_of(file, inc)
     if file.person(attendee) is None:
         # Only the organizer invites: an answer from outside the list changes nothing.
         effects.outgoing.append(

@@ -53,6 +53,7 @@ KINDS: tuple[str, ...] = (
     "action_delay_report",
     "review_invite",
     "not_understood",
+    "change_refused",
 )
 
 
@@ -94,10 +95,13 @@ class Effects:
     event, or None to leave them as they are; the store adds new ones and cancels those
     no longer listed (already fired ones are kept as fired). ``quarantine`` is set when
     the message could not be acted on: the service keeps it quarantined with that reason
-    and tells the sender (``not_understood``).
+    and tells the sender (``not_understood``). ``refusals`` are the log lines of changes
+    the sender was not allowed to make (see :mod:`daemon.domain.authz`); the service records
+    each as a ``refused`` event.
     """
 
     outgoing: list[Outgoing] = field(default_factory=list)
     deadlines: list[Deadline] | None = None
     log: list[str] = field(default_factory=list)
     quarantine: str | None = None
+    refusals: list[str] = field(default_factory=list)

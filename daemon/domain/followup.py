@@ -22,8 +22,6 @@ def on_minutes(file: MeetingFile, inc: Incoming, ctx: RuleContext, effects: Effe
     m = file.meeting
     doc = inc.msg.minutes
     assert doc is not None
-    if inc.sender not in {m.recorder, m.host}:
-        effects.log.append(f"{m.ref}: minutes from {inc.sender}, who is not the recorder; taken")
     first_time = m.status != "minutes_received"
     if doc.decisions:
         file.decisions = list(doc.decisions)
@@ -118,16 +116,24 @@ def action_row(a: ActionItem, ctx: RuleContext) -> dict[str, Any]:
     }
 
 
+def item_of(file: MeetingFile, inc: Incoming) -> ActionItem | None:
+    """The action item an update is about: ``A-<k>`` from the mail (body, then subject
+    tag), else the sender's only open item; None when neither names one."""
+    update = inc.msg.action_update
+    ref = (update.action_ref if update else None) or inc.msg.action_ref
+    item = file.action(int(ref.removeprefix("A-"))) if ref and ref[2:].isdigit() else None
+    if item is None:
+        own = [a for a in file.actions if a.owner == inc.sender and a.status != "done"]
+        item = own[0] if len(own) == 1 else None
+    return item
+
+
 def on_action_update(file: MeetingFile, inc: Incoming, ctx: RuleContext, effects: Effects) -> None:
     """Apply an owner's done / in progress / delayed / blocked report on ``A-<k>``."""
     m = file.meeting
     update = inc.msg.action_update
     assert update is not None
-    ref = update.action_ref or inc.msg.action_ref
-    item = file.action(int(ref.removeprefix("A-"))) if ref and ref[2:].isdigit() else None
-    if item is None:
-        own = [a for a in file.actions if a.owner == inc.sender and a.status != "done"]
-        item = own[0] if len(own) == 1 else None
+    item = item_of(file, inc)
     if item is None:
         effects.outgoing.append(
             Outgoing(

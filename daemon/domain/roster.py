@@ -64,15 +64,6 @@ def core_departments(file: MeetingFile, directory: Directory) -> dict[str, list[
     return out
 
 
-def may_submit_topics(file: MeetingFile, address: str, directory: Directory) -> bool:
-    """Core participants, the host, and members of a core participant's department."""
-    person = file.person(address)
-    if person is not None and person.role in ("core", "host", "recorder"):
-        return True
-    department = directory.department_of(address)
-    return department is not None and department in core_departments(file, directory)
-
-
 def unanswered(file: MeetingFile) -> list[str]:
     """Attendees with no calendar response or plain reply yet."""
     answered = {r.address for r in file.rsvps if r.partstat in ANSWERED}

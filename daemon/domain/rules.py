@@ -8,8 +8,10 @@ service persists the file, enqueues the mails and syncs the deadlines in one tra
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from daemon.domain import attendance, changes, followup, requests, topics
+from daemon.domain import attendance, authz, changes, followup, requests, topics
+from daemon.domain.authz import Change, Refusal
 from daemon.domain.context import RuleContext
 from daemon.domain.deadlines import deadlines_for
 from daemon.domain.effects import Effects, Outgoing
@@ -27,8 +29,10 @@ def open_meeting(number: int, inc: Incoming, ctx: RuleContext) -> tuple[MeetingF
 def apply_message(file: MeetingFile, inc: Incoming, ctx: RuleContext) -> Effects:
     """Apply one parsed message linked to ``file``.
 
-    Sets ``Effects.quarantine`` (with a reason a person can act on) when the message
-    cannot be acted on in the meeting's current state.
+    Every change the mail asks for is checked against :data:`daemon.domain.authz.TABLE`
+    first: a sender who may not make it changes nothing and is told who may. Sets
+    ``Effects.quarantine`` (with a reason a person can act on) when the message cannot be
+    acted on in the meeting's current state.
     """
     m = file.meeting
     kind = inc.msg.kind
@@ -37,6 +41,76 @@ def apply_message(file: MeetingFile, inc: Incoming, ctx: RuleContext) -> Effects
         effects.log.append(f"{m.ref}: {kind} from {inc.sender} not applied: meeting {m.status}")
         effects.quarantine = f"meeting_{m.status}"  # the sender is told
         return _finish(file, effects, ctx)
+    if inc.msg.sender_suspicious:
+        effects.log.append(f"{m.ref}: {kind} from {inc.sender} not applied: forged-looking From")
+        effects.quarantine = "suspicious_sender"
+        return _finish(file, effects, ctx)
+    change, about = _change_asked(file, inc)
+    refusal = None
+    if change is not None:
+        attendee = about if change is Change.RSVP else None
+        owner = _owner(file, about) if change is Change.ACTION_UPDATE else None
+        refusal = authz.check(
+            change, inc.sender, file, ctx.directory, attendee=attendee, owner=owner, about=about
+        )
+    if refusal is not None:
+        refuse(file, inc, refusal, effects)
+    else:
+        _dispatch(file, inc, ctx, effects)
+    return _finish(file, effects, ctx)
+
+
+def _change_asked(file: MeetingFile, inc: Incoming) -> tuple[Change | None, str | None]:
+    """The change ``inc`` asks for (routed as :func:`_dispatch` will), and what it is
+    about: the attendee of an RSVP, ``A-k`` of an action update. (None, None) when it
+    asks for none (the mail is then quarantined as not understood)."""
+    m = file.meeting
+    kind = inc.msg.kind
+    command = _written_command(inc)
+    if command is not None and (inc.sender == m.host or kind == "unknown"):
+        return _COMMAND_CHANGES[command], None
+    answers_approval = inc.sender == m.host or inc.reply_to_kind == "approval_request"
+    if m.status == "awaiting_approval" and kind != "meeting_request" and answers_approval:
+        return Change.APPROVE, None
+    if kind == "meeting_request":
+        return Change.REQUEST_FORM, None
+    if kind == "rsvp":
+        return Change.RSVP, attendance.attendee_of(file, inc)
+    if kind == "topic_submission":
+        return Change.TOPICS, None
+    if kind == "minutes":
+        return Change.MINUTES, None
+    if kind == "action_update":
+        item = followup.item_of(file, inc)
+        return Change.ACTION_UPDATE, f"A-{item.k}" if item else None
+    if inc.materials:
+        return Change.MATERIALS, None
+    if inc.reply_to_kind == "agenda":
+        return Change.AGENDA, None
+    if inc.reply_to_kind == "topic_late":
+        return Change.LATE_TOPIC, None
+    return None, None
+
+
+_COMMAND_CHANGES = {
+    "approve": Change.APPROVE,
+    "reject": Change.APPROVE,
+    "reschedule": Change.RESCHEDULE,
+    "cancel": Change.CANCEL,
+    "include_topic": Change.LATE_TOPIC,
+    "exclude_topic": Change.LATE_TOPIC,
+}
+
+
+def _owner(file: MeetingFile, about: str | None) -> str | None:
+    item = file.action(int(about[2:])) if about else None
+    return item.owner if item else None
+
+
+def _dispatch(file: MeetingFile, inc: Incoming, ctx: RuleContext, effects: Effects) -> None:
+    """Apply ``inc`` once :func:`apply_message` has checked who sent it."""
+    m = file.meeting
+    kind = inc.msg.kind
     command = _host_command(file, inc)
     if command is not None:
         try:
@@ -64,17 +138,50 @@ def apply_message(file: MeetingFile, inc: Incoming, ctx: RuleContext) -> Effects
         effects.quarantine = "agenda_change"
     else:
         effects.quarantine = "not_understood"
-    return _finish(file, effects, ctx)
+
+
+def refuse(file: MeetingFile, inc: Incoming, refusal: Refusal, effects: Effects) -> None:
+    """Change nothing; log the refusal and tell the sender who may make the change.
+
+    Topics and materials from someone outside the meeting get ``not_a_participant`` (which
+    says how to have a topic raised); every other refusal gets ``change_refused``.
+    """
+    m = file.meeting
+    effects.log.append(refusal.log_line(m.ref))
+    effects.refusals.append(refusal.log_line(m.ref))
+    extra: dict[str, Any]
+    if refusal.change in (Change.TOPICS, Change.MATERIALS):
+        kind, extra = "not_a_participant", {"what": str(refusal.change)}
+    else:
+        kind = "change_refused"
+        extra = {
+            "change": str(refusal.change),
+            "allowed": [str(w) for w in refusal.allowed],
+            "about": refusal.about,
+            "subject": inc.msg.subject,
+        }
+    effects.outgoing.append(
+        Outgoing(kind, [inc.sender], key=inc.key, in_reply_to=inc.msg.message_id, extra=extra)
+    )
+
+
+def _written_command(inc: Incoming) -> str | None:
+    """The verb of the command written in ``inc`` that a host could give, or None (never
+    one on an action-item mail, whose "延期到" is about the item; a late-topic decision
+    only in answer to ``topic_late``)."""
+    written = inc.msg.command
+    if written is None or inc.msg.action_ref:
+        return None
+    if written.verb in ("include_topic", "exclude_topic") and inc.reply_to_kind != "topic_late":
+        return None
+    return written.verb
 
 
 def _host_command(file: MeetingFile, inc: Incoming) -> Command | None:
-    """A reschedule, cancellation or late-topic decision written by the host (never one
-    on an action-item mail, whose "延期到" is about the item)."""
+    """The reschedule, cancellation or late-topic decision the host wrote, or None."""
     written = inc.msg.command
-    m = file.meeting
-    if written is None or inc.sender != m.host or inc.msg.action_ref:
-        return None
-    if written.verb in ("include_topic", "exclude_topic") and inc.reply_to_kind != "topic_late":
+    verb = _written_command(inc)
+    if written is None or verb is None or inc.sender != file.meeting.host:
         return None
     end = None
     if written.start is not None and written.duration_minutes:
@@ -139,6 +246,9 @@ def apply_command(file: MeetingFile, cmd: Command, ctx: RuleContext) -> Effects:
         ValueError: the command does not fit the meeting's state (message for the CLI).
     """
     effects = Effects()
+    refusal = authz.check(_COMMAND_CHANGES[cmd.verb], cmd.actor, file, ctx.directory)
+    if refusal is not None:
+        raise ValueError(refusal.log_line(file.meeting.ref))
     changes.run(file, cmd, ctx, effects)
     return _finish(file, effects, ctx)
 

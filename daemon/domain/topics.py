@@ -11,7 +11,7 @@ from daemon.domain.context import RuleContext
 from daemon.domain.effects import Effects, Outgoing
 from daemon.domain.events import Incoming
 from daemon.domain.model import MeetingFile, Topic
-from daemon.domain.roster import department_key, may_submit_topics
+from daemon.domain.roster import department_key
 from daemon.inbound.model import TopicSubmission
 
 FIELDS = ("title", "background", "pain_point", "expected_outcome")
@@ -49,15 +49,10 @@ def topics_due(file: MeetingFile, ctx: RuleContext) -> bool:
 
 
 def on_topics(file: MeetingFile, inc: Incoming, ctx: RuleContext, effects: Effects) -> None:
-    """Take the topics of one submission: check the sender, store, merge, answer."""
+    """Take the topics of one submission: store, merge, answer (who may submit is
+    :mod:`daemon.domain.authz`'s decision, made before)."""
     m = file.meeting
     sender = inc.sender
-    if not may_submit_topics(file, sender, ctx.directory):
-        effects.outgoing.append(
-            Outgoing("not_a_participant", [sender], key=inc.key, in_reply_to=inc.msg.message_id)
-        )
-        effects.log.append(f"{m.ref}: topic from non-participant {sender} declined politely")
-        return
     late = topics_due(file, ctx)
     taken: list[Topic] = []
     for sub in inc.msg.topics:

@@ -251,12 +251,13 @@ def outbox_by_message_id(db: Database, message_id: str) -> OutboxRow | None:
     return _one(db, OutboxRow, "SELECT * FROM outbox WHERE message_id = ?", [message_id])
 
 
-def outbox_count_to(db: Database, kind: str, recipient: str, since: dt.datetime) -> int:
-    """How many mails of ``kind`` were queued to ``recipient`` since ``since`` (UTC)."""
+def outbox_count_to(db: Database, kinds: Sequence[str], recipient: str, since: dt.datetime) -> int:
+    """How many mails of any of ``kinds`` were queued to ``recipient`` since ``since`` (UTC)."""
+    marks = ", ".join("?" for _ in kinds)
     row = db.execute(
         "SELECT COUNT(*) FROM outbox, json_each(outbox.recipients) AS r "
-        "WHERE outbox.kind = ? AND r.value = ? AND outbox.created_utc >= ?",
-        [kind, recipient.lower(), to_iso(since)],
+        f"WHERE outbox.kind IN ({marks}) AND r.value = ? AND outbox.created_utc >= ?",
+        [*kinds, recipient.lower(), to_iso(since)],
     ).fetchone()
     return int(row[0])
 

@@ -326,6 +326,17 @@ SAMPLES: dict[str, tuple[list[str], dict[str, Any], int | None, str | None]] = {
         None,
         None,
     ),
+    "change_refused": (
+        [MKT],
+        {
+            "change": "cancel",
+            "allowed": ["host"],
+            "about": None,
+            "subject": "回复: [MTG-7] 会议通知",
+        },
+        None,
+        None,
+    ),
 }
 
 

@@ -1,0 +1,48 @@
+"""When the daemon may answer a sender at all (RFC 3834 §2, and our own loop guard).
+
+Pure: the service counts what it sent and passes the count in. A notice that tells a sender
+what went wrong (``not_understood``, ``change_refused``) is the only mail that answers
+whatever arrives, so it is the one a mail loop could feed: it never goes to ourselves, to
+automatic mail, to an answer to one of these notices, or more than
+:data:`NOTICES_PER_DAY` times a day to one address.
+"""
+
+from __future__ import annotations
+
+NO_REPLY_KINDS = frozenset({"auto_reply", "bounce"})  # inbound kinds never answered
+NOTICE_KINDS = ("not_understood", "change_refused")  # outbound kinds the guard limits
+NOTICES_PER_DAY = 3  # notices to one sender in 24 hours, at most
+
+
+def notice_blocked(
+    *,
+    sender: str | None,
+    daemon_address: str,
+    auto_submitted: bool,
+    replying_to: str | None,
+    sent_last_day: int,
+) -> str | None:
+    """Why no notice may go to ``sender``, or None when one may.
+
+    Args:
+        sender: the lower-case From address (None or empty: nobody to answer).
+        daemon_address: our own mailbox.
+        auto_submitted: the mail is automatic (Auto-Submitted other than ``no``, an
+            auto-reply, a bounce, a list or bulk mail).
+        replying_to: ``X-Meetingd-Kind`` of our mail it answers, if any.
+        sent_last_day: notices queued to ``sender`` in the last 24 hours.
+
+    Returns:
+        A reason for the log, e.g. ``"it answers our own notice (loop guard)"``.
+    """
+    if not sender:
+        return "no sender address"
+    if sender == daemon_address:
+        return "our own mail"
+    if auto_submitted:
+        return "automatic mail (RFC 3834)"
+    if replying_to in NOTICE_KINDS:
+        return "it answers our own notice (loop guard)"
+    if sent_last_day >= NOTICES_PER_DAY:
+        return f"{NOTICES_PER_DAY} notices to this sender in 24 h already (loop guard)"
+    return None
