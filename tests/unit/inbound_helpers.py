@@ -7,6 +7,9 @@ import importlib.util
 import os
 from pathlib import Path
 from types import ModuleType
+from typing import Any
+
+import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -15,6 +18,31 @@ def shared_dir() -> Path:
     """The ``shared`` directory: ``$MEETINGD_SHARED`` or ``<repo>/../shared``."""
     env = os.environ.get("MEETINGD_SHARED")
     return Path(env) if env else REPO.parent / "shared"
+
+
+def corpus_dir() -> Path:
+    """The labelled corpus folder, ``<shared>/corpus`` (it may be absent)."""
+    return shared_dir() / "corpus"
+
+
+def corpus_missing_reason() -> str:
+    """The one line shown when the labelled corpus is absent: where it goes."""
+    return (
+        f"labelled corpus not found: put it at {corpus_dir()} or set MEETINGD_SHARED "
+        "(the folder holding corpus/ and tools/)"
+    )
+
+
+def corpus_params(sub: str, pattern: str = "*") -> list[Any]:
+    """Files of ``<corpus>/<sub>`` matching ``pattern``, sorted, for ``parametrize``.
+
+    Returns one ``None`` placeholder (id ``no-corpus``) when there are none, so that the
+    test runs, asks for the ``labelled_corpus`` fixture and is skipped by it with the one
+    line of :func:`corpus_missing_reason` (an empty parameter set would skip with a
+    reason of pytest's own).
+    """
+    files = sorted(p for p in (corpus_dir() / sub).glob(pattern) if p.name != "MANIFEST.tsv")
+    return files or [pytest.param(None, id="no-corpus")]
 
 
 def load_check_cases() -> ModuleType:

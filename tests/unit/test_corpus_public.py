@@ -1,15 +1,19 @@
-"""Every real file in shared/corpus/public inspects without an exception and gives a valid kind."""
+"""Every real file in shared/corpus/public inspects without an exception and gives a valid kind.
+
+Skipped (one line saying where the corpus goes) when ../shared is absent.
+"""
 
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from daemon.inbound.inspect import inspect_bytes
-from tests.unit.inbound_helpers import REPO, shared_dir
+from tests.unit.inbound_helpers import REPO, corpus_params
 
 KINDS = {
     "rsvp",
@@ -21,24 +25,20 @@ KINDS = {
     "bounce",
     "unknown",
 }
-PUBLIC = sorted(
-    p for p in (shared_dir() / "corpus" / "public").glob("*") if p.name != "MANIFEST.tsv"
-)
 
 
-@pytest.mark.skipif(not PUBLIC, reason="shared corpus not found (set MEETINGD_SHARED)")
-@pytest.mark.parametrize("path", PUBLIC, ids=lambda p: p.name)
-def test_public_file_inspects(path):
+@pytest.mark.parametrize("path", corpus_params("public"), ids=lambda p: p.name)
+def test_public_file_inspects(labelled_corpus: Path, path: Path) -> None:
     insp = inspect_bytes(path.read_bytes(), str(path))
     assert insp.kind in KINDS
     assert "error" not in insp.rule_hits, insp.problems
     json.dumps(insp.to_json(), ensure_ascii=False)
 
 
-@pytest.mark.skipif(not PUBLIC, reason="shared corpus not found (set MEETINGD_SHARED)")
-def test_cli_prints_one_line_per_file_and_exits_zero(tmp_path):
+def test_cli_prints_one_line_per_file_and_exits_zero(labelled_corpus: Path, tmp_path: Path) -> None:
     missing = tmp_path / "nope.eml"
-    files = [str(p) for p in PUBLIC] + [str(missing)]
+    public = sorted(p for p in (labelled_corpus / "public").glob("*") if p.name != "MANIFEST.tsv")
+    files = [str(p) for p in public] + [str(missing)]
     run = subprocess.run(
         [sys.executable, "-m", "daemon.inbound.inspect", "--json", *files],
         cwd=REPO,
@@ -52,8 +52,7 @@ def test_cli_prints_one_line_per_file_and_exits_zero(tmp_path):
     assert last["kind"] == "unknown" and last["problems"]
 
 
-@pytest.mark.skipif(not PUBLIC, reason="shared corpus not found (set MEETINGD_SHARED)")
-def test_bounce_with_returned_invitation_is_not_an_rsvp():
-    path = shared_dir() / "corpus" / "public" / "ccs__dsn_failure_with_ics"
+def test_bounce_with_returned_invitation_is_not_an_rsvp(labelled_corpus: Path) -> None:
+    path = labelled_corpus / "public" / "ccs__dsn_failure_with_ics"
     insp = inspect_bytes(path.read_bytes())
     assert insp.kind == "bounce" and insp.rsvp is None

@@ -1,16 +1,75 @@
-"""Fuzzing: any bytes, and mutated real messages, give an Inspection; nothing escapes."""
+"""Fuzzing: any bytes, and mutated real messages, give an Inspection; nothing escapes.
+
+The mutated messages are seeded with the project's own mails (:func:`project_seeds`), plus
+the labelled cases of ``../shared/corpus`` when that corpus is there.
+"""
 
 from __future__ import annotations
+
+from email.message import EmailMessage
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from daemon.inbound.inspect import inspect_bytes
 from daemon.inbound.model import Inspection
-from tests.unit.inbound_helpers import make_mail, shared_dir
+from tests.mails import DAEMON, REQUEST_ZH, mail
+from tests.unit.inbound_helpers import corpus_dir, make_mail
 
-_SEEDS = [p.read_bytes() for p in sorted((shared_dir() / "corpus" / "cases").glob("*.eml"))]
-_SEEDS = _SEEDS or [make_mail("参加"), make_mail("议题：x\n背景：y")]
+_ITIP_REPLY = """BEGIN:VCALENDAR\r
+METHOD:REPLY\r
+BEGIN:VEVENT\r
+UID:mtg-3@corp.example\r
+DTSTART;TZID=Asia/Shanghai:20261216T140000\r
+ATTENDEE;PARTSTAT=DELEGATED;DELEGATED-TO="mailto:b@corp.example":mailto:a@corp.example\r
+END:VEVENT\r
+END:VCALENDAR\r
+"""
+
+
+def _with_attachment(body: str, filename: str, ctype: str, data: bytes) -> bytes:
+    """A multipart mail to the daemon: text plus one attachment."""
+    message = EmailMessage()
+    message["From"] = "Liu Yang <liu.yang@corp.example>"
+    message["To"] = DAEMON
+    message["Subject"] = "Re: [MTG-3] 议题"
+    message["Date"] = "Mon, 14 Sep 2026 09:00:00 +0800"
+    message.set_content(body)
+    maintype, _, subtype = ctype.partition("/")
+    message.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
+    return message.as_bytes()
+
+
+def project_seeds() -> list[bytes]:
+    """One mail of every kind the parser knows, built here (no corpus needed)."""
+    who = "Liu Yang <liu.yang@corp.example>"
+    minutes = (
+        "会议纪要\n决议：\n1. 12月20日切换\n"
+        "行动项：\n1. 准备回退方案 负责人：刘洋 完成时间：12月18日\n"
+    )
+    return [
+        mail(who, "会议需求申请：仓储系统切换协调会", REQUEST_ZH),
+        mail(who, "Re: [MTG-3] 邀请", "参加"),
+        mail(who, "Re: [MTG-3] invitation", "Declined. I am travelling.\n\n> quoted text"),
+        mail(who, "Re: [MTG-3] 议题征集", "议题：切换日期\n背景：旧系统停用\n痛点：数据不一致\n"),
+        mail(who, "[MTG-3] 会议纪要", minutes),
+        mail(who, "Re: [MTG-3/A-1] 行动项", "已完成"),
+        mail(who, "自动回复: [MTG-3]", "我正在休假", Auto_Submitted="auto-replied"),
+        mail(
+            "MAILER-DAEMON@corp.example", "Undelivered Mail Returned to Sender", "550 no such user"
+        ),
+        make_mail("议题：x\n背景：y", charset="gb18030"),
+        _with_attachment("答复", "invite.ics", "text/calendar", _ITIP_REPLY.encode()),
+        _with_attachment("背景材料见附件", "材料.pdf", "application/pdf", b"%PDF-1.4 test"),
+    ]
+
+
+def _corpus_seeds() -> list[bytes]:
+    """The labelled cases' mails, when ``../shared/corpus`` is there (else none)."""
+    return [p.read_bytes() for p in sorted((corpus_dir() / "cases").glob("*.eml"))]
+
+
+_SEEDS = project_seeds() + _corpus_seeds()
 _FAST = settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
 
 
@@ -74,3 +133,9 @@ def test_structured_garbage(lines):
 @given(st.text(max_size=300))
 def test_any_text_body(body):
     _ok(inspect_bytes(make_mail(body, subject="Re: [MTG-1/A-1] 议题 minutes 会议需求")))
+
+
+def test_project_seeds_cover_every_kind_the_parser_knows() -> None:
+    kinds = {inspect_bytes(seed).kind for seed in project_seeds()}
+    assert {"meeting_request", "rsvp", "topic_submission", "minutes"} <= kinds
+    assert {"action_update", "auto_reply", "bounce"} <= kinds
