@@ -223,6 +223,16 @@ def m0002_topic_decision(db: Database) -> None:
     db.execute("ALTER TABLE topics ADD COLUMN decision TEXT")
 
 
+@MIGRATIONS(name="0003_outbox_claimed")
+def m0003_outbox_claimed(db: Database) -> None:
+    """When a mail was last claimed for sending (``outbox.claimed_utc``, UTC; NULL before).
+
+    Settling a mail left ``sending`` waits for its claim to be old enough when the sink
+    cannot tell whether it was delivered (``daemon.outbound.outbox.settle_stuck``).
+    """
+    db.execute("ALTER TABLE outbox ADD COLUMN claimed_utc TEXT")
+
+
 def pending(db: Database) -> list[str]:
     """Names of the migrations not yet applied to ``db``, in order."""
     return [m.name for m in MIGRATIONS.pending(db)]

@@ -190,27 +190,27 @@ def outbox_get(db: Database, id: int) -> OutboxRow | None:
     return _one(db, OutboxRow, "SELECT * FROM outbox WHERE id = ?", [id])
 
 
-def outbox_claim(db: Database, now: dt.datetime, limit: int) -> list[OutboxRow]:
-    """Move up to ``limit`` queued mails due at ``now`` to ``sending``; return them.
+def outbox_claim(db: Database, now: dt.datetime) -> OutboxRow | None:
+    """Move the next queued mail due at ``now`` to ``sending`` and return it; None if none.
 
-    Counts one attempt each. Runs in its own transaction (or the caller's), so two
-    dispatchers never claim the same mail.
+    Counts one attempt and records ``claimed_utc = now``. Runs in its own transaction (or
+    the caller's), so two dispatchers never claim the same mail. The oldest due mail (then
+    the lowest id) comes first.
     """
     with atomic(db):
-        ids = [
-            r["id"]
-            for r in db.query(
-                "SELECT id FROM outbox WHERE state = 'queued' AND next_attempt_utc <= ?"
-                " ORDER BY next_attempt_utc, id LIMIT ?",
-                [to_iso(now), limit],
-            )
-        ]
-        for id in ids:
-            db.execute(
-                "UPDATE outbox SET state = 'sending', attempts = attempts + 1 WHERE id = ?", [id]
-            )
-        claimed = [row for id in ids if (row := outbox_get(db, id)) is not None]
-    return claimed
+        found = db.execute(
+            "SELECT id FROM outbox WHERE state = 'queued' AND next_attempt_utc <= ?"
+            " ORDER BY next_attempt_utc, id LIMIT 1",
+            [to_iso(now)],
+        ).fetchone()
+        if found is None:
+            return None
+        db.execute(
+            "UPDATE outbox SET state = 'sending', attempts = attempts + 1, claimed_utc = ?"
+            " WHERE id = ?",
+            [to_iso(now), found[0]],
+        )
+        return outbox_get(db, found[0])
 
 
 def outbox_sent(db: Database, id: int, now: dt.datetime) -> None:

@@ -38,8 +38,9 @@ class OutboxRow:
     """One outgoing mail.
 
     ``state``: ``queued`` -> ``sending`` -> ``sent``, or ``failed``. ``attempts`` counts send
-    attempts (incremented when claimed); ``next_attempt_utc`` is when a queued mail is due.
-    ``recipients`` are envelope addresses, lower-case.
+    attempts (incremented when claimed); ``next_attempt_utc`` is when a queued mail is due;
+    ``claimed_utc`` is when it was last claimed for sending (None if never, or claimed before
+    migration 0003). ``recipients`` are envelope addresses, lower-case.
     """
 
     id: int
@@ -56,6 +57,7 @@ class OutboxRow:
     error: str | None
     created_utc: dt.datetime
     sent_utc: dt.datetime | None
+    claimed_utc: dt.datetime | None
 
 
 @dataclass(frozen=True)
