@@ -1,11 +1,13 @@
 """The outbound queue: enqueue inside the caller's transaction; dispatch claim -> send -> mark.
 
 A mail gets its Message-ID and rendered bytes when it is enqueued, unique on an idempotency
-key, in the same transaction as the state change that caused it. :func:`dispatch` marks due
-mails ``sending`` (committed), hands each to the sink, then marks it ``sent``; a transient
-failure retries after 1, 2, 4 … minutes (at most 60) and gives up after 10 attempts; a
-permanent one fails at once. After a crash, :func:`settle_stuck` settles every mail left
-``sending`` by asking the sink whether its Message-ID was delivered: never resent blindly.
+key, in the same transaction as the state change that caused it. :func:`dispatch` takes one
+due mail at a time: marks it ``sending`` (committed, with the claim time), hands it to the
+sink, then marks it ``sent`` before claiming the next, so a crash strands at most one mail. A
+transient failure retries after 1, 2, 4 … minutes (at most 60) and gives up after 10
+attempts; a permanent one fails at once. :func:`settle_stuck` settles a mail left ``sending``
+by asking the sink whether its Message-ID was delivered; only a sink that cannot tell gets
+the mail resent, after :data:`SETTLE_AFTER`, logged and recorded as a ``resent`` event.
 """
 
 from __future__ import annotations
@@ -30,6 +32,9 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 10
 MAX_BACKOFF_MINUTES = 60
+# A mail still ``sending`` this long after its claim is settled by every tick of the runner;
+# a sink that cannot tell whether it was delivered gets it resent only after this.
+SETTLE_AFTER = dt.timedelta(minutes=10)
 
 
 def recipients_of(message: EmailMessage) -> list[str]:
@@ -159,28 +164,52 @@ def _send_one(db: Database, sink: MailSink, row: OutboxRow, now: dt.datetime) ->
 
 
 def dispatch(db: Database, sink: MailSink, now: dt.datetime, limit: int = 50) -> DispatchReport:
-    """Send up to ``limit`` due mails through ``sink``; record each outcome.
+    """Send up to ``limit`` due mails (at ``now``, UTC) through ``sink``, one at a time.
 
-    Only database errors propagate; sink errors are recorded per mail.
+    Each mail is claimed, sent and its outcome recorded before the next is claimed, so a
+    crash leaves at most one mail ``sending``. Only database errors propagate; sink errors
+    are recorded per mail.
     """
     report = DispatchReport()
-    for row in queries.outbox_claim(db, now, limit):
+    for _ in range(limit):
+        row = queries.outbox_claim(db, now)
+        if row is None:
+            break
         outcome = _send_one(db, sink, row, now)
         setattr(report, outcome, getattr(report, outcome) + 1)
     return report
 
 
-def settle_stuck(db: Database, sink: MailSink, now: dt.datetime | None = None) -> int:
-    """Settle mails left ``sending`` by a crash; return how many were settled.
+def _claimed_by(row: OutboxRow, cutoff: dt.datetime) -> bool:
+    """True if ``row`` was claimed at or before ``cutoff`` (no claim time counts as old)."""
+    return row.claimed_utc is None or row.claimed_utc <= cutoff
 
-    Run it at start, before any dispatch. A mail the sink says it delivered
-    (``find_sent``) is marked sent (at ``now``, default the clock); otherwise it is
-    requeued. If the sink cannot tell (an exception), the mail stays ``sending`` and is
-    tried again on the next call.
+
+def settle_stuck(
+    db: Database,
+    sink: MailSink,
+    now: dt.datetime | None = None,
+    older_than: dt.timedelta = dt.timedelta(0),
+) -> int:
+    """Settle mails left ``sending`` whose claim is ``older_than`` old; return how many.
+
+    Args:
+        now: UTC; default the clock.
+        older_than: 0 (the default) at start: every mail left ``sending``, whatever its
+            claim time; the runner's ticks pass :data:`SETTLE_AFTER`. A mail without a
+            claim time (claimed before migration 0003) counts as old.
+
+    Each mail's Message-ID is looked up with the sink's ``find_sent``: True marks it sent
+    at ``now``; False requeues it; None (the sink cannot tell) requeues it only once its
+    claim is :data:`SETTLE_AFTER` old, with a WARNING and a ``resent`` event, because it
+    may then arrive twice (at-least-once, declared). A sink that raises leaves the mail
+    ``sending`` for the next call. Raises only database errors (``sqlite3.Error``).
     """
     when = now or clock.now()
     settled = 0
     for row in queries.outbox_sending(db):
+        if older_than and not _claimed_by(row, when - older_than):
+            continue
         try:
             delivered = sink.find_sent(row.message_id)
         except Exception as exc:
@@ -191,16 +220,31 @@ def settle_stuck(db: Database, sink: MailSink, now: dt.datetime | None = None) -
                 exc,
             )
             continue
+        if delivered is None and not _claimed_by(row, when - SETTLE_AFTER):
+            continue  # resent only once the claim is old enough; a later tick does it
         with atomic(db):
             if delivered:
                 queries.outbox_sent(db, row.id, when)
             else:
                 queries.outbox_requeue(db, row.id)
+            if delivered is None:
+                queries.event_add(db, when, row.meeting_number, "resent", _resent_text(row))
         settled += 1
-        log.info(
-            "outbox %s %s was left sending: %s",
-            row.id,
-            row.message_id,
-            "found in sent mail, marked sent" if delivered else "not delivered, requeued",
-        )
+        if delivered is None:
+            log.warning("outbox %s: %s", row.id, _resent_text(row))
+        else:
+            log.info(
+                "outbox %s %s was left sending: %s",
+                row.id,
+                row.message_id,
+                "found in sent mail, marked sent" if delivered else "not delivered, requeued",
+            )
     return settled
+
+
+def _resent_text(row: OutboxRow) -> str:
+    return (
+        f"{row.kind} {row.message_id} to {', '.join(row.recipients)} was left sending and is"
+        " resent: the sink cannot tell whether it was delivered (at-least-once: it may arrive"
+        " twice)"
+    )

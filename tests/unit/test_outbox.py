@@ -133,7 +133,8 @@ def test_permanent_failure(db: Database, clock: FrozenClock) -> None:
 def test_stuck_sending_found_in_sent_is_marked_sent(db: Database, clock: FrozenClock) -> None:
     sink = MemoryTransport()
     enqueue(db)
-    (claimed,) = queries.outbox_claim(db, clock.now(), 10)
+    claimed = queries.outbox_claim(db, clock.now())
+    assert claimed is not None
     sink.send(outbox._mail(claimed))  # delivered, then the daemon died before marking
     assert outbox.settle_stuck(db, sink, clock.now()) == 1
     assert queries.outbox_list(db)[0].state == "sent"
@@ -144,7 +145,7 @@ def test_stuck_sending_found_in_sent_is_marked_sent(db: Database, clock: FrozenC
 def test_stuck_sending_not_delivered_is_requeued(db: Database, clock: FrozenClock) -> None:
     sink = MemoryTransport()
     enqueue(db)
-    queries.outbox_claim(db, clock.now(), 10)  # died before sending
+    queries.outbox_claim(db, clock.now())  # died before sending
     assert queries.outbox_sending(db) != []
     assert outbox.settle_stuck(db, sink, clock.now()) == 1
     assert queries.outbox_list(db)[0].state == "queued"
