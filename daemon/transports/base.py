@@ -72,8 +72,21 @@ class MailSink(Protocol):
         """Deliver ``mail``. Raises ``TransientError`` (retry later) or ``PermanentError``."""
         ...
 
-    def find_sent(self, message_id: str) -> bool:
-        """True if a mail with this Message-ID was already delivered (settles a crash)."""
+    def find_sent(self, message_id: str) -> bool | None:
+        """Was a mail with this Message-ID (angle brackets included) already delivered?
+
+        Settles a mail a crash left ``sending`` (``daemon.outbound.outbox.settle_stuck``):
+
+        * True: delivered; the mail is marked sent, never sent again.
+        * False: certainly not delivered; the mail is requeued and sent.
+        * None: this sink cannot tell (e.g. SMTP without a Sent folder). The mail is
+          requeued only once its claim is ``SETTLE_AFTER`` old, logged as resent: it may
+          arrive twice (at-least-once, declared).
+
+        Raise (any exception, e.g. ``TransientError``) when the answer cannot be had right
+        now (server unreachable): the mail stays ``sending`` and is asked about again later.
+        Never answer False by guessing: that resends silently.
+        """
         ...
 
     def close(self) -> None: ...

@@ -160,8 +160,9 @@ class MaildirTransport:
         _fsync_dir(self.outbox / "new")
         log.info("maildir: wrote %s to %s", mail.message_id, self.outbox / "new" / name)
 
-    def find_sent(self, message_id: str) -> bool:
-        """True if the mail with this Message-ID is in the outbox Maildir (new/ or cur/)."""
+    def find_sent(self, message_id: str) -> bool | None:
+        """True if the mail with this Message-ID is in the outbox Maildir (new/ or cur/),
+        else False (never None: the outbox is the delivery)."""
         return self._sent_path(message_id) is not None
 
     def close(self) -> None:

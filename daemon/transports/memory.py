@@ -73,8 +73,8 @@ class MemoryTransport:
             return
         self.sent.append(mail)
 
-    def find_sent(self, message_id: str) -> bool:
-        """True if a mail with this Message-ID is in :attr:`sent`."""
+    def find_sent(self, message_id: str) -> bool | None:
+        """True if a mail with this Message-ID is in :attr:`sent`, else False (never None)."""
         return any(m.message_id == message_id for m in self.sent)
 
     def close(self) -> None:

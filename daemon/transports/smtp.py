@@ -14,7 +14,8 @@ Settings (``[transport.smtp]``; defaults in brackets):
   ["Sent"] names the folder). When present, every sent mail is APPENDed there (flagged
   ``\\Seen``, at most once per Message-ID) and :meth:`SmtpSink.find_sent` searches it. The
   configuration fills it from ``[transport.imap]`` when it says ``sent_imap = true``; leave it
-  out for servers that file sent mail themselves (Gmail). Without it ``find_sent`` is False.
+  out for servers that file sent mail themselves (Gmail). Without it ``find_sent`` returns
+  None (cannot tell), so a mail a crash left ``sending`` is resent after a timeout.
 
 One SMTP connection is kept for a batch of sends and reopened when the server dropped it.
 Replies: 4xx (and a dropped connection) are retried, then raise
@@ -179,15 +180,16 @@ class SmtpSink:
             raise TransientError(message)
         raise PermanentError(message)
 
-    def find_sent(self, message_id: str) -> bool:
-        """True if the Sent folder holds ``message_id``; False without ``sent_imap``.
+    def find_sent(self, message_id: str) -> bool | None:
+        """True if the Sent folder holds ``message_id``, False if not; None without
+        ``sent_imap`` (SMTP alone cannot tell whether a mail was delivered).
 
         Raises :class:`TransientError` if the IMAP server cannot be reached (the caller must
         not guess).
         """
         if self._sent is None or self._sent_folder is None:
             log.debug("smtp: no sent_imap; cannot tell whether %s was sent", message_id)
-            return False
+            return None
         session, name = self._sent, self._sent_folder
 
         def op(conn: Any) -> bool:

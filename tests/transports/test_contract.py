@@ -189,12 +189,26 @@ def test_send_and_find_sent(kit: Kit) -> None:
         b"\r\n\r\nline one\r\n.starts with a dot\r\n"
     )
     mail = OutgoingMail("<out-1@example.test>", ("wang.fang@example.test",), raw)
+    # these sinks can tell: a bool, never None ("cannot tell")
     assert kit.sink.find_sent(mail.message_id) is False
     kit.sink.send(mail)
     sent = kit.sent()
     assert len(sent) == 1 and _same(sent[0], raw)
     assert kit.sink.find_sent(mail.message_id) is True
     assert kit.sink.find_sent("<never-sent@example.test>") is False
+
+
+def test_smtp_without_a_sent_folder_cannot_tell(smtp_server: SmtpServer, tmp_path: Path) -> None:
+    """``find_sent`` is None, never a guessed False: the outbox resends only after a timeout."""
+    sink = base.load_factory("smtp")(smtp_server.settings(), tmp_path)
+    try:
+        raw = b"From: m@example.test\r\nMessage-ID: <out-2@example.test>\r\n\r\nhi\r\n"
+        assert sink.find_sent("<out-2@example.test>") is None
+        sink.send(OutgoingMail("<out-2@example.test>", ("x@example.test",), raw))
+        assert len(smtp_server.received) == 1
+        assert sink.find_sent("<out-2@example.test>") is None
+    finally:
+        sink.close()
 
 
 def test_nothing_lost_nothing_twice_over_a_run(kit: Kit) -> None:
