@@ -1,6 +1,9 @@
 """Unattended operation: the APScheduler tick fires deadlines and sends mail; the main
 thread waits for new mail (IMAP IDLE or Maildir polling) and processes it at once.
 
+Mail a crash left ``sending`` is settled at start, and by every tick once its claim is
+:data:`~daemon.outbound.outbox.SETTLE_AFTER` old (a sink that could not answer at start).
+
 Stops cleanly on SIGTERM/SIGINT: the running step finishes, nothing is half-applied (every
 step is a transaction).
 """
@@ -14,6 +17,7 @@ import time
 from types import FrameType
 
 from daemon.errors import PermanentError
+from daemon.outbound import outbox
 from daemon.scheduler import Ticker
 from daemon.service import Service
 
@@ -46,13 +50,15 @@ def run_forever(service: Service, stop: threading.Event | None = None) -> int:
 
     def tick() -> None:
         with lock:
+            service.settle(outbox.SETTLE_AFTER)
             service.fire_deadlines()
             service.dispatch()
 
     ticker = Ticker(tick, interval)
-    ticker.start()
-    log.info("meetingd running: database %s, tick %ss", service.config.db_path, interval)
     try:
+        service.settle()  # every mail a crash left sending, before anything is sent
+        ticker.start()
+        log.info("meetingd running: database %s, tick %ss", service.config.db_path, interval)
         while not stop.is_set():
             try:
                 report = service.ingest_and_process()

@@ -121,7 +121,7 @@ class Service:
         ``max_rounds`` rounds). Never raises for a bad message; transport errors are
         logged and retried on the next pass."""
         total = PassReport()
-        outbox.settle_stuck(self.db, self.sink, clock.now())
+        self.settle()
         for _ in range(max_rounds):
             step = self.ingest_and_process()
             step.fired = self.fire_deadlines()
@@ -145,6 +145,11 @@ class Service:
     def fire_deadlines(self) -> int:
         """Fire every deadline due by now (each exactly once)."""
         return fire_due(self.db, clock.now(), self._fire)
+
+    def settle(self, older_than: dt.timedelta = dt.timedelta(0)) -> int:
+        """Settle mails left ``sending`` claimed at least ``older_than`` ago (0: all); return
+        how many. See :func:`daemon.outbound.outbox.settle_stuck`."""
+        return outbox.settle_stuck(self.db, self.sink, clock.now(), older_than)
 
     def dispatch(self) -> tuple[int, int]:
         """Send what the outbox holds; returns (sent, failed)."""
