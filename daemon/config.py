@@ -25,6 +25,7 @@ import holidays
 from daemon.config_transports import (
     TRANSPORT_NAMES,
     check_transports,
+    env_problems,
     example_lines,
     toml_value,
 )
@@ -141,6 +142,11 @@ class Config:
         return (self.base_dir / self.get("daemon", "var_dir")).resolve()
 
     @property
+    def materials_dir(self) -> Path:
+        """Where background materials are kept: ``<var_dir>/materials``."""
+        return self.var_dir / "materials"
+
+    @property
     def db_path(self) -> Path:
         return self.var_dir / self.get("daemon", "db")
 
@@ -157,20 +163,22 @@ class Config:
         return self.get("mailbox", "msgid_domain") or self.address.rpartition("@")[2]
 
 
-def load(path: Path | str | None, check_dirs: bool = False) -> Config:
+def load(path: Path | str | None, check_dirs: bool = False, check_env: bool = False) -> Config:
     """Read and check ``path`` (None: the embedded default configuration).
 
     Args:
         path: the TOML file, or None for the embedded default.
         check_dirs: also create ``var_dir`` if missing and test that a file can be written
             there (``meetingd check-config``); its problem is reported with the others.
+        check_env: also check that every ``password_env`` of every ``[transport.*]`` table
+            names a set environment variable (``meetingd check-config``).
 
     Raises:
         UserError: the file is missing or unreadable, or one or more keys are wrong; every
             problem names the file, the key and the fix.
     """
     if path is None:
-        return _build(None, {}, check_dirs)
+        return _build(None, {}, check_dirs, check_env)
     path = Path(path)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -180,10 +188,17 @@ def load(path: Path | str | None, check_dirs: bool = False) -> Config:
         raise UserError(f"{path}: cannot be read ({exc}).") from None
     except tomllib.TOMLDecodeError as exc:
         raise UserError(f"{path}: not valid TOML: {exc}. Fix the syntax at that line.") from None
-    return _build(path, data, check_dirs)
+    return _build(path, data, check_dirs, check_env)
 
 
-def _build(path: Path | None, data: dict[str, Any], check_dirs: bool = False) -> Config:
+def _build(
+    path: Path | None, data: dict[str, Any], check_dirs: bool = False, check_env: bool = False
+) -> Config:
+    """Check ``data`` (the parsed TOML of ``path``) against :data:`SPEC` and the tables.
+
+    Raises:
+        UserError: every problem found, each naming the file, the key and the fix.
+    """
     where = str(path) if path else "<embedded default>"
     problems: list[str] = []
     values: dict[str, dict[str, Any]] = {}
@@ -223,7 +238,10 @@ def _build(path: Path | None, data: dict[str, Any], check_dirs: bool = False) ->
         where, raw_transport if isinstance(raw_transport, dict) else {}, chosen, problems
     )
     departments = _departments(where, data.get("departments", []), problems)
-    people = _people(where, data.get("people", []), problems)
+    names = _department_names(data.get("departments", []))
+    people = _people(where, data.get("people", []), names, problems)
+    if check_env:
+        problems += env_problems(where, transports)
     config = Config(path, values, transports, departments, people)
     if check_dirs and not any("var_dir" in p for p in problems):
         problems += var_dir_problems(config)
@@ -323,42 +341,113 @@ def _check_dates(value: Any) -> tuple[list[dt.date], list[str]]:
     return (out if not problems else []), problems
 
 
+DEPARTMENT_KEYS = ("name", "name_en", "head", "members")
+PERSON_KEYS = ("address", "name", "name_en", "department")
+
+
+def _unknown_keys(where: str, table: dict[str, Any], known: tuple[str, ...]) -> list[str]:
+    """One problem per key of ``table`` (a ``[[departments]]``/``[[people]]`` entry,
+    ``where`` names it) that is not in ``known``."""
+    return [
+        f"{where} {key}: unknown key. Fix: remove it or use one of {', '.join(known)}."
+        for key in sorted(set(table) - set(known))
+    ]
+
+
+def _optional_text(where: str, table: dict[str, Any], key: str) -> list[str]:
+    """The problem when ``table[key]`` is present but not a string."""
+    value = table.get(key)
+    if value is None or isinstance(value, str):
+        return []
+    return [f"{where} {key}: must be a string, got {value!r}. Fix: quote it."]
+
+
+def _is_address(value: Any) -> bool:
+    return isinstance(value, str) and bool(_EMAIL.fullmatch(value.strip()))
+
+
 def _departments(where: str, raw: Any, problems: list[str]) -> tuple[Department, ...]:
-    out = []
+    """The ``[[departments]]`` tables; every problem (unknown key, wrong type, malformed
+    head or members, a name used twice) is appended to ``problems``."""
+    out: list[Department] = []
+    seen: set[str] = set()
     if not isinstance(raw, list):
         problems.append(f"{where}: departments must be an array of tables ([[departments]]).")
         return ()
     for i, d in enumerate(raw):
-        if not isinstance(d, dict) or not isinstance(d.get("name"), str):
-            problems.append(f"{where}: [[departments]] #{i + 1}: name is required (a string).")
+        if not isinstance(d, dict) or not isinstance(d.get("name"), str) or not d["name"].strip():
+            problems.append(
+                f"{where}: [[departments]] #{i + 1}: name is required (a string). Fix: add "
+                'name = "技术部".'
+            )
             continue
-        members = d.get("members", [])
-        if not isinstance(members, list) or not all(isinstance(m, str) for m in members):
-            problems.append(f"{where}: [[departments]] {d['name']}: members must be addresses.")
-            members = []
+        here = f"{where}: [[departments]] {d['name']}:"
+        found = _unknown_keys(here, d, DEPARTMENT_KEYS) + _optional_text(here, d, "name_en")
+        if d["name"] in seen:
+            found.append(f"{here} name: used by two departments. Fix: merge them into one.")
+        seen.add(d["name"])
         head = d.get("head")
+        if head is not None and not _is_address(head):
+            found.append(
+                f'{here} head: must be an email address like "liu.yang@corp.example", got {head!r}.'
+            )
+        members = d.get("members", [])
+        if not isinstance(members, list) or not all(_is_address(m) for m in members):
+            found.append(
+                f"{here} members: must be a list of email addresses like "
+                f'["liu.yang@corp.example"], got {members!r}.'
+            )
+        problems += found
+        if found:
+            continue
         out.append(
             Department(
                 d["name"],
                 d.get("name_en"),
-                head.lower() if isinstance(head, str) else None,
-                tuple(m.lower() for m in members),
+                head.strip().lower() if isinstance(head, str) else None,
+                tuple(m.strip().lower() for m in members),
             )
         )
     return tuple(out)
 
 
-def _people(where: str, raw: Any, problems: list[str]) -> tuple[Person, ...]:
+def _department_names(raw: Any) -> set[str]:
+    """The names written in the ``[[departments]]`` tables (also of those with problems)."""
+    if not isinstance(raw, list):
+        return set()
+    return {d["name"] for d in raw if isinstance(d, dict) and isinstance(d.get("name"), str)}
+
+
+def _people(where: str, raw: Any, names: set[str], problems: list[str]) -> tuple[Person, ...]:
+    """The ``[[people]]`` tables; every problem (unknown key, wrong type, a department not
+    among ``names``, the ``[[departments]]`` names) is appended to ``problems``."""
     out = []
     if not isinstance(raw, list):
         problems.append(f"{where}: people must be an array of tables ([[people]]).")
         return ()
     for i, p in enumerate(raw):
         address = p.get("address") if isinstance(p, dict) else None
-        if not isinstance(address, str) or "@" not in address:
-            problems.append(f"{where}: [[people]] #{i + 1}: address is required (an email).")
+        if not isinstance(p, dict) or not isinstance(address, str) or not _is_address(address):
+            problems.append(
+                f"{where}: [[people]] #{i + 1}: address is required (an email). Fix: add "
+                'address = "liu.yang@corp.example".'
+            )
             continue
-        out.append(Person(address.lower(), p.get("name"), p.get("name_en"), p.get("department")))
+        here = f"{where}: [[people]] {address}:"
+        found = _unknown_keys(here, p, PERSON_KEYS)
+        found += [
+            x for key in ("name", "name_en", "department") for x in _optional_text(here, p, key)
+        ]
+        department = p.get("department")
+        if isinstance(department, str) and department not in names:
+            known = ", ".join(sorted(names)) or "none is configured"
+            found.append(
+                f"{here} department: no [[departments]] table is named {department!r} "
+                f"(known: {known}). Fix: correct the name or add that department."
+            )
+        problems += found
+        if not found:
+            out.append(Person(address.strip().lower(), p.get("name"), p.get("name_en"), department))
     return tuple(out)
 
 

@@ -14,6 +14,7 @@ transport's spec), or a tuple of the allowed strings.
 from __future__ import annotations
 
 import importlib
+import os
 from typing import Any
 
 from daemon.transports.base import REGISTRY
@@ -76,6 +77,38 @@ def check_transports(
             tables[name] = dict(table)
     _link_tables(where, tables, problems)
     return tables
+
+
+def env_problems(where: str, tables: dict[str, dict[str, Any]]) -> list[str]:
+    """One problem per ``password_env`` that names an unset environment variable.
+
+    Every table is searched, also those of unselected transports and nested tables such as
+    ``[transport.smtp.sent_imap]``; a variable is reported once.
+
+    Args:
+        where: the file name that starts every problem.
+        tables: ``name -> settings``, as :func:`check_transports` returns them.
+    """
+    problems: list[str] = []
+    seen: set[str] = set()
+
+    def walk(heading: str, table: dict[str, Any]) -> None:
+        variable = table.get("password_env")
+        if isinstance(variable, str) and variable and variable not in seen:
+            seen.add(variable)
+            if variable not in os.environ:
+                problems.append(
+                    f"{where}: [{heading}] password_env: environment variable {variable} is "
+                    f"not set. Fix: export {variable}=<the password> where meetingd runs, or "
+                    "use password_command."
+                )
+        for key, value in table.items():
+            if isinstance(value, dict):
+                walk(f"{heading}.{key}", value)
+
+    for name, table in tables.items():
+        walk(f"transport.{name}", table)
+    return problems
 
 
 def _link_tables(where: str, tables: dict[str, dict[str, Any]], problems: list[str]) -> None:
