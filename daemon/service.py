@@ -85,9 +85,7 @@ class Service:
         )
         self.timings = Timings(**config.values["process"])
         self.directory = build_directory(config)
-        self.materials = MaterialStore(
-            config.var_dir / "materials", self.timings.max_material_bytes
-        )
+        self.materials = MaterialStore(config.materials_dir, self.timings.max_material_bytes)
         check_templates()
         self.source = source or self._transport("source")
         self.sink = sink or self._transport("sink")
@@ -119,7 +117,12 @@ class Service:
     def run_once(self, max_rounds: int = 20) -> PassReport:
         """Ingest, process, fire due deadlines and dispatch until idle (at most
         ``max_rounds`` rounds). Never raises for a bad message; transport errors are
-        logged and retried on the next pass."""
+        logged and retried on the next pass.
+
+        Raises:
+            PermanentError: the mail source refused us (e.g. its login): retrying cannot
+                help, so the caller stops (``meetingd run --once`` exits with 3).
+        """
         total = PassReport()
         self.settle()
         for _ in range(max_rounds):
@@ -133,7 +136,11 @@ class Service:
         return total
 
     def ingest_and_process(self) -> PassReport:
-        """Fetch new mail and apply every stored, unprocessed message."""
+        """Fetch new mail and apply every stored, unprocessed message.
+
+        Raises:
+            PermanentError: the mail source refused us (e.g. its login).
+        """
         report = PassReport()
         report.fetched = pipeline.ingest(self.db, self.source, clock.now())
         done = pipeline.process_pending(

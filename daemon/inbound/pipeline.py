@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
+from daemon.errors import PermanentError
 from daemon.store import queries
 from daemon.store.db import atomic
 from daemon.store.rows import InboxRow
@@ -52,9 +53,14 @@ def ingest(db: Database, source: MailSource, now: dt.datetime, limit: int = 100)
     Each message is committed before its ack. A fetch or ack failure is logged and the rest
     of the batch goes on (an unacked message is simply fetched again next time). Database
     errors propagate: nothing is acked that is not stored.
+
+    Raises:
+        PermanentError: the source refused us (e.g. its login); retrying cannot help.
     """
     try:
         fetched = source.fetch(limit)
+    except PermanentError:
+        raise
     except Exception as exc:
         log.warning("fetch failed, will retry next tick: %s", exc)
         return 0
