@@ -6,6 +6,11 @@ reject, reschedule, cancel, actions, outbox, quarantine, check-config.
 Configuration is found in this order: ``--config``, ``$MEETINGD_CONFIG``, ``./meetingd.toml``,
 else the embedded default (Maildirs under ``./var``). Problems a person must fix are printed
 as ``meetingd: <file>: [section] key: problem. Fix: …`` with exit code 2, never a traceback.
+
+``meetingd --now "YYYY-MM-DD HH:MM" <verb>`` (or ``$MEETINGD_NOW``), a testing aid, starts the
+daemon's clock at that instant (local time in ``[calendar] timezone`` unless an offset is
+given); it then runs at real speed. Exit codes: 0 fine, 2 a problem a person must fix, 3 the
+mail source refused us (e.g. its login).
 """
 
 from __future__ import annotations
@@ -22,10 +27,18 @@ from typing import Any, TypeVar
 
 import click
 
+from daemon import clock
 from daemon import config as config_mod
-from daemon.errors import UserError
+from daemon.errors import PermanentError, UserError
 
 F = TypeVar("F", bound=Callable[..., Any])
+log = logging.getLogger("daemon.cli")
+
+NOW_ENV = "MEETINGD_NOW"
+NOW_FIX = (
+    'Fix: write it as "2026-12-15 18:05" (local time in [calendar] timezone) or as ISO 8601 '
+    'with an offset, e.g. "2026-12-15T18:05+08:00".'
+)
 
 
 def _friendly(func: F) -> F:
@@ -52,24 +65,80 @@ def _config_path(given: str | None) -> Path | None:
     return local if local.exists() else None
 
 
-def _load(given: str | None, daemon: bool = False, check_dirs: bool = False) -> config_mod.Config:
-    """Load the configuration and set up logging.
+def _load(given: str | None, daemon: bool = False, check: bool = False) -> config_mod.Config:
+    """Load the configuration, set up logging and apply ``--now`` (see :func:`_apply_now`).
 
     Args:
         given: ``--config`` value, or None to search (see the module docstring).
         daemon: True for ``run``: log at the configured ``log_level``; otherwise only
             WARNING and above reach stderr, so listings stay readable.
-        check_dirs: also check that ``var_dir`` can be created and written.
+        check: ``check-config``: also check that ``var_dir`` can be created and written and
+            that every ``password_env`` names a set environment variable.
 
     Raises:
         UserError: every configuration problem at once.
     """
-    cfg = config_mod.load(_config_path(given), check_dirs=check_dirs)
-    level = str(cfg.get("daemon", "log_level")) if daemon else "WARNING"
+    cfg = config_mod.load(_config_path(given), check_dirs=check, check_env=check)
+    _logging(str(cfg.get("daemon", "log_level")) if daemon else "WARNING")
+    _apply_now(cfg.tz)
+    return cfg
+
+
+def _logging(level: str) -> None:
+    """Send log records of ``level`` (a name such as ``"INFO"``) and above to stderr."""
     logging.basicConfig(
         level=getattr(logging, level), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    return cfg
+
+
+def _now_setting() -> tuple[str, str] | None:
+    """``(value, where it came from: "--now" or "MEETINGD_NOW")`` of this invocation, or None."""
+    ctx = click.get_current_context(silent=True)
+    root = ctx.find_root() if ctx else None
+    setting = root.meta.get("meetingd.now") if root else None
+    return setting if isinstance(setting, tuple) else None
+
+
+def _parse_now(value: str, source: str, tz: dt.tzinfo) -> dt.datetime:
+    """The instant ``value`` of ``--now``/``MEETINGD_NOW`` (``source``), aware UTC.
+
+    Raises:
+        UserError: ``value`` is not a date and time (names the option or variable and the fix).
+    """
+    try:
+        return clock.parse_instant(value, tz)
+    except ValueError:
+        raise UserError(f"{source} {value!r}: not a date and time. {NOW_FIX}") from None
+
+
+def _apply_now(tz: dt.tzinfo) -> None:
+    """Install an :class:`~daemon.clock.OffsetClock` when ``--now``/``MEETINGD_NOW`` is set.
+
+    Naive values are local time in ``tz``. Says so loudly: a WARNING in the log and one line
+    on stderr. Done once per invocation; the previous clock comes back when it ends.
+
+    Raises:
+        UserError: the value is not a date and time.
+    """
+    setting = _now_setting()
+    ctx = click.get_current_context(silent=True)
+    if setting is None or ctx is None:
+        return
+    root = ctx.find_root()
+    if root.meta.get("meetingd.now.applied"):
+        return
+    value, source = setting
+    start = _parse_now(value, source, tz)
+    previous = clock.get_clock()
+    clock.set_clock(clock.OffsetClock(start))
+    root.meta["meetingd.now.applied"] = True
+    root.call_on_close(lambda: clock.set_clock(previous))
+    text = (
+        f"clock set to {clock.local_text(start, tz)} by {source} "
+        "(a testing aid; never use it in production)"
+    )
+    log.warning("%s", text)
+    click.echo(f"meetingd: {text}", err=True)
 
 
 def _service(given: str | None, daemon: bool = False) -> Any:
@@ -119,8 +188,23 @@ config_option = click.option(
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="meetingd")
-def main() -> None:
+@click.option(
+    "--now",
+    envvar=NOW_ENV,
+    metavar='"YYYY-MM-DD HH:MM"',
+    help="Testing aid: start the clock at this local time (or ISO 8601 with an offset); "
+    f"it then runs at real speed. Also ${NOW_ENV}. Never in production.",
+)
+@click.pass_context
+@_friendly
+def main(ctx: click.Context, now: str | None) -> None:
     """meetingd runs cross-department coordination meetings (部门沟通协调会) over email."""
+    if now is None:
+        return
+    from_env = ctx.get_parameter_source("now") is click.core.ParameterSource.ENVIRONMENT
+    source = NOW_ENV if from_env else "--now"
+    _parse_now(now, source, dt.UTC)  # a malformed value fails before any verb runs
+    ctx.meta["meetingd.now"] = (now, source)
 
 
 @main.command()
@@ -136,10 +220,29 @@ def init(directory: str, force: bool) -> None:
         raise UserError(f"{target}: already exists. Fix: edit it, or pass --force.")
     target.write_text(config_mod.example_toml(), encoding="utf-8")
     cfg = config_mod.load(target)
-    for name in ("inbox", "processed", "outbox"):
-        for sub in ("new", "cur", "tmp"):
-            (cfg.var_dir / name / sub).mkdir(parents=True, exist_ok=True)
+    _init_folders(cfg)
     click.echo(f"wrote {target}; mail goes through {cfg.var_dir}/inbox and {cfg.var_dir}/outbox")
+
+
+def _init_folders(cfg: config_mod.Config) -> None:
+    """Create every folder ``cfg`` writes to: ``var_dir``, the materials folder and, when the
+    maildir transport is used, its inbox, processed and outbox Maildirs (new/cur/tmp).
+
+    Raises:
+        UserError: a folder cannot be created (names the file, the key and the fix).
+    """
+    config_mod.ensure_var_dir(cfg)
+    try:
+        cfg.materials_dir.mkdir(parents=True, exist_ok=True)
+        if "maildir" in (cfg.get("transport", "source"), cfg.get("transport", "sink")):
+            from daemon.transports import maildir
+
+            maildir.create(cfg.transports.get("maildir", {}), cfg.var_dir).close()
+    except OSError as exc:
+        raise UserError(
+            f"{cfg.path}: [transport.maildir]: cannot create {exc.filename} "
+            f"({exc.strerror or exc}). Fix: use folders meetingd may write to."
+        ) from None
 
 
 @main.command(name="check-config")
@@ -147,7 +250,7 @@ def init(directory: str, force: bool) -> None:
 @_friendly
 def check_config(config_file: str | None) -> None:
     """Check the configuration and report every problem at once."""
-    cfg = _load(config_file, check_dirs=True)
+    cfg = _load(config_file, check=True)
     click.echo(f"{cfg.path or '<embedded default>'}: OK")
 
 
@@ -159,8 +262,14 @@ def run(config_file: str | None, once: bool) -> None:
     """Run the daemon (unattended), or one pass with --once."""
     service = _service(config_file, daemon=True)
     if once:
-        report = service.run_once()
-        service.close()
+        try:
+            report = service.run_once()
+        except PermanentError as exc:
+            log.error("mail source refused us: %s; stopping", exc)
+            click.echo(f"meetingd: the mail source refused us: {exc}", err=True)
+            sys.exit(3)
+        finally:
+            service.close()
         click.echo(
             f"fetched {report.fetched}, processed {report.processed}, quarantined "
             f"{report.quarantined}, deadlines fired {report.fired}, sent {report.sent}, "
@@ -173,14 +282,47 @@ def run(config_file: str | None, once: bool) -> None:
 
 
 @main.command()
-@click.option("--json", "as_json", is_flag=True, required=True, help="One JSON line per file.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON line per file (the contract).")
 @click.argument("files", nargs=-1, required=True, type=click.Path())
+@_friendly
 def inspect(as_json: bool, files: tuple[str, ...]) -> None:
-    """Show what the parser understands of raw email FILES (no config, no database)."""
-    from daemon.inbound.inspect import inspect_path
+    """Show what the parser understands of raw email FILES (no config, no database).
 
+    Without --json: a readable summary of each file. A missing or unreadable file is
+    reported on stderr and the others are still shown; the exit code is then 2 (with
+    --json its JSON line is still printed, so there is one line per file).
+    """
+    from daemon.inbound.inspect import inspect_bytes, inspect_path
+    from daemon.inbound.summary import summary_lines
+
+    _logging("WARNING")
+    _apply_now(config_mod.load(None).tz)
+    failed = shown = False
     for path in files:
-        click.echo(json.dumps(inspect_path(path).to_json(), ensure_ascii=False))
+        raw, problem = _read_mail(path)
+        if problem:
+            click.echo(f"meetingd: {problem}", err=True)
+            failed = True
+        if as_json:
+            insp = inspect_path(path) if raw is None else inspect_bytes(raw, path)
+            click.echo(json.dumps(insp.to_json(), ensure_ascii=False))
+        elif raw is not None:
+            click.echo(("\n" if shown else "") + "\n".join(summary_lines(inspect_bytes(raw, path))))
+            shown = True
+    if failed:
+        sys.exit(2)
+
+
+def _read_mail(path: str) -> tuple[bytes | None, str | None]:
+    """``(bytes, None)`` of the file ``path``, or ``(None, problem: "FILE: … Fix: …")``."""
+    try:
+        return Path(path).read_bytes(), None
+    except FileNotFoundError:
+        return None, f"{path}: no such file. Fix: check the path (a saved .eml file)."
+    except IsADirectoryError:
+        return None, f"{path}: is a folder. Fix: give the mail files in it, e.g. {path}/*.eml."
+    except OSError as exc:
+        return None, f"{path}: cannot be read ({exc.strerror or exc}). Fix: check its permissions."
 
 
 @main.command()
