@@ -464,6 +464,13 @@ def demo(workdir: str, lang: str, meeting_date: str | None, quiet: bool) -> None
     """Run the whole process on a simulated clock in WORKDIR and print its timeline."""
     from daemon.demo import run_demo
 
+    setting = _now_setting()
+    if setting:
+        click.echo(
+            f"meetingd: {setting[1]} is ignored by demo: it runs its own simulated clock "
+            "(choose the day with --meeting-date)",
+            err=True,
+        )
     day = None
     if meeting_date:
         try:

@@ -243,3 +243,15 @@ def test_a_malformed_now_names_the_option_and_the_fix(
 def test_without_now_the_clock_is_the_wall_clock(cfg_file: Path) -> None:
     result = invoke("status", "-c", str(cfg_file), env={"MEETINGD_NOW": ""})
     assert result.exit_code == 0 and "clock set" not in result.stderr
+
+
+def test_demo_says_it_ignores_now(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import daemon.demo
+
+    monkeypatch.setattr(daemon.demo, "run_demo", lambda *_args, **_kw: 0)
+    result = invoke("--now", "2026-12-15 18:05", "demo", "--workdir", str(tmp_path / "d"))
+    assert result.exit_code == 0
+    assert result.stderr == (
+        "meetingd: --now is ignored by demo: it runs its own simulated clock "
+        "(choose the day with --meeting-date)\n"
+    )
