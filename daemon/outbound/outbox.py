@@ -221,7 +221,14 @@ def settle_stuck(
             )
             continue
         if delivered is None and not _claimed_by(row, when - SETTLE_AFTER):
-            continue  # resent only once the claim is old enough; a later tick does it
+            log.info(
+                "outbox %s %s left sending: the sink cannot tell whether it was sent;"
+                " resent if still sending %d minutes after its claim",
+                row.id,
+                row.message_id,
+                SETTLE_AFTER // dt.timedelta(minutes=1),
+            )
+            continue
         with atomic(db):
             if delivered:
                 queries.outbox_sent(db, row.id, when)
