@@ -479,7 +479,7 @@ def demo(workdir: str, lang: str, meeting_date: str | None, quiet: bool) -> None
             raise UserError(
                 f"--meeting-date {meeting_date!r}: Fix: write it as YYYY-MM-DD."
             ) from None
-    sys.exit(run_demo(Path(workdir), lang, day, echo=None if quiet else click.echo))
+    sys.exit(run_demo(Path(workdir), lang, day, echo=click.echo, quiet=quiet))
 
 
 if __name__ == "__main__":

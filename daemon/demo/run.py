@@ -57,9 +57,11 @@ class Demo:
         echo: Echo | None,
         transport_toml: str = "",
         deliver: Callable[[bytes], None] | None = None,
+        quiet: bool = False,
     ):
         self.workdir = workdir
         self.echo = echo or (lambda _line: None)
+        self.timeline = (lambda _line: None) if quiet else self.echo
         self.mails = demo_mails()
         self.days = WorkCalendar()
         today = dt.datetime.now(self.days.tz).date()
@@ -182,13 +184,13 @@ class Demo:
             self.seen_event = ev.id
             kind, _, what = ev.kind.partition(":")
             if kind == "in":
-                self.echo(f"{self.local(ev.at_utc)}  ← {what:<20} {ev.text}")
+                self.timeline(f"{self.local(ev.at_utc)}  ← {what:<20} {ev.text}")
             elif kind == "out":
-                self.echo(f"{self.local(ev.at_utc)}  → {what:<20} {ev.text}")
+                self.timeline(f"{self.local(ev.at_utc)}  → {what:<20} {ev.text}")
             elif kind == "deadline":
-                self.echo(f"{self.local(ev.at_utc)}  ⏰ {what:<20} due")
+                self.timeline(f"{self.local(ev.at_utc)}  ⏰ {what:<20} due")
             elif ev.kind in ("quarantined", "ignored"):
-                self.echo(f"{self.local(ev.at_utc)}  ✗ {ev.kind:<20} {ev.text}")
+                self.timeline(f"{self.local(ev.at_utc)}  ✗ {ev.kind:<20} {ev.text}")
 
     def summary(self) -> None:
         counts: dict[str, int] = {}
@@ -210,8 +212,11 @@ def run_demo(
     echo: Echo | None,
     transport_toml: str = "",
     deliver: Callable[[bytes], None] | None = None,
+    quiet: bool = False,
 ) -> int:
     """Run the demo in ``workdir``; returns the exit code (0 on success).
+
+    ``echo(line)`` receives the timeline and the summary (``quiet``: the summary only).
 
     ``transport_toml`` is appended to the demo's config (e.g. ``[transport]`` for IMAP and
     SMTP); ``deliver(raw)`` then puts each scripted reply where that source reads (e.g. an
@@ -231,7 +236,7 @@ def run_demo(
         if h is not handler:
             h.setLevel(logging.WARNING)
     try:
-        return Demo(workdir, lang, meeting_day, echo, transport_toml, deliver).run()
+        return Demo(workdir, lang, meeting_day, echo, transport_toml, deliver, quiet).run()
     finally:
         root.removeHandler(handler)
         handler.close()

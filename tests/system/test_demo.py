@@ -170,6 +170,8 @@ def test_cli_demo_runs_and_refuses_to_reuse_a_folder(tmp_path: Path) -> None:
     cmd = [sys.executable, "-m", "daemon", "demo", "--workdir", str(tmp_path / "d"), "--quiet"]
     first = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert first.returncode == 0, first.stderr[-2000:]
+    assert "mails sent, by X-Meetingd-Kind" in first.stdout  # --quiet: the summary only
+    assert "→ invite" not in first.stdout
     again = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert again.returncode == 2
     assert "already holds a demo" in again.stderr and "Traceback" not in again.stderr
