@@ -1,7 +1,7 @@
 """What the inbound parser makes of one email: the contract between parsing and the rules.
 
 The JSON form (:meth:`Inspection.to_json`) is the public ``meetingd inspect`` contract described
-in ``shared/design/inspect.md``: keys may be added, never renamed.
+in ``docs/answering.md``: keys may be added, never renamed.
 
 All addresses are lower-case. Dates are ``datetime.date``; instants are aware ``datetime``.
 """
@@ -131,6 +131,17 @@ class MeetingRequestForm:
     recorder_name: str | None = None
 
 
+@dataclass(frozen=True)
+class AuthResult:
+    """One result of an ``Authentication-Results`` header (RFC 8601): the server that
+    added it (``authserv_id``, lower-case), the ``method`` (``dmarc``, ``dkim``, ``spf``…)
+    and its ``result`` (``pass``, ``fail``…), both lower-case."""
+
+    authserv_id: str
+    method: str
+    result: str
+
+
 @dataclass
 class HostCommand:
     """A command written in a reply (by the host, the rules check who):
@@ -156,6 +167,8 @@ class Inspection:
     sender: str | None
     sender_name: str | None = None
     sender_suspicious: bool = False
+    authentication: list[AuthResult] = field(default_factory=list)
+    exchange_auth_as: str | None = None
     meeting_ref: str | None = None
     action_ref: str | None = None
     uid: str | None = None
@@ -178,12 +191,13 @@ class Inspection:
     rule_hits: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
-        """The ``meetingd inspect`` JSON object (see shared/design/inspect.md)."""
+        """The ``meetingd inspect`` JSON object (see docs/answering.md)."""
         return {
             "file": self.file,
             "kind": self.kind,
             "sender": self.sender,
             "sender_suspicious": self.sender_suspicious,
+            "authentication": [_plain(a) for a in self.authentication],
             "meeting_ref": self.meeting_ref,
             "action_ref": self.action_ref,
             "uid": self.uid,
