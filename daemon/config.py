@@ -39,8 +39,9 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 class Key:
     """One config key.
 
-    ``kind`` is one of str, int, time, dates, lang, zone, email (an address), country (a
-    ``holidays`` country code) or level (a log level); ``minimum``/``maximum`` bound an int.
+    ``kind`` is one of str, int, bool, time, dates, names (a list of strings), lang, zone,
+    email (an address), country (a ``holidays`` country code) or level (a log level);
+    ``minimum``/``maximum`` bound an int.
     """
 
     name: str
@@ -96,6 +97,21 @@ SPEC: dict[str, list[Key]] = {
         Key("wrapup_minutes", "int", 5, "Agenda: wrap-up.", 0),
         Key("merge_similarity", "int", 80, "Merge topics at this similarity (0-100).", 0, 100),
         Key("max_material_bytes", "int", 20_000_000, "Largest attachment kept, in bytes.", 0),
+    ],
+    "security": [
+        Key(
+            "authserv_ids",
+            "names",
+            [],
+            "Trust the Authentication-Results (RFC 8601) these receiving servers add; "
+            "state changes then need dmarc=pass. Empty: off.",
+        ),
+        Key(
+            "exchange_internal",
+            "bool",
+            False,
+            "Also trust Exchange's X-MS-Exchange-Organization-AuthAs: Internal mark.",
+        ),
     ],
 }
 
@@ -285,6 +301,16 @@ def _check(key: Key, value: Any) -> tuple[Any, list[str]]:
     """Validate one value; returns (converted value, problems; empty when fine)."""
     if key.kind == "dates":
         return _check_dates(value)
+    if key.kind == "bool":
+        if not isinstance(value, bool):
+            return key.default, [f"must be true or false, got {value!r}."]
+        return value, []
+    if key.kind == "names":
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            return key.default, [
+                f'must be a list of names like ["mx.corp.example"], got {value!r}.'
+            ]
+        return [v.strip().lower() for v in value], []
     if key.kind == "int":
         if isinstance(value, bool) or not isinstance(value, int):
             return key.default, [f"must be a whole number, got {value!r}."]

@@ -24,8 +24,9 @@ from daemon.domain.context import RuleContext, Timings
 from daemon.domain.directory import Directory
 from daemon.domain.effects import KINDS, Effects, Outgoing
 from daemon.domain.events import Command, Incoming
+from daemon.domain.identity import SenderPolicy
 from daemon.domain.model import Deadline, Material, MeetingFile
-from daemon.domain.replies import NO_REPLY_KINDS, NOTICE_KINDS, notice_blocked
+from daemon.domain.replies import NO_REPLY_KINDS, NOTICE_KINDS, SILENT_REASONS, notice_blocked
 from daemon.errors import UserError
 from daemon.inbound import pipeline
 from daemon.inbound.inspect import inspect_bytes
@@ -84,6 +85,10 @@ class Service:
             config.get("calendar", "end_of_day"),
         )
         self.timings = Timings(**config.values["process"])
+        self.security = SenderPolicy(
+            tuple(config.get("security", "authserv_ids")),
+            bool(config.get("security", "exchange_internal")),
+        )
         self.directory = build_directory(config)
         self.materials = MaterialStore(config.materials_dir, self.timings.max_material_bytes)
         check_templates()
@@ -187,6 +192,10 @@ class Service:
                 reason = "unknown_meeting" if msg.meeting_ref else "no_meeting"
                 self._quarantine(db, row, msg, reason, replying_to=found.reply_kind)
                 return
+            doubt = rules.identity_doubt(inc, self.context())
+            if doubt is not None:
+                self._quarantine(db, row, msg, doubt, replying_to=found.reply_kind)
+                return
             number = meetings.next_meeting_number(db)
             file, effects = rules.open_meeting(number, inc, self.context())
         else:
@@ -263,6 +272,9 @@ class Service:
             f"inbox {row.id} from {msg.sender}: {'; '.join(problems)}",
         )
         log.warning("inbox %s from %s quarantined: %s", row.id, msg.sender, problems)
+        if reason in SILENT_REASONS:
+            log.info("inbox %s: nobody is told (%s)", row.id, reason)
+            return
         self._not_understood(db, row.id, msg, problems, file, replying_to)
 
     def _on_quarantine(self, db: Database, row: InboxRow, reason: str) -> None:
@@ -344,6 +356,7 @@ class Service:
             self.directory,
             self.config.address,
             self.config.get("daemon", "lang"),
+            self.security,
         )
 
     def _commit(

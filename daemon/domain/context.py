@@ -11,6 +11,7 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from daemon.domain.directory import Directory
+from daemon.domain.identity import SenderPolicy
 
 
 class WorkingDays(Protocol):
@@ -66,6 +67,7 @@ class RuleContext:
         directory: people and departments.
         daemon_address: the daemon's own mailbox (never answered).
         lang: default language of new meetings.
+        security: whose word on the sender's address counts (off by default).
     """
 
     now: dt.datetime
@@ -74,3 +76,4 @@ class RuleContext:
     directory: Directory
     daemon_address: str
     lang: str = "zh"
+    security: SenderPolicy = SenderPolicy()

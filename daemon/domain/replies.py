@@ -12,6 +12,9 @@ from __future__ import annotations
 NO_REPLY_KINDS = frozenset({"auto_reply", "bounce"})  # inbound kinds never answered
 NOTICE_KINDS = ("not_understood", "change_refused")  # outbound kinds the guard limits
 NOTICES_PER_DAY = 3  # notices to one sender in 24 hours, at most
+# Quarantine reasons whose sender is never told: there is nobody to tell, or the From may be
+# forged and a notice would go to someone who never wrote (backscatter).
+SILENT_REASONS = frozenset({"no_sender", "unverified_sender"})
 
 
 def notice_blocked(

@@ -16,12 +16,28 @@ from daemon.domain.context import RuleContext
 from daemon.domain.deadlines import deadlines_for
 from daemon.domain.effects import Effects, Outgoing
 from daemon.domain.events import Command, Incoming
+from daemon.domain.identity import sender_verified
 from daemon.domain.model import Deadline, MeetingFile, Rsvp
 from daemon.domain.timed import distribute, on_deadline
 
 
+def identity_doubt(inc: Incoming, ctx: RuleContext) -> str | None:
+    """Why the sender of ``inc`` may change nothing at all, or None.
+
+    ``suspicious_sender``: the display name carries another address (a forged-looking
+    From); ``unverified_sender``: ``[security]`` requires a verified sender and no trusted
+    server vouched for this one (:mod:`daemon.domain.identity`).
+    """
+    if inc.msg.sender_suspicious:
+        return "suspicious_sender"
+    if not sender_verified(ctx.security, inc.msg.authentication, inc.msg.exchange_auth_as):
+        return "unverified_sender"
+    return None
+
+
 def open_meeting(number: int, inc: Incoming, ctx: RuleContext) -> tuple[MeetingFile, Effects]:
-    """A meeting request that links to no meeting opens meeting ``number``."""
+    """A meeting request that links to no meeting opens meeting ``number`` (check
+    :func:`identity_doubt` first: a doubtful sender opens nothing)."""
     file, effects = requests.new_meeting(number, inc, ctx)
     return file, _finish(file, effects, ctx)
 
@@ -41,9 +57,10 @@ def apply_message(file: MeetingFile, inc: Incoming, ctx: RuleContext) -> Effects
         effects.log.append(f"{m.ref}: {kind} from {inc.sender} not applied: meeting {m.status}")
         effects.quarantine = f"meeting_{m.status}"  # the sender is told
         return _finish(file, effects, ctx)
-    if inc.msg.sender_suspicious:
-        effects.log.append(f"{m.ref}: {kind} from {inc.sender} not applied: forged-looking From")
-        effects.quarantine = "suspicious_sender"
+    doubt = identity_doubt(inc, ctx)
+    if doubt is not None:
+        effects.log.append(f"{m.ref}: {kind} from {inc.sender} not applied: {doubt}")
+        effects.quarantine = doubt
         return _finish(file, effects, ctx)
     change, about = _change_asked(file, inc)
     refusal = None
