@@ -4,12 +4,18 @@ Mail clients mislabel text all the time: GBK (and GB18030) text goes out labelle
 Big5 with HKSCS extensions goes out as ``big5``, Korean Outlook writes ``ks_c_5601-1987``, and
 some clients label UTF-8 text with a legacy charset. :func:`decode_text` picks the decoder
 that fits and never raises.
+
+Only text codecs are ever used for a label (RFC 2045 §5.1, RFC 2047 §2: a charset names a
+character set): a label that Python resolves to a bytes-to-bytes codec (``base64``, ``rot13``,
+``hex``, ``zlib``, ``uu``, ``quopri``, ``bz2``) or to a text codec that is not a character set
+(``idna``, ``punycode``, ``undefined``, ``unicode_escape``) is treated as unknown.
 """
 
 from __future__ import annotations
 
 import binascii
 import codecs
+import functools
 import logging
 import re
 from email.header import decode_header
@@ -41,6 +47,13 @@ _ALIASES: dict[str, str] = {
     "unicode-1-1-utf-7": "utf-7",
 }
 
+# Text codecs Python knows that are not MIME character sets: they transform text (IDNA,
+# Punycode, backslash escapes) or always fail (``undefined``); ``replace`` may raise in them.
+_NOT_CHARSETS = frozenset(
+    {"idna", "punycode", "undefined", "unicode-escape", "raw-unicode-escape", "mbcs", "oem"}
+)
+_DECODE_ERRORS = (UnicodeError, LookupError, ValueError, TypeError)
+
 _SURROGATE = re.compile("[\udc80-\udcff]")
 _WIDE = ("utf-16", "utf-32", "utf_16", "utf_32")
 _ENCODED_WORD = re.compile(r"=\?[^?\s]+\?[bBqQ]\?[^?]*\?=")
@@ -54,19 +67,36 @@ _B_WORDS = re.compile(
 _B_WORD_RE = re.compile(_B_WORD)
 
 
+@functools.lru_cache(maxsize=256)
 def codec_for(label: str | None) -> str | None:
     """The Python codec name for a MIME charset label, or ``None`` when unknown.
 
     Args:
         label: a charset label as written in a header (any case, may be quoted).
+
+    Returns:
+        The name of a text codec that decodes the labelled character set (superset aliases
+        applied), or ``None`` for an unknown label and for a label that names a codec which
+        is not a character set (``base64``, ``rot13``, ``idna``...). Never raises.
     """
     if not label:
         return None
     name = label.strip().strip("\"'").lower()
     name = _ALIASES.get(name, name)
     try:
-        return codecs.lookup(name).name
-    except (LookupError, ValueError):
+        info = codecs.lookup(name)
+    except (LookupError, ValueError, TypeError):
+        return None
+    if not getattr(info, "_is_text_encoding", True) or info.name in _NOT_CHARSETS:
+        return None
+    return info.name
+
+
+def _decode(data: bytes, codec: str, errors: str = "strict") -> str | None:
+    """``data.decode(codec, errors)``, or ``None`` when the codec refuses the bytes."""
+    try:
+        return data.decode(codec, errors)
+    except _DECODE_ERRORS:
         return None
 
 
@@ -76,11 +106,21 @@ def decode_text(data: bytes, label: str | None = None) -> str:
     Order: UTF-16/32 labels are honoured; pure ASCII is ASCII; bytes that are valid UTF-8 are
     UTF-8 (a legacy label on UTF-8 text is a common mislabel; the reverse almost never decodes
     cleanly); then the labelled codec (through the superset aliases); then GB18030; finally
-    UTF-8 with replacement characters. Never raises.
+    the labelled codec or UTF-8 with replacement characters, and Latin-1 as the last resort.
+    A label that is not a character set (see :func:`codec_for`) counts as no label.
+
+    Args:
+        data: the bytes of a body part or of one encoded word.
+        label: the charset label as written (``None`` when there was none).
+
+    Returns:
+        The text. Never raises.
     """
     codec = codec_for(label)
     if codec and codec.startswith(_WIDE):
-        return data.decode(codec, "replace")
+        wide = _decode(data, codec, "replace")
+        if wide is not None:
+            return wide
     if data.isascii():
         return data.decode("ascii")
     try:
@@ -89,11 +129,11 @@ def decode_text(data: bytes, label: str | None = None) -> str:
         pass
     for name in (codec, "gb18030"):
         if name and name not in ("ascii", "utf-8"):
-            try:
-                return data.decode(name)
-            except (UnicodeDecodeError, LookupError, ValueError):
-                continue
-    return data.decode(codec if codec and codec != "ascii" else "utf-8", "replace")
+            text = _decode(data, name)
+            if text is not None:
+                return text
+    text = _decode(data, codec if codec and codec != "ascii" else "utf-8", "replace")
+    return text if text is not None else data.decode("latin-1")
 
 
 def decode_header_value(value: object, hint: str | None = None) -> str:
