@@ -11,16 +11,26 @@ Forms: ``2026年12月8日``, ``12月8日``/``12月8号``, ``十二月八日``, `
 A date without a year takes the year that puts it nearest on or after the reference date (the
 message's ``Date``). Regular expressions cover these forms; :func:`parse_date_value` falls back
 to ``dateparser`` (imported lazily, it is slow) for a single short field value only.
+
+Only plausible values come out: a date must fall in :data:`YEARS` and a meeting length in
+1 minute .. :data:`MAX_MEETING_MINUTES`; anything else (``99999年``, ``0001-01-01``,
+``99999999小时``, ``-5 minutes``) reads as absent, and :func:`date_problems` says why in words
+a person can act on. No function here raises ``OverflowError`` or ``ValueError`` on any text.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 import re
 from collections.abc import Iterator
 
 log = logging.getLogger(__name__)
+
+# The years a date in mail may name (a Date header, a meeting, a due date).
+YEARS = range(1970, 2200)
+MAX_MEETING_MINUTES = 24 * 60  # the longest meeting a request or a command may ask for
 
 _CN_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "兩": 2, "三": 3, "四": 4, "五": 5}
 _CN_DIGITS.update({"六": 6, "七": 7, "八": 8, "九": 9})
@@ -41,8 +51,8 @@ _MON = (
     r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b\.?"
 )
 _DATE = re.compile(
-    r"(?P<iso>(?<!\d)(?P<iy>\d{4})\s*[-/.]\s*(?P<im>\d{1,2})\s*[-/.]\s*(?P<id>\d{1,2})(?!\d))"
-    r"|(?P<zh>(?:(?P<zy>\d{4}|[〇零一二三四五六七八九]{4})\s*年\s*)?"
+    r"(?P<iso>(?<!\d)(?P<iy>\d{4,6})\s*[-/.]\s*(?P<im>\d{1,2})\s*[-/.]\s*(?P<id>\d{1,2})(?!\d))"
+    r"|(?P<zh>(?:(?P<zy>(?<!\d)\d{4,6}|[〇零一二三四五六七八九]{4})\s*年\s*)?"
     r"(?P<zm>\d{1,2}|[一二三四五六七八九十]{1,3})\s*月\s*(?P<zd>\d{1,2}|[一二三四五六七八九十]{1,3})\s*[日号號])"
     r"|(?P<us>(?<![\d/.])(?P<ua>\d{1,2})/(?P<ub>\d{1,2})(?:/(?P<uy>\d{4}|\d{2}))?(?![\d/]))"
     rf"|(?P<en>\b{_MON}\s+(?P<ed>\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s*(?P<ey>\d{{4}}))?)"
@@ -72,7 +82,8 @@ _RANGE = re.compile(
 )
 _ABSOLUTE = re.compile(r"\s*(?:\d|[一二三四五六七八九十〇零]+\s*月|[A-Za-z]{3})")
 _DURATION = re.compile(
-    r"(?P<n>\d+(?:\.\d+)?|半|一|两|兩|三|四)\s*(?P<u>个?半?小时|個?半?小時|h|hrs?|hours?|分钟|分鐘|min|mins|minutes?)",
+    r"(?:(?<![\d.])(?P<sign>[-−])\s*)?(?<![\d.])"  # a number starts where no digit is
+    r"(?P<n>\d+(?:\.\d+)?|半|一|两|兩|三|四)\s*(?P<u>个?半?小时|個?半?小時|hours?|hrs?|h|分钟|分鐘|minutes?|mins|min)",
     re.I,
 )
 
@@ -91,15 +102,21 @@ def cn_number(text: str) -> int | None:
     return t * 10 + o
 
 
+def plausible_instant(when: dt.datetime | dt.date) -> bool:
+    """True when ``when`` (a date, or a datetime in its own zone) falls in :data:`YEARS`."""
+    return when.year in YEARS
+
+
 def _month_day(ref: dt.date, month: int, day: int, year: int | None) -> dt.date | None:
     try:
         if year is not None:
-            return dt.date(year if year > 99 else 2000 + year, month, day)
+            full = year if year > 99 else 2000 + year
+            return dt.date(full, month, day) if full in YEARS else None
         cand = dt.date(ref.year, month, day)
         if cand < ref:
             cand = dt.date(ref.year + 1, month, day)
-        return cand
-    except ValueError:
+        return cand if cand.year in YEARS else None
+    except (ValueError, OverflowError):
         return None
 
 
@@ -125,6 +142,30 @@ def _add_workdays(start: dt.date, n: int) -> dt.date:
 
 
 def _resolve(m: re.Match[str], ref: dt.date) -> dt.date | None:
+    year = _written_year(m)
+    if year is not None and year not in YEARS:
+        return None  # "0001-01-01", "99999年12月8日": see out_of_range_dates
+    try:
+        when = _resolve_unchecked(m, ref)
+    except (OverflowError, ValueError):  # arithmetic beyond date.max/date.min
+        return None
+    return when if when is None or when.year in YEARS else None
+
+
+def _written_year(m: re.Match[str]) -> int | None:
+    """The year a date match names explicitly (two-digit years as 20xx), else ``None``."""
+    g = m.group
+    for name in ("iy", "zy", "uy", "ey", "fy"):
+        text = g(name)
+        if text:
+            year = cn_number(text)
+            if year is None:
+                return None
+            return year if year > 99 or len(text) > 2 else 2000 + year
+    return None
+
+
+def _resolve_unchecked(m: re.Match[str], ref: dt.date) -> dt.date | None:
     g = m.group
     if g("iso"):
         return _month_day(ref, int(g("im")), int(g("id")), int(g("iy")))
@@ -201,6 +242,40 @@ def first_date(text: str, ref: dt.date, prefer_absolute: bool = False) -> dt.dat
     return fallback
 
 
+def out_of_range_dates(text: str) -> list[str]:
+    """The dates written in ``text`` whose year lies outside :data:`YEARS`, as written
+    (``"99999年12月8日"``, ``"0001-01-01"``); they read as no date at all."""
+    found: list[str] = []
+    for m in _DATE.finditer(text):
+        year = _written_year(m)
+        if year is not None and year not in YEARS:
+            found.append(m.group(0).strip())
+    return found
+
+
+def date_problems(text: str) -> list[str]:
+    """Why the dates and lengths written in ``text`` were not taken, one sentence each.
+
+    Args:
+        text: a field value or a line (a meeting time, a due date, a duration).
+
+    Returns:
+        For each date naming a year outside :data:`YEARS`: "the date 99999年12月8日 is not a
+        usable date (years 1970-2199): please write the real date"; for a length that is not
+        a meeting length: "the duration 99999999小时 is not a meeting length (at most 24
+        hours)". Empty when everything written is usable. Never raises.
+    """
+    problems = [
+        f"the date {written} is not a usable date (years {YEARS.start}-{YEARS.stop - 1}): "
+        "please write the real date"
+        for written in out_of_range_dates(text)
+    ]
+    _minutes, why = _read_duration(text)
+    if why:
+        problems.append(why)
+    return problems
+
+
 def parse_date_value(text: str, ref: dt.date) -> dt.date | None:
     """A date from one short field value (a table cell, ``Due: …``), with a ``dateparser``
     fallback for forms the regular expressions miss. Returns ``None`` when there is no date.
@@ -222,7 +297,9 @@ def parse_date_value(text: str, ref: dt.date) -> dt.date | None:
     except Exception:
         log.debug("dateparser failed on %r", text, exc_info=True)
         return None
-    return parsed.date() if parsed else None
+    if not parsed or parsed.year not in YEARS:
+        return None
+    return parsed.date()
 
 
 def _hour(m: re.Match[str], p: str, inherit: str | None) -> tuple[int, int, str | None] | None:
@@ -285,18 +362,38 @@ def parse_when(text: str, ref: dt.datetime) -> tuple[dt.datetime | None, int | N
     return start, _duration(tail)
 
 
-def _duration(text: str) -> int | None:
+def _read_duration(text: str) -> tuple[int | None, str | None]:
+    """(minutes, why not): the first length written in ``text``; minutes ``None`` when there
+    is none, or when it is no meeting length (then ``why`` says so)."""
     m = _DURATION.search(text)
     if not m:
-        return None
+        return None, None
     raw, unit = m.group("n"), m.group("u").lower()
     num = {"半": 0.5, "一": 1, "两": 2, "兩": 2, "三": 3, "四": 4}.get(raw) or float(raw)
     if "半" in unit and raw != "半":
         num += 0.5
     minutes = num if unit.startswith(("分", "min")) else num * 60
-    return int(minutes)
+    if m.group("sign"):
+        minutes = -minutes
+    written = " ".join(m.group(0).split())
+    if len(written) > 24:
+        written = f"{written[:12]}…{written[-8:]}"
+    if not math.isfinite(minutes) or minutes > MAX_MEETING_MINUTES:
+        limit = f"at most {MAX_MEETING_MINUTES // 60} hours"
+        return None, f"the duration {written} is not a meeting length ({limit})"
+    if minutes < 1:
+        return None, f"the duration {written} is not a meeting length (at least 1 minute)"
+    return int(minutes), None
+
+
+def _duration(text: str) -> int | None:
+    return _read_duration(text)[0]
 
 
 def parse_duration(text: str) -> int | None:
-    """Minutes from ``2小时``/``90分钟``/``1.5 hours``/``一个半小时``; ``None`` when absent."""
+    """Minutes from ``2小时``/``90分钟``/``1.5 hours``/``一个半小时``.
+
+    Returns ``None`` when no length is written, and when the length is not a meeting length
+    (under 1 minute or over :data:`MAX_MEETING_MINUTES`; :func:`date_problems` says why).
+    """
     return _duration(text)

@@ -13,12 +13,12 @@ import logging
 import re
 from typing import cast
 
-from daemon.inbound.dates import iter_dates
+from daemon.inbound.dates import iter_dates, out_of_range_dates
 from daemon.inbound.model import ActionStatus, ActionUpdate
 
 log = logging.getLogger(__name__)
 
-ACTION_TAG = re.compile(r"\[\s*MTG-(\d+)\s*/\s*A-(\d+)\s*\]", re.I)
+ACTION_TAG = re.compile(r"\[\s*MTG-(\d+)\s*/\s*A-(\d{1,9})\s*\]", re.I)
 _BODY_REF = re.compile(r"(?<![\w-])A-(\d{1,4})(?!\w)")
 _BLOCKED = re.compile(
     r"受阻|阻塞|卡住|卡在|无法推进|無法推進|推进不了|停滞|被阻|blocked|blocker|stuck|"
@@ -66,17 +66,20 @@ def _status(text: str) -> str | None:
     return None
 
 
-def parse_action_update(subject: str, fresh: str, ref: dt.date) -> ActionUpdate | None:
+def parse_action_update(
+    subject: str, fresh: str, ref: dt.date, problems: list[str] | None = None
+) -> ActionUpdate | None:
     """Read a progress report.
 
     Args:
         subject: the decoded subject (for the ``[MTG-n/A-k]`` tag).
         fresh: the sender's own text.
         ref: the local message date (new dates without a year take the next such date).
+        problems: where to add why a new date written in a delay was not taken.
 
     Returns:
         An :class:`ActionUpdate` or ``None`` when no status is written. ``new_due`` is set for
-        a delay that names a date.
+        a delay that names a usable date. Never raises on any text.
     """
     if not fresh.strip():
         return None
@@ -90,6 +93,12 @@ def parse_action_update(subject: str, fresh: str, ref: dt.date) -> ActionUpdate 
         for _s, _e, when in iter_dates(tail, ref):
             new_due = when
             break
+        bad = out_of_range_dates(tail)
+        if new_due is None and bad and problems is not None:
+            problems.append(
+                f"the new date {bad[0]} is not a usable date: reply with the date the action "
+                "will be done, e.g. 延期到12月18日 / delayed to Dec 18"
+            )
     note = " ".join(ln.strip() for ln in fresh.split("\n") if ln.strip())[:500] or None
     return ActionUpdate(
         action_ref=action_ref(subject, fresh),

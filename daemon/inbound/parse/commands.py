@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from daemon.inbound.dates import parse_when
+from daemon.inbound.dates import date_problems, parse_when
 from daemon.inbound.model import HostCommand
 from daemon.inbound.parse.labels import fold
 
@@ -39,15 +39,19 @@ _KEYS_MORE = ("纳入", "納入", "列入")
 _KEYS_EN = ("cancel", "reschedul", "move", "postpone", "include", "exclude", "add it to")
 
 
-def parse_command(fresh: str, ref: dt.datetime) -> HostCommand | None:
+def parse_command(
+    fresh: str, ref: dt.datetime, problems: list[str] | None = None
+) -> HostCommand | None:
     """The command in ``fresh`` (the sender's own new text), or None.
 
     Args:
         fresh: text the sender wrote now.
         ref: the message's aware Date; relative dates and the time zone come from it.
+        problems: where to add why a reschedule's date or length was not taken (a year
+            outside :data:`daemon.inbound.dates.YEARS`, a length over 24 hours).
 
     A reschedule without a readable date is not a command (None): the rules then treat the
-    mail as they would otherwise, and nothing is moved by guess.
+    mail as they would otherwise, and nothing is moved by guess. Never raises on any text.
     """
     if not any(k in fresh for k in _KEYS + _KEYS_MORE):
         lower = fold(fresh)
@@ -61,6 +65,8 @@ def parse_command(fresh: str, ref: dt.datetime) -> HostCommand | None:
             return HostCommand("cancel")
         if _MOVE.search(line):
             start, minutes = parse_when(line, ref)
+            if problems is not None:
+                problems.extend(p for p in date_problems(line) if p not in problems)
             if start is not None and (start.hour or start.minute):
                 return HostCommand("reschedule", start, minutes)
         if _EXCLUDE.search(line):

@@ -4,6 +4,10 @@ A REPLY gives the attendee's PARTSTAT (ACCEPTED, DECLINED, TENTATIVE, DELEGATED 
 DELEGATED-TO) and an optional COMMENT; a COUNTER proposes a new DTSTART/DTEND. Windows time
 zone names ("China Standard Time") resolve through the message's VTIMEZONE when present, else
 through a table of Windows → IANA names. Attendee addresses are compared case-insensitively.
+
+A property that cannot be read (``DTSTART:garbage``, ``RRULE:FREQ=NOPE``; icalendar keeps it
+as ``vBroken`` and raises ``BrokenCalendarProperty`` on use) becomes a problem on the message;
+the answer (PARTSTAT) is still read from what remains.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
+from daemon.inbound.dates import YEARS, plausible_instant
 from daemon.inbound.model import PartStat, RsvpReply
 
 log = logging.getLogger(__name__)
@@ -117,8 +122,12 @@ def read_calendars(blobs: list[bytes], sender: str | None) -> CalendarInfo:
             info.problems.append(f"an attached calendar object could not be read ({exc})")
     found: list[tuple[str | None, Any]] = []
     for cal in cals:
-        method = str(cal.get("METHOD", "") or "").upper() or None
-        events = [c for c in cal.walk() if c.name in ("VEVENT", "VTODO")]
+        try:
+            method = str(cal.get("METHOD", "") or "").upper() or None
+            events = [c for c in cal.walk() if c.name in ("VEVENT", "VTODO")]
+        except Exception as exc:  # a structure icalendar cannot walk
+            info.problems.append(f"an attached calendar object could not be read ({exc})")
+            continue
         if events:
             found.append((method, events[0]))
     if not found:
@@ -136,8 +145,27 @@ def read_calendars(blobs: list[bytes], sender: str | None) -> CalendarInfo:
         )
         return info
     if info.method in ("REPLY", "COUNTER"):
-        info.rsvp = _reply(event, info.method, sender, info.problems)
+        _broken(event, info.method, info.problems)
+        try:
+            info.rsvp = _reply(event, info.method, sender, info.problems)
+        except Exception as exc:  # a property icalendar stored but cannot give back
+            log.debug("calendar reply unreadable", exc_info=True)
+            info.problems.append(
+                f"the {info.method}'s answer could not be read ({exc.__class__.__name__}: {exc})"
+            )
     return info
+
+
+def _broken(event: Any, method: str, problems: list[str]) -> None:
+    """One problem per property icalendar could not parse (its ``errors`` list); a COUNTER's
+    DTSTART/DTEND are told by :func:`_proposed`, which names what to do."""
+    for name, why in list(getattr(event, "errors", None) or [])[:5]:
+        if method == "COUNTER" and str(name).upper() in ("DTSTART", "DTEND"):
+            continue
+        problems.append(
+            f"the calendar object's {name} could not be read ({str(why)[:120]}); "
+            "the answer was read without it"
+        )
 
 
 def _attendees(event: Any) -> list[Any]:
@@ -180,12 +208,35 @@ def _reply(event: Any, method: str, sender: str | None, problems: list[str]) -> 
         source="itip",
     )
     if method == "COUNTER":
-        start, end = event.get("DTSTART"), event.get("DTEND")
-        reply.proposed_start = _aware(start, _tzid(start))
-        reply.proposed_end = _aware(end, _tzid(end))
-        if reply.proposed_start is None:
+        told = len(problems)
+        reply.proposed_start = _proposed(event, "DTSTART", problems)
+        if reply.proposed_start is None and len(problems) == told:
             problems.append("the counter-proposal's new start time has no usable time zone")
+        reply.proposed_end = _proposed(event, "DTEND", problems)
     return reply
+
+
+def _proposed(event: Any, name: str, problems: list[str]) -> dt.datetime | None:
+    """A COUNTER's DTSTART/DTEND as an aware datetime; an unreadable one gives ``None`` and a
+    problem naming the value written (RFC 5546 §3.2.7: the counter is then no proposal)."""
+    prop = event.get(name)
+    if prop is None:
+        return None
+    try:
+        when = _aware(prop, _tzid(prop))
+    except Exception:  # icalendar's BrokenCalendarProperty, or a value out of range
+        problems.append(
+            f"the counter-proposal's {name} {str(prop)[:60]!r} is not a date and time; "
+            "ask the sender to propose the new time again"
+        )
+        return None
+    if when is not None and not plausible_instant(when):
+        problems.append(
+            f"the counter-proposal's {name} {when.isoformat()} is not a usable date (years "
+            f"{YEARS.start}-{YEARS.stop - 1}); ask the sender to propose the new time again"
+        )
+        return None
+    return when
 
 
 def _tzid(prop: Any) -> str | None:

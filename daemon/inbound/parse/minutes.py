@@ -20,7 +20,7 @@ import datetime as dt
 import logging
 import re
 
-from daemon.inbound.dates import first_date, parse_date_value
+from daemon.inbound.dates import first_date, out_of_range_dates, parse_date_value
 from daemon.inbound.htmltext import CELL_SEP
 from daemon.inbound.model import ActionItemSpec, MinutesDoc, RiskSpec
 from daemon.inbound.parse.labels import BULLET, LabelSet, clean_value, fold, strip_number
@@ -152,15 +152,24 @@ def _table_header(cells: list[str]) -> list[str | None] | None:
     return names if "what" in names and ("owner" in names or "due" in names) else None
 
 
-def _action(fields: dict[str, str], ref: dt.date) -> ActionItemSpec | None:
+def _action(
+    fields: dict[str, str], ref: dt.date, problems: list[str] | None = None
+) -> ActionItemSpec | None:
     what = clean_value(fields.get("what"))
     if not what:
         return None
     due_text = clean_value(fields.get("due"))
+    due = parse_date_value(due_text, ref) if due_text else None
+    if due is None and due_text and problems is not None:
+        for bad in out_of_range_dates(due_text):
+            problems.append(
+                f"the due date {bad} of the action item {what[:40]!r} is not a usable date: "
+                "please send the minutes again with the real date"
+            )
     return ActionItemSpec(
         what=what,
         owner=clean_value(fields.get("owner")),
-        due=parse_date_value(due_text, ref) if due_text else None,
+        due=due,
         support=clean_value(fields.get("support")),
     )
 
@@ -204,15 +213,18 @@ def _risk(line: str) -> RiskSpec | None:
     return RiskSpec(text, None, owner)
 
 
-def parse_minutes(fresh: str, ref: dt.date) -> MinutesDoc | None:
+def parse_minutes(fresh: str, ref: dt.date, problems: list[str] | None = None) -> MinutesDoc | None:
     """Read minutes from the sender's text.
 
     Args:
         fresh: the text (HTML already converted; tables as ``a | b | c`` rows).
         ref: the local date of the message (for dates without a year and relative dates).
+        problems: where to add why an action item's written due date was not taken (a
+            year outside :data:`daemon.inbound.dates.YEARS`).
 
     Returns:
         A :class:`MinutesDoc`, or ``None`` when no decisions/action items/risks were found.
+        Never raises on any text.
     """
     lower = fold(fresh)
     if not (
@@ -238,7 +250,7 @@ def parse_minutes(fresh: str, ref: dt.date) -> MinutesDoc | None:
             if text:
                 doc.decisions.append(text)
         elif section == "actions":
-            _action_line(line, ref, doc, header_box := [header])
+            _action_line(line, ref, doc, header_box := [header], problems)
             header = header_box[0]
         elif section == "risks":
             risk = _risk(line)
@@ -252,7 +264,11 @@ def parse_minutes(fresh: str, ref: dt.date) -> MinutesDoc | None:
 
 
 def _action_line(
-    line: str, ref: dt.date, doc: MinutesDoc, header_box: list[list[str | None] | None]
+    line: str,
+    ref: dt.date,
+    doc: MinutesDoc,
+    header_box: list[list[str | None] | None],
+    problems: list[str] | None = None,
 ) -> None:
     if CELL_SEP.strip() in line and ":" not in line and "：" not in line:
         cells = [c.strip() for c in line.split(CELL_SEP.strip())]
@@ -263,11 +279,11 @@ def _action_line(
                 return
         if header is not None:
             fields = {name: cells[i] for i, name in enumerate(header) if name and i < len(cells)}
-            item = _action(fields, ref)
+            item = _action(fields, ref, problems)
             if item:
                 doc.action_items.append(item)
             return
     fields = ACTION_LABELS.segments(strip_number(line))
-    item = _action(fields, ref) if fields else _dash_action(line, ref)
+    item = _action(fields, ref, problems) if fields else _dash_action(line, ref)
     if item:
         doc.action_items.append(item)

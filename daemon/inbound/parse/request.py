@@ -14,7 +14,7 @@ import logging
 import re
 
 from daemon.domain.goals import check_goal
-from daemon.inbound.dates import parse_duration, parse_when
+from daemon.inbound.dates import date_problems, parse_duration, parse_when
 from daemon.inbound.model import MeetingRequestForm
 from daemon.inbound.parse.labels import LabelSet, clean_value
 
@@ -147,17 +147,21 @@ def count_labels(fresh: str) -> int:
     return len({hit.field for ln in fresh.split("\n") if (hit := REQUEST_LABELS.match(ln))})
 
 
-def parse_request(subject: str, fresh: str, ref: dt.datetime) -> MeetingRequestForm:
+def parse_request(
+    subject: str, fresh: str, ref: dt.datetime, problems: list[str] | None = None
+) -> MeetingRequestForm:
     """Read a meeting request form.
 
     Args:
         subject: the decoded subject (title fallback: "会议需求申请：<title>").
         fresh: the sender's own text.
         ref: the aware message Date (time zone of the start; year for dates without one).
+        problems: where to add why a written time or length was not taken (a year outside
+            :data:`daemon.inbound.dates.YEARS`, a length over 24 hours or under a minute).
 
     Returns:
         A :class:`MeetingRequestForm`; missing fields stay ``None``/empty and ``goal_issues``
-        lists why the expected outcome is not measurable.
+        lists why the expected outcome is not measurable. Never raises on any text.
     """
     values: dict[str, str] = {}
     last: str | None = None
@@ -183,6 +187,11 @@ def parse_request(subject: str, fresh: str, ref: dt.datetime) -> MeetingRequestF
         form.start, form.duration_minutes = parse_when(values["time"], ref)
     if values.get("duration"):
         form.duration_minutes = parse_duration(values["duration"]) or form.duration_minutes
+    if problems is not None:
+        for key in ("time", "duration"):
+            for problem in date_problems(values.get(key, "")):
+                if problem not in problems:
+                    problems.append(problem)
     for key in ("host", "recorder"):
         addrs, names = _people(values.get(key, ""))
         setattr(form, key, addrs[0] if addrs else None)
