@@ -1,7 +1,11 @@
 """What the daemon understands of one email: the entry point behind ``meetingd inspect``.
 
-:func:`inspect_bytes` never raises: any internal error gives kind ``unknown`` with a
-``problems`` entry (the pipeline quarantines such messages). :func:`main` implements
+:func:`inspect_bytes` never raises. The reader is built not to fail on any input (bounded
+nesting, text codecs only, plausible dates, no recursion on the From header); should an
+internal error still occur, :mod:`daemon.inbound.fallback` reads the header block alone, so
+the result still names the sender, subject and (for automatic mail) the kind, with a
+``problems`` entry starting with :data:`~daemon.inbound.fallback.INTERNAL_ERROR` (the
+pipeline quarantines such messages). :func:`main` implements
 ``python -m daemon.inbound.inspect [--json] FILE...``: one JSON line per file, in order, exit 0
 even for unreadable files. Contract: ``shared/design/inspect.md``.
 """
@@ -16,6 +20,7 @@ from pathlib import Path
 
 from daemon import clock
 from daemon.inbound.classify import Context, classify
+from daemon.inbound.fallback import header_only_inspection
 from daemon.inbound.mime import Mail, parse_mail
 from daemon.inbound.model import Inspection
 from daemon.inbound.parse.actions import ACTION_TAG
@@ -49,6 +54,7 @@ def _inspect(raw: bytes, file: str | None) -> Inspection:
         kind="unknown",
         sender=mail.sender,
         sender_name=mail.sender_name,
+        sender_suspicious=mail.sender_suspicious,
         uid=cal.uid,
         itip_method=cal.method,
         message_id=mail.message_id,
@@ -70,10 +76,12 @@ def _inspect(raw: bytes, file: str | None) -> Inspection:
         )
     ref = mail.date or clock.now()
     insp.fresh_text = fresh
-    insp.command = parse_command(fresh, ref) if fresh else None
+    insp.command = parse_command(fresh, ref, insp.problems) if fresh else None
     ctx = Context(mail=mail, fresh=fresh, ref=ref, cal=cal, meeting_ref=insp.meeting_ref)
     ctx.headers = mail.headers
     classify(ctx, insp)
+    if insp.kind in ("auto_reply", "bounce"):
+        insp.auto_submitted = True  # automatic mail, whichever loop rule told (RFC 3834)
     if cal.method and cal.method not in ("REPLY", "COUNTER") and insp.kind == "unknown":
         insp.problems.append(
             f"the calendar object is a {cal.method}, not a reply to one of our invitations; "
@@ -88,24 +96,22 @@ def inspect_bytes(raw: bytes, file: str | None = None) -> Inspection:
     """Inspect one raw message (or mbox / bare .ics / header-less text).
 
     Args:
-        raw: the file's bytes as received.
+        raw: the file's bytes as received (RFC 5322 / MIME, RFC 5545 for a bare .ics).
         file: the path to report in ``Inspection.file`` (not opened).
 
     Returns:
-        An :class:`Inspection`. Never raises: an internal error gives kind ``unknown`` and a
-        ``problems`` entry naming the error.
+        An :class:`Inspection`. ``auto_submitted`` is true for every mail the loop guard
+        recognises (kinds ``auto_reply`` and ``bounce``, or ``Auto-Submitted`` other than
+        ``no``). Never raises: an internal error is the last resort, caught here; the
+        result then comes from a header-only read (sender, subject, thread, and the kind
+        when the headers show automatic mail), carries rule ``error`` and a problem naming
+        the error.
     """
     try:
         return _inspect(raw, file)
     except Exception as exc:  # the contract: never raise, report instead
         log.exception("inspect failed for %s", file)
-        return Inspection(
-            file=file,
-            kind="unknown",
-            sender=None,
-            problems=[f"the message could not be parsed ({exc.__class__.__name__}: {exc})"],
-            rule_hits=["error"],
-        )
+        return header_only_inspection(raw, file, exc)
 
 
 def inspect_path(path: str | Path) -> Inspection:

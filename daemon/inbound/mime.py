@@ -7,38 +7,39 @@ Content-Transfer-Encoding, mislabelled charsets (see :mod:`daemon.inbound.charse
 ``winmail.dat`` (body and attachments extracted with ``tnefparse``). Parts inside an attached
 ``message/rfc822`` (forwarded or bounced originals) are never taken as the sender's body or
 calendar; their headers are kept in :attr:`Mail.returned_subjects` for bounce linking.
+
+Nothing here recurses with the input: MIME nesting is bounded at
+:data:`daemon.inbound.nesting.MAX_DEPTH` levels (deeper parts become opaque attachments), the
+parts are walked with an explicit stack, and the From header is read without recursion by
+:mod:`daemon.inbound.addresses`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import email
+import email.parser
 import email.utils
 import logging
 import re
 from dataclasses import dataclass, field
 from email.message import Message
+from email.policy import compat32
 
-from daemon.inbound.charsets import decode_header_value, decode_text
+from daemon.inbound.addresses import read_sender
+from daemon.inbound.charsets import codec_for, decode_header_value, decode_text
+from daemon.inbound.dates import plausible_instant
 from daemon.inbound.htmltext import html_to_text
 from daemon.inbound.model import AttachmentInfo
+from daemon.inbound.nesting import MAX_DEPTH, OPAQUE_HEADER, parse_bounded
 
 log = logging.getLogger(__name__)
 
 _CAL_TYPES = frozenset({"text/calendar", "application/ics", "text/x-vcalendar", "text/vcalendar"})
 _TNEF_TYPES = frozenset({"application/ms-tnef", "application/vnd.ms-tnef"})
 _MBOX_SEP = re.compile(rb"\r?\n\r?\nFrom \S+.*\r?\n")
-_ADDR = re.compile(r"[\w.+\-'=]+@[\w\-]+(?:\.[\w\-]+)+")
 _HEADERISH = re.compile(rb"^[!-9;-~]+:", re.M)
 _HEADER_LINE = re.compile(r"[!-9;-~]+:")
-# ``Name <local@domain>`` or a bare ``local@domain`` without quotes, comments or groups: read
-# directly, with the result email.utils.parseaddr gives (it is slow; other forms go to it).
-_ATOM = r'[^()<>@,:;"\[\]\\\s.]+'
-_ADDR_SPEC = rf"{_ATOM}(?:\.{_ATOM})*@{_ATOM}(?:\.{_ATOM})*"
-_SIMPLE_FROM = re.compile(
-    rf'(?P<name>[^()<>@,:;"\[\]\\]*?)[ \t]*<(?P<addr>{_ADDR_SPEC})>[ \t]*|(?P<bare>{_ADDR_SPEC})'
-)
-_FWS = re.compile(r"[ \t\r\n]+")
 # ``type/subtype; charset=x`` (x a plain token, quoted or not): read directly, with the result
 # Message.get_content_charset gives (it is slow; other forms go to it).
 _ONLY_CHARSET = re.compile(
@@ -61,6 +62,7 @@ class Mail:
     subject: str = ""
     sender: str | None = None
     sender_name: str | None = None
+    sender_suspicious: bool = False
     date: dt.datetime | None = None
     message_id: str | None = None
     in_reply_to: list[str] = field(default_factory=list)
@@ -72,6 +74,7 @@ class Mail:
     calendars: list[bytes] = field(default_factory=list)
     attachments: list[AttachmentInfo] = field(default_factory=list)
     returned_subjects: list[str] = field(default_factory=list)
+    delivery_actions: list[str] = field(default_factory=list)
     is_bare_calendar: bool = False
     problems: list[str] = field(default_factory=list)
 
@@ -95,9 +98,14 @@ def parse_mail(raw: bytes) -> Mail:
     if not _HEADERISH.match(raw):
         mail.text = _normalise(decode_text(raw))
         return mail
-    msg = email.message_from_bytes(raw)
+    msg, cut = parse_bounded(raw)
     _read_headers(msg, mail)
     _walk(msg, mail)
+    if cut:
+        mail.problems.append(
+            f"{cut} part(s) are nested more than {MAX_DEPTH} levels deep; they were kept as "
+            "attachments without being read: send the content at the top of the mail"
+        )
     return mail
 
 
@@ -119,9 +127,14 @@ def _charset_hint(msg: Message) -> str | None:
 def _read_headers(msg: Message, mail: Mail) -> None:
     hint: str | None = None
     headers = mail.headers
+    raw_from = ""
     for key, value in msg.raw_items():
         name = key.lower()
         if name in headers:
+            continue
+        if name == "from":
+            raw_from = value
+            headers[name] = ""  # decoded once, with the sender, below
             continue
         if value.isascii() and "=?" not in value and "\n" not in value:
             headers[name] = value  # plain ASCII on one line: nothing to decode
@@ -130,23 +143,15 @@ def _read_headers(msg: Message, mail: Mail) -> None:
             hint = _charset_hint(msg) or ""
         headers[name] = decode_header_value(value, hint or None)
     mail.subject = headers.get("subject", "").strip()
-    from_value = headers.get("from", "")
-    name, addr = _parse_from(from_value)
-    if not addr or "@" not in addr:
-        found = _ADDR.search(from_value)
-        addr = found.group(0) if found else ""
-    mail.sender = addr.lower() or None
-    mail.sender_name = name or None
-    date_value = mail.headers.get("date")
-    if date_value:
-        try:
-            when = email.utils.parsedate_to_datetime(date_value)
-        except (TypeError, ValueError, IndexError):
-            when = None
-            mail.problems.append(f"the Date header {date_value!r} could not be read")
-        if when is not None and when.tzinfo is None:
-            when = when.replace(tzinfo=dt.UTC)
-        mail.date = when
+    if raw_from and hint is None and not raw_from.isascii():
+        hint = _charset_hint(msg) or ""
+    sender = read_sender(raw_from, hint or None)
+    if "from" in headers:
+        headers["from"] = sender.decoded
+    mail.sender, mail.sender_name = sender.address, sender.name
+    mail.sender_suspicious = sender.suspicious
+    mail.problems.extend(sender.problems)
+    mail.date = _date(mail.headers.get("date"), mail.problems)
     mid = mail.headers.get("message-id", "").strip()
     mail.message_id = mid or None
     refs = (mail.headers.get("in-reply-to", "") + " " + mail.headers.get("references", "")).split()
@@ -156,14 +161,27 @@ def _read_headers(msg: Message, mail: Mail) -> None:
         mail.report_type = (msg.get_param("report-type") or "").__str__().lower() or None
 
 
-def _parse_from(value: str) -> tuple[str, str]:
-    """``email.utils.parseaddr(value)``, read directly for the plain forms."""
-    m = _SIMPLE_FROM.fullmatch(value)
-    if m is None:
-        return email.utils.parseaddr(value)
-    if m.group("bare"):
-        return "", m.group("bare")
-    return " ".join(t for t in _FWS.split(m.group("name")) if t), m.group("addr")
+def _date(value: str | None, problems: list[str]) -> dt.datetime | None:
+    """The Date header (RFC 5322 §3.3) as an aware datetime; ``None`` with a problem when
+    unreadable or implausible (a year outside :data:`daemon.inbound.dates.YEARS`)."""
+    if not value:
+        return None
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        problems.append(f"the Date header {value!r} could not be read")
+        return None
+    if when is None:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    if not plausible_instant(when):
+        problems.append(
+            f"the Date header {value!r} is not a plausible date; the time the mail was read "
+            "is used instead"
+        )
+        return None
+    return when
 
 
 def _payload(part: Message) -> bytes:
@@ -183,15 +201,36 @@ def _filename(part: Message, disposition: object, content_type: object) -> str |
     raw = str(disposition or "") + str(content_type or "")
     if "name" not in raw.lower():  # fast path: get_filename()/get_param() are slow
         return None
+    for param, header in (("filename", "content-disposition"), ("name", "content-type")):
+        try:  # what get_filename() reads, without its charset decoding (it may raise)
+            name = part.get_param(param, None, header)
+        except Exception:
+            continue
+        if isinstance(name, tuple):  # an RFC 2231 (charset, language, text) triple
+            name = _rfc2231(name)
+        text = decode_header_value(str(name)).strip() if name is not None else ""
+        if text:
+            return text
+    return None
+
+
+def _rfc2231(value: tuple[str | None, str | None, str]) -> str:
+    """An RFC 2231 parameter value decoded as ``email.utils.collapse_rfc2231_value`` does
+    (the labelled charset, replacement characters), but only with a text codec (see
+    :func:`daemon.inbound.charsets.codec_for`; that function raises on ``idna``): another
+    label decodes as :func:`daemon.inbound.charsets.decode_text` would without one."""
+    charset, _lang, text = value
     try:
-        name = part.get_filename() or part.get_param("name")
-    except Exception:
-        name = None
-    if name is None:
-        return None
-    if isinstance(name, tuple):  # undecodable RFC 2231 triple
-        name = email.utils.collapse_rfc2231_value(name, errors="replace")
-    return decode_header_value(str(name)).strip() or None
+        data = text.encode("raw-unicode-escape")
+    except UnicodeError:
+        return text
+    codec = codec_for(charset)
+    if codec is not None:
+        try:
+            return data.decode(codec, "replace")
+        except (UnicodeError, LookupError, ValueError, TypeError):
+            pass
+    return decode_text(data)
 
 
 def _walk(msg: Message, mail: Mail) -> None:
@@ -201,6 +240,14 @@ def _walk(msg: Message, mail: Mail) -> None:
     while stack:
         part, nested = stack.pop()
         ctype = mail.content_type if part is msg else part.get_content_type()
+        if ctype == "application/octet-stream" and OPAQUE_HEADER in part:
+            declared = str(part.get(OPAQUE_HEADER, "")).strip() or "application/octet-stream"
+            data = _payload(part)
+            mail.attachments.append(AttachmentInfo(None, declared, len(data), data))
+            continue
+        if ctype == "message/delivery-status":
+            _delivery_status(part, mail)
+            continue
         if part.is_multipart() or ctype == "message/rfc822":
             children = part.get_payload()
             if isinstance(children, list):
@@ -218,6 +265,16 @@ def _walk(msg: Message, mail: Mail) -> None:
         mail.text = "\n".join(html_to_text(h) for h in html)
         mail.html_only = True
     mail.text = _normalise(mail.text)
+
+
+def _delivery_status(part: Message, mail: Mail) -> None:
+    """The ``Action`` fields of a DSN's per-recipient blocks (RFC 3464 §2.3.3)."""
+    blocks = part.get_payload()
+    if not isinstance(blocks, list):
+        return
+    for block in blocks:
+        if isinstance(block, Message) and block.get("action"):
+            mail.delivery_actions.append(str(block["action"]).strip().lower())
 
 
 def _leaf(
@@ -269,11 +326,16 @@ def _returned_subject(data: bytes) -> object:
             if value or line in ("", "\r"):
                 break
             if not _HEADER_LINE.match(line):
-                return email.message_from_bytes(data).get("subject")  # malformed: email decides
+                return _headers_only(data).get("subject")  # malformed: email decides
             if line[: line.find(":")].lower() == "subject":
                 value = [line[line.find(":") + 1 :].lstrip(" \t")]
         return "\n".join(value).rstrip("\r\n") if value else None
-    return email.message_from_bytes(data).get("subject")
+    return _headers_only(data).get("subject")
+
+
+def _headers_only(data: bytes) -> Message:
+    """The header block of ``data`` (RFC 5322 §2.1); the body is never parsed."""
+    return email.parser.BytesHeaderParser(policy=compat32).parsebytes(data)
 
 
 def _charset(part: Message, content_type: object = None) -> str | None:
