@@ -5,12 +5,15 @@ objects) and, when it hits, fills the :class:`~daemon.inbound.model.Inspection` 
 ``True``. The name of the rule that hit is appended to ``Inspection.rule_hits`` for the audit
 log. Order matters and is deliberate:
 
-1. bounces (``multipart/report`` DSN, Exchange NDR, MAILER-DAEMON/postmaster) come first: a DSN
-   often also carries ``Auto-Submitted``, and its returned original may hold an invitation;
+1. bounces (``multipart/report`` DSN, Exchange NDR, MAILER-DAEMON/postmaster, "delivery
+   delayed" notices from a relay) come first: a DSN often also carries ``Auto-Submitted``,
+   and its returned original may hold an invitation;
 2. auto-replies (RFC 3834 ``Auto-Submitted`` other than ``no``, ``X-Autoreply``,
-   ``X-Autorespond``, ``Precedence: auto_reply/bulk`` (not on mailing-list posts, which
-   carry ``List-Id``), auto subjects such as 自动回复,
-   自動回覆, Automatic reply, Out of Office, Abwesenheit) — never answered;
+   ``X-Autorespond``, ``X-Auto-Response-Suppress: All/OOF/AutoReply``,
+   ``Precedence: bulk/junk/list/auto_reply`` (list posts included: a list is never
+   answered), ``Return-Path: <>``, auto subjects in many languages such as 自动回复, 自動応答,
+   Automatic reply, Out of Office, Automatische Antwort, Réponse automatique) — never
+   answered. The phrases are data in :mod:`daemon.inbound.loop_phrases`;
 3. iTIP REPLY/COUNTER (RFC 5546) — the most reliable answer;
 4. minutes, action updates, meeting requests, topic submissions (labelled, then free-form);
 5. a plain-text RSVP, only in a meeting thread;
@@ -25,6 +28,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from daemon.inbound import loops
 from daemon.inbound.mime import Mail
 from daemon.inbound.model import Inspection, MinutesDoc
 from daemon.inbound.parse.actions import ACTION_TAG, parse_action_update
@@ -42,13 +46,6 @@ _BOUNCE_SUBJECT = re.compile(
     r"^\s*(?:undeliverable|undelivered mail|delivery status notification \(failure\)|"
     r"returned mail|mail delivery failed|delivery failure|failure notice|"
     r"未能送达|无法送达|無法傳遞|无法传递|退信|系统退信|投递失败|投遞失敗)",
-    re.I,
-)
-_AUTO_SUBJECT = re.compile(
-    r"^\s*(?:(?:re|答复|回复|回覆)\s*[:：]\s*)?(?:自动回复|自動回覆|自动答复|自動答覆|自動回复|"
-    r"automatic reply|auto[- ]?reply|autoreply|auto[- ]?response|out of (?:the )?office|"
-    r"abwesenheit|abwesenheitsnotiz|autosvar|réponse automatique|risposta automatica|"
-    r"respuesta automática|休假通知|外出通知|不在办公室)",
     re.I,
 )
 _READ_RECEIPT = re.compile(r"^\s*(?:read|已读|已讀|lu|gelesen)\s*[:：]", re.I)
@@ -76,11 +73,13 @@ class Context:
     meeting_ref: str | None
     headers: dict[str, str] = field(default_factory=dict)
     _minutes: list[MinutesDoc | None] = field(default_factory=list)
+    minutes_problems: list[str] = field(default_factory=list)
 
     def minutes(self) -> MinutesDoc | None:
-        """The fresh text read as minutes (parsed once, shared by the minutes rules)."""
+        """The fresh text read as minutes (parsed once, shared by the minutes rules; why a
+        due date was not taken goes to ``minutes_problems``)."""
         if not self._minutes:
-            self._minutes.append(parse_minutes(self.fresh, self.day))
+            self._minutes.append(parse_minutes(self.fresh, self.day, self.minutes_problems))
         return self._minutes[0]
 
     @property
@@ -116,6 +115,13 @@ def _ndr(ctx: Context, insp: Inspection) -> bool:
     return False
 
 
+def _delay_notice(ctx: Context, insp: Inspection) -> bool:
+    if loops.delay_notice(ctx.mail.subject, ctx.mail.delivery_actions):
+        insp.kind = "bounce"
+        return True
+    return False
+
+
 def _read_receipt(ctx: Context, insp: Inspection) -> bool:
     if ctx.mail.report_type == "disposition-notification" or (
         _READ_RECEIPT.match(ctx.mail.subject) and not ctx.fresh.strip()
@@ -125,33 +131,20 @@ def _read_receipt(ctx: Context, insp: Inspection) -> bool:
     return False
 
 
-def _auto_submitted(ctx: Context, insp: Inspection) -> bool:
-    value = ctx.headers.get("auto-submitted", "").strip().lower()
-    if value and not value.startswith("no"):
+def _header_rule(check: Callable[[dict[str, str]], str | None]) -> RuleFn:
+    """A rule that makes the mail an ``auto_reply`` when ``check(headers)`` gives a reason."""
+
+    def rule(ctx: Context, insp: Inspection) -> bool:
+        if check(ctx.headers) is None:
+            return False
         insp.kind = "auto_reply"
         return True
-    return False
 
-
-def _x_autoreply(ctx: Context, insp: Inspection) -> bool:
-    if any(h in ctx.headers for h in ("x-autoreply", "x-autorespond", "x-autoresponder")):
-        insp.kind = "auto_reply"
-        return True
-    return False
-
-
-def _precedence(ctx: Context, insp: Inspection) -> bool:
-    value = ctx.headers.get("precedence", "").strip().lower()
-    if value == "bulk" and ("list-id" in ctx.headers or "list-post" in ctx.headers):
-        return False  # a mailing-list post: bulk, but written by a person
-    if value in ("auto_reply", "bulk"):
-        insp.kind = "auto_reply"
-        return True
-    return False
+    return rule
 
 
 def _auto_subject(ctx: Context, insp: Inspection) -> bool:
-    if _AUTO_SUBJECT.match(ctx.mail.subject):
+    if loops.auto_reply_subject(ctx.mail.subject):
         insp.kind = "auto_reply"
         return True
     return False
@@ -174,6 +167,7 @@ def _minutes(ctx: Context, insp: Inspection) -> bool:
     if doc is None:
         return False
     insp.kind, insp.minutes = "minutes", doc
+    insp.problems.extend(ctx.minutes_problems)
     return True
 
 
@@ -182,13 +176,16 @@ def _minutes_sections(ctx: Context, insp: Inspection) -> bool:
     if doc is None or not (doc.decisions and doc.action_items):
         return False
     insp.kind, insp.minutes = "minutes", doc
+    insp.problems.extend(ctx.minutes_problems)
     return True
 
 
 def _action_update(ctx: Context, insp: Inspection) -> bool:
     if not ACTION_TAG.search(ctx.mail.subject):
         return False
-    update = parse_action_update(ctx.mail.subject, ctx.fresh, ctx.day)
+    found: list[str] = []
+    update = parse_action_update(ctx.mail.subject, ctx.fresh, ctx.day, found)
+    insp.problems.extend(found)
     if update is None:
         insp.problems.append(
             "this reply is about an action item but no status was recognised; reply with "
@@ -204,7 +201,7 @@ def _request(ctx: Context, insp: Inspection) -> bool:
     if not (_REQUEST_SUBJECT.search(ctx.mail.subject) and labelled >= 2) and labelled < 5:
         return False
     insp.kind = "meeting_request"
-    insp.meeting_request = parse_request(ctx.mail.subject, ctx.fresh, ctx.ref)
+    insp.meeting_request = parse_request(ctx.mail.subject, ctx.fresh, ctx.ref, insp.problems)
     return True
 
 
@@ -244,10 +241,13 @@ RULES: list[tuple[str, RuleFn]] = [
     ("bounce.multipart_report", _dsn),
     ("bounce.mailer_daemon", _mailer_daemon),
     ("bounce.ndr_subject", _ndr),
+    ("bounce.delay_notice", _delay_notice),
     ("auto_reply.read_receipt", _read_receipt),
-    ("auto_reply.auto_submitted", _auto_submitted),
-    ("auto_reply.x_autoreply", _x_autoreply),
-    ("auto_reply.precedence", _precedence),
+    ("auto_reply.auto_submitted", _header_rule(loops.auto_submitted)),
+    ("auto_reply.x_autoreply", _header_rule(loops.auto_reply_header)),
+    ("auto_reply.suppress_header", _header_rule(loops.suppress_header)),
+    ("auto_reply.precedence", _header_rule(loops.precedence)),
+    ("auto_reply.null_return_path", _header_rule(loops.null_return_path)),
     ("auto_reply.subject", _auto_subject),
     ("itip.reply", _itip),
     ("minutes.subject", _minutes),
