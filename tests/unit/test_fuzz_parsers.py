@@ -1,7 +1,13 @@
 """Fuzzing: any bytes, and mutated real messages, give an Inspection; nothing escapes.
 
-The mutated messages are seeded with the project's own mails (:func:`project_seeds`), plus
-the labelled cases of ``../shared/corpus`` when that corpus is there.
+The mutated messages are seeded with the project's own mails (:func:`project_seeds`, the
+demo's ``daemon/demo/mails/*.eml`` and the :mod:`tests.mails` builders), plus the labelled
+cases of ``../shared/corpus`` when that corpus is there. Generators of
+:mod:`tests.unit.inbound_fuzz_inputs` add the fault classes of issue 9 (deep nesting, codec
+labels that are not charsets, broken calendars, forged From headers, absurd values, loop
+mail). The real :func:`inspect_bytes` is called, nothing patched; the catch-all must never
+be what saved us, and a readable From always gives the sender. A long run:
+``scripts/fuzz`` (``bench/fuzz_reader.py``).
 """
 
 from __future__ import annotations
@@ -14,6 +20,8 @@ from hypothesis import strategies as st
 from daemon.inbound.inspect import inspect_bytes
 from daemon.inbound.model import Inspection
 from tests.mails import DAEMON, REQUEST_ZH, mail
+from tests.unit.inbound_fuzz_inputs import GENERATORS, mutate
+from tests.unit.inbound_fuzz_inputs import seeds as own_seeds
 from tests.unit.inbound_helpers import corpus_dir, make_mail
 
 _ITIP_REPLY = """BEGIN:VCALENDAR\r
@@ -69,7 +77,7 @@ def _corpus_seeds() -> list[bytes]:
     return [p.read_bytes() for p in sorted((corpus_dir() / "cases").glob("*.eml"))]
 
 
-_SEEDS = project_seeds() + _corpus_seeds()
+_SEEDS = project_seeds() + own_seeds() + _corpus_seeds()
 _FAST = settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
 
 
@@ -139,3 +147,32 @@ def test_project_seeds_cover_every_kind_the_parser_knows() -> None:
     kinds = {inspect_bytes(seed).kind for seed in project_seeds()}
     assert {"meeting_request", "rsvp", "topic_submission", "minutes"} <= kinds
     assert {"action_update", "auto_reply", "bounce"} <= kinds
+
+
+def _header_block(raw: bytes) -> int:
+    """Length of the header block of ``raw`` with its blank line (0 when there is none)."""
+    ends = [i + len(sep) for sep in (b"\r\n\r\n", b"\n\n") if (i := raw.find(sep)) >= 0]
+    return min(ends) if ends else 0
+
+
+_OWN = [(seed, _header_block(seed), inspect_bytes(seed).sender) for seed in own_seeds()]
+
+
+@_FAST
+@given(st.sampled_from(GENERATORS), st.randoms(use_true_random=False))
+def test_generated_fault_classes(generate, rng):
+    raw, sender = generate(rng)
+    insp = inspect_bytes(raw)
+    _ok(insp)
+    assert insp.sender == sender  # a readable From always gives its address
+
+
+@_FAST
+@given(st.sampled_from(_OWN), st.randoms(use_true_random=False))
+def test_mutated_own_mails_keep_their_sender(seed_info, rng):
+    seed, head, sender = seed_info
+    data = mutate(seed, rng)
+    insp = inspect_bytes(data)
+    _ok(insp)
+    if head and sender and data.startswith(seed[:head]):
+        assert insp.sender == sender  # the header block is intact: its From is readable
