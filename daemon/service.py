@@ -303,6 +303,22 @@ class Service:
         if self._notice_allowed(db, msg, replying_to, f"inbox {row_id}"):
             self._enqueue(db, file, out)
 
+    def _may_answer(self, db: Database, inc: Incoming, out: Outgoing, cause: str) -> bool:
+        """Whether ``out``, caused by ``inc``, may go: nothing answers automatic mail
+        (RFC 3834 §2: a list post, a mail asking for no automatic answer), and notices pass
+        the reply policy. Mails to other people (an invite to a proxy) always go."""
+        answers = (
+            out.in_reply_to == inc.msg.message_id if inc.msg.message_id else out.to == [inc.sender]
+        )
+        if answers and inc.msg.auto_submitted:
+            why = "automatic mail (RFC 3834)"
+            log.info("%s: no %s to %s: %s", cause, out.kind, inc.sender, why)
+            queries.event_add(db, clock.now(), None, "no_reply", f"{cause} {inc.sender}: {why}")
+            return False
+        if out.kind in NOTICE_KINDS:
+            return self._notice_allowed(db, inc.msg, inc.reply_to_kind, cause)
+        return True
+
     def _notice_allowed(
         self, db: Database, msg: Inspection, replying_to: str | None, what: str
     ) -> bool:
@@ -379,10 +395,8 @@ class Service:
         for line in effects.refusals:
             queries.event_add(db, clock.now(), number, "refused", line)
         for out in effects.outgoing:
-            if out.kind in NOTICE_KINDS and inc is not None:
-                allowed = self._notice_allowed(db, inc.msg, inc.reply_to_kind, cause)
-                if not allowed:
-                    continue
+            if inc is not None and not self._may_answer(db, inc, out, cause):
+                continue
             self._enqueue(db, file, out)
         if effects.deadlines is not None:
             queries.deadlines_sync(db, file.meeting.number, effects.deadlines)

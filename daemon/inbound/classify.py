@@ -9,11 +9,12 @@ log. Order matters and is deliberate:
    delayed" notices from a relay) come first: a DSN often also carries ``Auto-Submitted``,
    and its returned original may hold an invitation;
 2. auto-replies (RFC 3834 ``Auto-Submitted`` other than ``no``, ``X-Autoreply``,
-   ``X-Autorespond``, ``X-Auto-Response-Suppress: All/OOF/AutoReply``,
-   ``Precedence: bulk/junk/list/auto_reply`` (list posts included: a list is never
-   answered), ``Return-Path: <>``, auto subjects in many languages such as 自动回复, 自動応答,
-   Automatic reply, Out of Office, Automatische Antwort, Réponse automatique) — never
-   answered. The phrases are data in :mod:`daemon.inbound.loop_phrases`;
+   ``X-Autorespond``, auto subjects in many languages such as 自动回复, 自動応答, Automatic
+   reply, Out of Office, Automatische Antwort, Réponse automatique) — never answered. The
+   phrases are data in :mod:`daemon.inbound.loop_phrases`. Headers that only ask not to be
+   answered (``X-Auto-Response-Suppress: All/OOF/AutoReply``, ``Precedence:
+   bulk/junk/list``, ``Return-Path: <>``) are :data:`NO_ANSWER_SIGNS`: they mark the mail
+   automatic but leave its kind to the rules below;
 3. iTIP REPLY/COUNTER (RFC 5546) — the most reliable answer;
 4. minutes, action updates, meeting requests, topic submissions (labelled, then free-form);
 5. a plain-text RSVP, only in a meeting thread;
@@ -245,9 +246,7 @@ RULES: list[tuple[str, RuleFn]] = [
     ("auto_reply.read_receipt", _read_receipt),
     ("auto_reply.auto_submitted", _header_rule(loops.auto_submitted)),
     ("auto_reply.x_autoreply", _header_rule(loops.auto_reply_header)),
-    ("auto_reply.suppress_header", _header_rule(loops.suppress_header)),
-    ("auto_reply.precedence", _header_rule(loops.precedence)),
-    ("auto_reply.null_return_path", _header_rule(loops.null_return_path)),
+    ("auto_reply.precedence", _header_rule(loops.precedence_auto_reply)),
     ("auto_reply.subject", _auto_subject),
     ("itip.reply", _itip),
     ("minutes.subject", _minutes),
@@ -260,17 +259,34 @@ RULES: list[tuple[str, RuleFn]] = [
 ]
 
 
+# Headers that ask not to be answered but do not make the mail automatic: a person's calendar
+# answer from a mailbox whose server stamps X-Auto-Response-Suppress, or a post through a list,
+# still says what it says. They mark the mail ``auto_submitted`` (the daemon then sends no
+# answer to it, RFC 3834 §2); a mail that says nothing else is an ``auto_reply``.
+NO_ANSWER_SIGNS: list[tuple[str, Callable[[dict[str, str]], str | None]]] = [
+    ("no_answer.suppress_header", loops.suppress_header),
+    ("no_answer.precedence", loops.precedence),
+    ("no_answer.null_return_path", loops.null_return_path),
+]
+
+
 def classify(ctx: Context, insp: Inspection) -> None:
     """Run :data:`RULES` in order; the first hit sets ``insp.kind`` and its payload.
 
     Records the hit's name in ``insp.rule_hits``; with no hit the kind stays ``unknown`` and
-    ``unknown.fallback`` is recorded. Rule errors propagate (the caller turns them into a
-    problem and kind ``unknown``).
+    ``unknown.fallback`` is recorded. :data:`NO_ANSWER_SIGNS` are recorded first and set
+    ``insp.auto_submitted``; with no rule hit they make the kind ``auto_reply``. Rule errors
+    propagate (the caller turns them into a problem and kind ``unknown``).
     """
+    signs = [name for name, check in NO_ANSWER_SIGNS if check(ctx.headers) is not None]
+    if signs:
+        insp.auto_submitted = True
+        insp.rule_hits.extend(signs)
     for name, rule in RULES:
         if rule(ctx, insp):
             insp.rule_hits.append(name)
             log.debug("rule %s hit", name)
             return
-    insp.kind = "unknown"
-    insp.rule_hits.append("unknown.fallback")
+    insp.kind = "auto_reply" if signs else "unknown"
+    if not signs:
+        insp.rule_hits.append("unknown.fallback")

@@ -57,7 +57,7 @@ def header_only_inspection(raw: bytes, file: str | None, exc: BaseException) -> 
 
 
 def _from_headers(raw: bytes, file: str | None, problem: str) -> Inspection:
-    from daemon.inbound.classify import RULES, Context  # classify imports the parsers
+    from daemon.inbound.classify import NO_ANSWER_SIGNS, RULES, Context  # imports parsers
 
     msg = email.parser.BytesHeaderParser(policy=compat32).parsebytes(raw)
     headers: dict[str, str] = {}
@@ -109,7 +109,11 @@ def _from_headers(raw: bytes, file: str | None, problem: str) -> Inspection:
         if name.startswith(_LOOP_RULES) and rule(ctx, insp):
             insp.rule_hits.append(name)
             insp.auto_submitted = True
-            break
+            return insp
+    signs = [name for name, check in NO_ANSWER_SIGNS if check(headers) is not None]
+    if signs:  # nothing else could be read: as classify does, an automatic mail
+        insp.kind, insp.auto_submitted = "auto_reply", True
+        insp.rule_hits.extend(signs)
     return insp
 
 

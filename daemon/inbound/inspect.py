@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 
 from daemon import clock
+from daemon.inbound.authresults import read_auth_results
 from daemon.inbound.classify import Context, classify
 from daemon.inbound.fallback import header_only_inspection
 from daemon.inbound.mime import Mail, parse_mail
@@ -55,6 +56,8 @@ def _inspect(raw: bytes, file: str | None) -> Inspection:
         sender=mail.sender,
         sender_name=mail.sender_name,
         sender_suspicious=mail.sender_suspicious,
+        authentication=read_auth_results(mail.auth_results) if mail.auth_results else [],
+        exchange_auth_as=mail.headers.get("x-ms-exchange-organization-authas"),
         uid=cal.uid,
         itip_method=cal.method,
         message_id=mail.message_id,

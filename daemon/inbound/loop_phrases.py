@@ -124,9 +124,12 @@ REPLY_PREFIXES: tuple[str, ...] = (
 
 # Header rules: (lower-case header name, what its value must be).
 # Precedence (RFC 2076 §3.9; RFC 3834 §2): never answered, even when a person wrote it.
-PRECEDENCE_NO_REPLY: tuple[str, ...] = ("bulk", "junk", "list", "auto_reply")
-# Exchange's X-Auto-Response-Suppress (MS-OXCMAIL 2.2.3.2.14): tokens that ask for no
-# automatic answer; the mail that carries them is itself automatic.
+PRECEDENCE_NO_REPLY: tuple[str, ...] = ("bulk", "junk", "list")
+# Precedence values that an automatic responder writes on its own answers.
+PRECEDENCE_AUTO_REPLY: tuple[str, ...] = ("auto_reply",)
+# Exchange's X-Auto-Response-Suppress (MS-OXCMAIL 2.1.3.2.20): tokens that ask for no
+# automatic answer. It is a request about answers, not proof that the mail is automatic:
+# some organisations stamp it on every mail, their people's calendar answers included.
 SUPPRESS_TOKENS: tuple[str, ...] = ("all", "oof", "autoreply")
 # Headers whose presence alone marks an automatic reply (de-facto, many autoresponders).
 AUTO_REPLY_HEADERS: tuple[str, ...] = (

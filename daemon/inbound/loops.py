@@ -19,6 +19,7 @@ from daemon.inbound.loop_phrases import (
     DELAY_SUBJECT_PAIRS,
     DELAY_SUBJECTS,
     NULL_RETURN_PATHS,
+    PRECEDENCE_AUTO_REPLY,
     PRECEDENCE_NO_REPLY,
     REPLY_PREFIXES,
     SUPPRESS_TOKENS,
@@ -90,13 +91,19 @@ def delay_notice(subject: str, delivery_actions: Iterable[str] = ()) -> str | No
     return None
 
 
+def _precedence_in(headers: Mapping[str, str], values: tuple[str, ...]) -> str | None:
+    value = headers.get("precedence", "").strip().lower()
+    return f"Precedence: {value}" if value and value in values else None
+
+
 def precedence(headers: Mapping[str, str]) -> str | None:
-    """``Precedence: bulk/junk/list/auto_reply`` (RFC 3834 §2): never answered."""
-    value = headers.get("precedence", "")
-    if not value:
-        return None
-    value = value.strip().lower()
-    return f"Precedence: {value}" if value in PRECEDENCE_NO_REPLY else None
+    """``Precedence: bulk/junk/list`` (RFC 3834 §2): never answered."""
+    return _precedence_in(headers, PRECEDENCE_NO_REPLY)
+
+
+def precedence_auto_reply(headers: Mapping[str, str]) -> str | None:
+    """``Precedence: auto_reply``: written by an automatic responder on its answers."""
+    return _precedence_in(headers, PRECEDENCE_AUTO_REPLY)
 
 
 def null_return_path(headers: Mapping[str, str]) -> str | None:
@@ -109,8 +116,8 @@ def null_return_path(headers: Mapping[str, str]) -> str | None:
 
 
 def suppress_header(headers: Mapping[str, str]) -> str | None:
-    """``X-Auto-Response-Suppress`` naming All, OOF or AutoReply (Exchange marks its own
-    automatic mail so)."""
+    """``X-Auto-Response-Suppress`` naming All, OOF or AutoReply: the sender asks for no
+    automatic answer (MS-OXCMAIL 2.1.3.2.20)."""
     value = headers.get("x-auto-response-suppress", "")
     if not value:
         return None

@@ -56,7 +56,9 @@ class Mail:
 
     ``date`` is aware (``None`` when missing or unreadable); ``text`` is the sender's body as
     plain text (HTML converted) including any quoted originals; ``calendars`` holds the raw
-    bytes of every iCalendar object found; ``headers`` maps lower-case names to decoded values.
+    bytes of every iCalendar object found; ``headers`` maps lower-case names to decoded values
+    (the first of each); ``auth_results`` holds the raw value of every
+    ``Authentication-Results`` header, in order.
     """
 
     subject: str = ""
@@ -74,6 +76,7 @@ class Mail:
     calendars: list[bytes] = field(default_factory=list)
     attachments: list[AttachmentInfo] = field(default_factory=list)
     returned_subjects: list[str] = field(default_factory=list)
+    auth_results: list[str] = field(default_factory=list)
     delivery_actions: list[str] = field(default_factory=list)
     is_bare_calendar: bool = False
     problems: list[str] = field(default_factory=list)
@@ -130,6 +133,8 @@ def _read_headers(msg: Message, mail: Mail) -> None:
     raw_from = ""
     for key, value in msg.raw_items():
         name = key.lower()
+        if name == "authentication-results":
+            mail.auth_results.append(value)  # every one, in order (RFC 8601 §5)
         if name in headers:
             continue
         if name == "from":

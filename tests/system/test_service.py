@@ -208,3 +208,75 @@ def test_an_attachment_over_the_limit_is_refused_and_the_sender_told(tmp_path: P
     finally:
         svc.close()
         clock.set_clock(clock.SystemClock())
+
+
+def scheduled(svc: Service) -> EmailMessage:
+    """MTG-1 requested and approved by its host; returns the invite."""
+    drop(svc, mail("feng.tao@corp.example", "会议需求申请：仓储系统切换协调会", REQUEST))
+    svc.run_once()
+    approval = next(m for m in outbox(svc) if m["X-Meetingd-Kind"] == "approval_request")
+    drop(
+        svc,
+        mail(
+            "qian.feng@corp.example",
+            "回复: " + approval["Subject"],
+            "同意。",
+            In_Reply_To=approval["Message-ID"],
+        ),
+    )
+    svc.run_once()
+    return next(m for m in outbox(svc) if m["X-Meetingd-Kind"] == "invite")
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["Precedence: list", "Precedence: bulk", "X-Auto-Response-Suppress: All", "Return-Path: <>"],
+)
+def test_mail_asking_for_no_answer_is_read_but_never_answered(
+    service: Service, header: str
+) -> None:
+    invite = scheduled(service)
+    before = len(outbox(service))
+    name, _, value = header.partition(": ")
+    extra = {name.replace("-", "_"): value}
+    subject = "回复: " + str(invite["Subject"])
+    drop(
+        service,
+        mail(
+            "wei.dong@corp.example", subject, "我参加。", In_Reply_To=invite["Message-ID"], **extra
+        ),
+    )
+    drop(service, mail("list@lists.example", subject, "我参加。", **extra))
+    service.run_once()
+    file = meetings.load_file(service.db, 1)
+    rsvp = file.rsvp("wei.dong@corp.example")
+    assert rsvp is not None and rsvp.partstat == "ACCEPTED"  # what it says still counts
+    assert len(outbox(service)) == before  # no receipt, no not_a_participant
+    assert file.rsvp("list@lists.example") is None
+
+
+def test_with_authserv_ids_only_a_vouched_for_sender_changes_state(tmp_path: Path) -> None:
+    cfg_file = tmp_path / "meetingd.toml"
+    cfg_file.write_text(
+        '[daemon]\nvar_dir = "var"\n[security]\nauthserv_ids = ["mx.corp.example"]\n',
+        encoding="utf-8",
+    )
+    clock.set_clock(clock.FrozenClock(TZ_NOW))
+    svc = Service(load(cfg_file))
+    try:
+        ok = "mx.corp.example; spf=pass smtp.mailfrom=corp.example; dmarc=pass header.from=corp.example"
+        forged = "mx.elsewhere.example; dmarc=pass header.from=corp.example"
+        subject = "会议需求申请：仓储系统切换协调会"
+        drop(svc, mail("feng.tao@corp.example", subject, REQUEST, Authentication_Results=forged))
+        svc.run_once()
+        assert [r.error for r in queries.inbox_list(svc.db)][0].startswith("unverified_sender")
+        assert outbox(svc) == []  # nobody told: the From may be forged
+        drop(svc, mail("feng.tao@corp.example", subject, REQUEST + " ", Authentication_Results=ok))
+        svc.run_once()
+        assert sorted(m["X-Meetingd-Kind"] for m in outbox(svc)) == [
+            "approval_request",
+            "request_received",
+        ]
+    finally:
+        svc.close()
+        clock.set_clock(clock.SystemClock())

@@ -15,11 +15,7 @@ from tests.unit.inbound_helpers import make_mail
         ("X-Autoreply: yes\n", "Re: [MTG-7] x", "auto_reply.x_autoreply"),
         ("X-Autorespond: yes\n", "Re: [MTG-7] x", "auto_reply.x_autoreply"),
         ("Precedence: auto_reply\n", "Re: [MTG-7] x", "auto_reply.precedence"),
-        (
-            "X-Auto-Response-Suppress: All\n",
-            "Automatic reply: [MTG-7] x",
-            "auto_reply.suppress_header",
-        ),
+        ("", "Automatic reply: [MTG-7] x", "auto_reply.subject"),
         ("", "自動回覆：[MTG-7] x", "auto_reply.subject"),
         ("", "Out of Office: [MTG-7] x", "auto_reply.subject"),
         ("", "Abwesenheitsnotiz: [MTG-7] x", "auto_reply.subject"),
@@ -40,7 +36,8 @@ def test_list_post_with_bulk_precedence_is_never_answered():
     # RFC 3834 §2: Precedence bulk/list/junk is never answered, even a post a person wrote
     raw = make_mail("hello", extra_headers="Precedence: bulk\nList-Id: <l.example.org>\n")
     insp = inspect_bytes(raw)
-    assert insp.kind == "auto_reply" and insp.rule_hits == ["auto_reply.precedence"]
+    assert insp.kind == "auto_reply" and insp.rule_hits == ["no_answer.precedence"]
+    assert insp.auto_submitted
 
 
 @pytest.mark.parametrize(

@@ -22,24 +22,33 @@ def _check(raw: bytes, kind: str, rule: str) -> None:
     assert insp.auto_submitted is True
 
 
-@pytest.mark.parametrize("value", ["junk", "list", "bulk", "Bulk", " JUNK ", "auto_reply"])
+def _no_answer(headers: str, sign: str) -> None:
+    """A header that only asks for no answer: the mail is marked automatic (never
+    answered), its content is still read, and with no content it is an auto-reply."""
+    insp = inspect_bytes(make_mail(BODY, extra_headers=headers))
+    assert insp.kind == "rsvp" and insp.auto_submitted is True, insp.rule_hits
+    assert insp.rule_hits == [sign, "rsvp.text"]
+    empty = inspect_bytes(make_mail("", extra_headers=headers))
+    assert (empty.kind, empty.rule_hits, empty.auto_submitted) == ("auto_reply", [sign], True)
+
+
+@pytest.mark.parametrize("value", ["junk", "list", "bulk", "Bulk", " JUNK "])
 def test_precedence(value):
-    _check(
-        make_mail(BODY, extra_headers=f"Precedence: {value}\n"),
-        "auto_reply",
-        "auto_reply.precedence",
-    )
+    _no_answer(f"Precedence: {value}\n", "no_answer.precedence")
+
+
+def test_precedence_auto_reply_is_an_auto_reply():
+    raw = make_mail(BODY, extra_headers="Precedence: auto_reply\n")
+    _check(raw, "auto_reply", "auto_reply.precedence")
 
 
 def test_precedence_list_on_a_list_post_too():
-    raw = make_mail(BODY, extra_headers="Precedence: list\nList-Id: <dept.corp.example>\n")
-    _check(raw, "auto_reply", "auto_reply.precedence")
+    _no_answer("Precedence: list\nList-Id: <dept.corp.example>\n", "no_answer.precedence")
 
 
 @pytest.mark.parametrize("value", ["<>", "< >", ""])
 def test_null_return_path(value):
-    raw = make_mail(BODY, extra_headers=f"Return-Path: {value}\n")
-    _check(raw, "auto_reply", "auto_reply.null_return_path")
+    _no_answer(f"Return-Path: {value}\n", "no_answer.null_return_path")
 
 
 def test_ordinary_return_path_is_a_person():
@@ -49,8 +58,7 @@ def test_ordinary_return_path_is_a_person():
 
 @pytest.mark.parametrize("value", ["All", "OOF", "AutoReply", "DR, RN, NRN, OOF, AutoReply", "oof"])
 def test_auto_response_suppress(value):
-    raw = make_mail(BODY, extra_headers=f"X-Auto-Response-Suppress: {value}\n")
-    _check(raw, "auto_reply", "auto_reply.suppress_header")
+    _no_answer(f"X-Auto-Response-Suppress: {value}\n", "no_answer.suppress_header")
 
 
 def test_auto_response_suppress_receipts_only_is_a_person():
