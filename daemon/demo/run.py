@@ -26,6 +26,7 @@ from daemon.config import load
 from daemon.demo.readdress import readdress
 from daemon.demo.script import DEMO_TOML, PEOPLE, SCRIPT, SCRIPT_DAY, Step, departments_toml
 from daemon.errors import UserError
+from daemon.inbound.addresses import read_sender
 from daemon.service import Service
 from daemon.store import meetings, queries
 from daemon.workdays import WorkCalendar
@@ -36,9 +37,9 @@ Echo = Callable[[str], None]
 
 
 def sender_of(raw: bytes) -> str:
-    """The lower-case From address of a raw message."""
+    """The lower-case From address of a raw message ("" when it has none)."""
     msg = email.message_from_bytes(raw, policy=email.policy.compat32)
-    return email.utils.parseaddr(str(msg.get("From", "")))[1].lower()
+    return read_sender(str(msg.get("From", ""))).address or ""
 
 
 def demo_mails() -> Traversable:

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from sqlite_utils import Database
 
 from daemon.errors import PermanentError
+from daemon.inbound.addresses import read_sender
 from daemon.store import queries
 from daemon.store.db import atomic
 from daemon.store.rows import InboxRow
@@ -41,8 +42,7 @@ def _header_hints(raw: bytes) -> tuple[str | None, str | None]:
     try:
         headers = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(raw)
         message_id = str(headers.get("Message-ID", "")).strip() or None
-        _name, sender = email.utils.parseaddr(str(headers.get("From", "")))
-        return message_id, sender.lower() or None
+        return message_id, read_sender(str(headers.get("From", ""))).address
     except Exception:  # a hint only: the handler parses the message properly
         return None, None
 

@@ -264,7 +264,7 @@ def test_with_authserv_ids_only_a_vouched_for_sender_changes_state(tmp_path: Pat
     clock.set_clock(clock.FrozenClock(TZ_NOW))
     svc = Service(load(cfg_file))
     try:
-        ok = "mx.corp.example; spf=pass smtp.mailfrom=corp.example; dmarc=pass header.from=corp.example"
+        ok = "mx.corp.example; spf=pass smtp.mailfrom=corp.example; dmarc=pass"
         forged = "mx.elsewhere.example; dmarc=pass header.from=corp.example"
         subject = "会议需求申请：仓储系统切换协调会"
         drop(svc, mail("feng.tao@corp.example", subject, REQUEST, Authentication_Results=forged))
