@@ -22,14 +22,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
 
-from daemon.config_transports import (
+from daemon.errors import UserError
+from daemon.transports.settings import (
     TRANSPORT_NAMES,
     check_transports,
     env_problems,
     example_lines,
     toml_value,
 )
-from daemon.errors import UserError
 
 _EMAIL = re.compile(r"[^@\s<>\"(),;]+@[^@\s<>\"(),;]+")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")

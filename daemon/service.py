@@ -25,23 +25,23 @@ from daemon.domain.directory import Directory
 from daemon.domain.effects import KINDS, Effects, Outgoing
 from daemon.domain.events import Command, Incoming
 from daemon.domain.identity import SenderPolicy
+from daemon.domain.messages import Inspection
 from daemon.domain.model import Deadline, Material, MeetingFile
 from daemon.domain.replies import NO_REPLY_KINDS, NOTICE_KINDS, SILENT_REASONS, notice_blocked
+from daemon.domain.views import deadline_times, review_file
 from daemon.errors import UserError
 from daemon.inbound import pipeline
 from daemon.inbound.inspect import inspect_bytes
-from daemon.inbound.model import Inspection
-from daemon.linking import Link, link_message
-from daemon.materials import MaterialStore
+from daemon.inbound.link import Link, link_message
 from daemon.outbound import outbox
 from daemon.outbound.compose import ComposeContext, compose
 from daemon.outbound.render import default_renderer
 from daemon.scheduler import fire_due
 from daemon.store import meetings, queries
 from daemon.store.db import atomic, open_db
+from daemon.store.materials import MaterialStore
 from daemon.store.rows import InboxRow
 from daemon.transports.base import MailSink, MailSource, close_all, load_factory
-from daemon.views import deadline_times, review_file
 from daemon.workdays import WorkCalendar
 
 log = logging.getLogger(__name__)

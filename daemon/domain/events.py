@@ -6,8 +6,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Literal
 
+from daemon.domain.messages import Inspection
 from daemon.domain.model import Material
-from daemon.inbound.model import Inspection
 
 
 @dataclass

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from daemon.inbound.model import AuthResult
+from daemon.domain.messages import AuthResult
 
 
 @dataclass(frozen=True)

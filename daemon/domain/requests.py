@@ -9,9 +9,9 @@ import re
 from daemon.domain.context import RuleContext
 from daemon.domain.effects import Effects, Outgoing
 from daemon.domain.events import Incoming
+from daemon.domain.messages import MeetingRequestForm
 from daemon.domain.model import Meeting, MeetingFile, Role
 from daemon.domain.roster import add_participant, everyone, with_role
-from daemon.inbound.model import MeetingRequestForm
 
 _YES_WORDS = r"同意|批准|通过|通過|可以|\bapprov\w*|\bagree\w*|\byes\b|\bok(?:ay)?\b|\bgo ahead"
 # A negation within a few characters before a yes-word turns it into a no ("不太同意",

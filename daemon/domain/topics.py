@@ -10,9 +10,9 @@ from rapidfuzz import fuzz
 from daemon.domain.context import RuleContext
 from daemon.domain.effects import Effects, Outgoing
 from daemon.domain.events import Incoming
+from daemon.domain.messages import TopicSubmission
 from daemon.domain.model import MeetingFile, Topic
 from daemon.domain.roster import department_key
-from daemon.inbound.model import TopicSubmission
 
 FIELDS = ("title", "background", "pain_point", "expected_outcome")
 _NOISE = re.compile(r"[\s\W_]+", re.UNICODE)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
-from daemon.inbound.model import AuthResult
+from daemon.domain.messages import AuthResult
 
 log = logging.getLogger(__name__)
 

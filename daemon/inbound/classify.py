@@ -1,7 +1,7 @@
 """Ordered, named classification rules: the first rule that hits decides the kind.
 
 Each rule looks at a :class:`Context` (the decoded mail, the sender's fresh text, the calendar
-objects) and, when it hits, fills the :class:`~daemon.inbound.model.Inspection` and returns
+objects) and, when it hits, fills the :class:`~daemon.domain.messages.Inspection` and returns
 ``True``. The name of the rule that hit is appended to ``Inspection.rule_hits`` for the audit
 log. Order matters and is deliberate:
 
@@ -29,9 +29,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from daemon.domain.messages import Inspection, MinutesDoc
 from daemon.inbound import loops
 from daemon.inbound.mime import Mail
-from daemon.inbound.model import Inspection, MinutesDoc
 from daemon.inbound.parse.actions import ACTION_TAG, parse_action_update
 from daemon.inbound.parse.itip import CalendarInfo, is_generated_text
 from daemon.inbound.parse.minutes import parse_minutes

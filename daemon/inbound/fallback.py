@@ -17,11 +17,11 @@ import re
 from email.policy import compat32
 
 from daemon import clock
+from daemon.domain.messages import Inspection
 from daemon.inbound.addresses import read_sender
 from daemon.inbound.charsets import decode_header_value
 from daemon.inbound.dates import plausible_instant
 from daemon.inbound.mime import Mail
-from daemon.inbound.model import Inspection
 from daemon.inbound.parse.itip import CalendarInfo
 
 log = logging.getLogger(__name__)

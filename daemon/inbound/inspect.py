@@ -19,11 +19,11 @@ import sys
 from pathlib import Path
 
 from daemon import clock
+from daemon.domain.messages import Inspection
 from daemon.inbound.authresults import read_auth_results
 from daemon.inbound.classify import Context, classify
 from daemon.inbound.fallback import header_only_inspection
 from daemon.inbound.mime import Mail, parse_mail
-from daemon.inbound.model import Inspection
 from daemon.inbound.parse.actions import ACTION_TAG
 from daemon.inbound.parse.commands import parse_command
 from daemon.inbound.parse.itip import CalendarInfo, read_calendars

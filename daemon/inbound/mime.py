@@ -26,11 +26,11 @@ from dataclasses import dataclass, field
 from email.message import Message
 from email.policy import compat32
 
+from daemon.domain.messages import AttachmentInfo
 from daemon.inbound.addresses import read_sender
 from daemon.inbound.charsets import codec_for, decode_header_value, decode_text
 from daemon.inbound.dates import plausible_instant
 from daemon.inbound.htmltext import html_to_text
-from daemon.inbound.model import AttachmentInfo
 from daemon.inbound.nesting import MAX_DEPTH, OPAQUE_HEADER, parse_bounded
 
 log = logging.getLogger(__name__)

@@ -10,8 +10,8 @@ from daemon.domain.context import RuleContext, Timings
 from daemon.domain.directory import Directory
 from daemon.domain.effects import Effects
 from daemon.domain.events import Incoming
+from daemon.domain.messages import Inspection, MeetingRequestForm
 from daemon.domain.model import MeetingFile
-from daemon.inbound.model import Inspection, MeetingRequestForm
 from daemon.workdays import WorkCalendar
 
 DAYS = WorkCalendar()

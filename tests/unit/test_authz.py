@@ -16,8 +16,7 @@ from daemon.domain.context import RuleContext
 from daemon.domain.deadlines import deadlines_for
 from daemon.domain.effects import Effects
 from daemon.domain.events import Command, Incoming
-from daemon.domain.model import Material, MeetingFile
-from daemon.inbound.model import (
+from daemon.domain.messages import (
     ActionItemSpec,
     ActionUpdate,
     HostCommand,
@@ -26,6 +25,7 @@ from daemon.inbound.model import (
     RsvpReply,
     TopicSubmission,
 )
+from daemon.domain.model import Material, MeetingFile
 from tests.unit.rules_helpers import (
     addr,
     approved_meeting,

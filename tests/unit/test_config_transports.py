@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from daemon import config
-from daemon.config_transports import settings_spec
 from daemon.errors import UserError
 from daemon.transports.base import REGISTRY
+from daemon.transports.settings import settings_spec
 
 ROOT = Path(__file__).resolve().parents[2]
 

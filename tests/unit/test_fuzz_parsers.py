@@ -17,8 +17,8 @@ from email.message import EmailMessage
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from daemon.domain.messages import Inspection
 from daemon.inbound.inspect import inspect_bytes
-from daemon.inbound.model import Inspection
 from tests.mails import DAEMON, REQUEST_ZH, mail
 from tests.unit.inbound_fuzz_inputs import GENERATORS, mutate
 from tests.unit.inbound_fuzz_inputs import seeds as own_seeds

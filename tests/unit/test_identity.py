@@ -9,7 +9,7 @@ import dataclasses
 from daemon.domain import rules
 from daemon.domain.events import Incoming
 from daemon.domain.identity import SenderPolicy, sender_verified
-from daemon.inbound.model import AuthResult
+from daemon.domain.messages import AuthResult
 from tests.unit.rules_helpers import addr, ctx, local, message, open_request, request_form
 
 MX = "mx.corp.example"

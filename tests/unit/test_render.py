@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from daemon.domain.effects import KINDS
+from daemon.outbound import filters as f
 from daemon.outbound import render as r
 from daemon.outbound.compose import compose, make_message_id, subject_tag
 from tests.unit.outbound_samples import DEADLINES, NOW, SAMPLES, TZ, context, meeting_file, outgoing
@@ -86,21 +87,21 @@ def test_agenda_overflow_is_warned() -> None:
 
 def test_filters() -> None:
     d = dt.datetime(2026, 9, 29, 10, 0, tzinfo=dt.UTC)  # 18:00 in Shanghai
-    assert r.fmt_date(d, "zh", TZ) == "2026年9月29日（周二）"
-    assert r.fmt_date(dt.date(2026, 9, 29), "en") == "Tue 29 Sep 2026"
-    assert r.fmt_dt(d, "zh", TZ) == "2026年9月29日（周二）18:00"
-    assert r.fmt_dt(d, "en", TZ) == "Tue 29 Sep 2026 18:00"
-    assert r.fmt_time(d, TZ) == "18:00"
-    assert r.iso(dt.datetime(2026, 9, 29, 17, tzinfo=dt.UTC), TZ) == "2026-09-30"
-    assert r.iso(dt.date(2026, 9, 29)) == "2026-09-29"
+    assert f.fmt_date(d, "zh", TZ) == "2026年9月29日（周二）"
+    assert f.fmt_date(dt.date(2026, 9, 29), "en") == "Tue 29 Sep 2026"
+    assert f.fmt_dt(d, "zh", TZ) == "2026年9月29日（周二）18:00"
+    assert f.fmt_dt(d, "en", TZ) == "Tue 29 Sep 2026 18:00"
+    assert f.fmt_time(d, TZ) == "18:00"
+    assert f.iso(dt.datetime(2026, 9, 29, 17, tzinfo=dt.UTC), TZ) == "2026-09-30"
+    assert f.iso(dt.date(2026, 9, 29)) == "2026-09-29"
     end = dt.datetime(2026, 9, 29, 12, 0, tzinfo=dt.UTC)
-    assert r.fmt_range(d, end, "zh", TZ) == "2026年9月29日（周二）18:00–20:00"
-    assert r.fmt_size(183_500) == "179.2 KB"
-    assert r.label("host", "zh") == "主持人" and r.label("host", "en") == "Host"
+    assert f.fmt_range(d, end, "zh", TZ) == "2026年9月29日（周二）18:00–20:00"
+    assert f.fmt_size(183_500) == "179.2 KB"
+    assert f.label("host", "zh") == "主持人" and f.label("host", "en") == "Host"
 
 
 def test_text_to_html() -> None:
-    html = str(r.text_to_html("a <x>\nb\n\n- one\n- two\n\nsee https://x.example/a?b=1"))
+    html = str(f.text_to_html("a <x>\nb\n\n- one\n- two\n\nsee https://x.example/a?b=1"))
     assert "<p>a &lt;x&gt;<br>\nb</p>" in html
     assert "<ul><li>one</li><li>two</li></ul>" in html
     assert '<a href="https://x.example/a?b=1">' in html
@@ -245,7 +246,7 @@ def test_compose_without_recipient_fails() -> None:
 
 def test_deadlines_shown_in_company_zone() -> None:
     text = compose(outgoing("rsvp_nudge"), meeting_file(), context("zh")).get_body(("plain",))
-    assert r.fmt_dt(DEADLINES["replies_due"], "zh", TZ) in text.get_content()
+    assert f.fmt_dt(DEADLINES["replies_due"], "zh", TZ) in text.get_content()
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -290,11 +291,11 @@ def _mail(
 
 
 def test_clause_filter() -> None:
-    assert r.clause("项目调整，取消会议。。") == "项目调整，取消会议"
-    assert r.clause("Room change, sorry!! ") == "Room change, sorry"
-    assert r.clause("  改期；\n") == "改期"
-    assert r.clause("已完成") == "已完成"
-    assert r.clause(None) == ""
+    assert f.clause("项目调整，取消会议。。") == "项目调整，取消会议"
+    assert f.clause("Room change, sorry!! ") == "Room change, sorry"
+    assert f.clause("  改期；\n") == "改期"
+    assert f.clause("已完成") == "已完成"
+    assert f.clause(None) == ""
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -312,10 +313,10 @@ def test_invite_update_reason_codes_become_sentences(code: str, lang: str) -> No
     expected = {
         ("zh", "agenda"): "会议议程已确定",
         ("zh", "late_topic"): "逾期提交的议题纳入本次会议",
-        ("zh", "rescheduled"): f"由原定的{r.fmt_dt(old, 'zh', TZ)}改为",
+        ("zh", "rescheduled"): f"由原定的{f.fmt_dt(old, 'zh', TZ)}改为",
         ("en", "agenda"): "the agenda is now set",
         ("en", "late_topic"): "added a late topic to the agenda",
-        ("en", "rescheduled"): f"moved from {r.fmt_dt(old, 'en', TZ)} to",
+        ("en", "rescheduled"): f"moved from {f.fmt_dt(old, 'en', TZ)} to",
     }[(lang, code)]
     assert expected in text and expected in html
     if code == "rescheduled":
@@ -372,9 +373,9 @@ def test_request_question_unknown_participants(lang: str) -> None:
 
 #: Each deadline and how its time must never appear once it has passed.
 def _asked_by(lang: str, when: dt.datetime) -> list[str]:
-    shown = r.fmt_dt(when, lang, TZ)
+    shown = f.fmt_dt(when, lang, TZ)
     if lang == "zh":
-        iso = r.iso(when, TZ)
+        iso = f.iso(when, TZ)
         return [f"{shown}前", f"{shown} 前", f"{shown}（{iso}）前", f"截止时间：{shown}"]
     return [f"by {shown}"]
 
@@ -404,7 +405,7 @@ def test_invite_asks_for_topics_only_before_the_deadline(lang: str) -> None:
 @pytest.mark.parametrize("lang", LANGS)
 def test_proxy_request_at_the_reply_deadline_asks_before_the_start(lang: str) -> None:
     subject, text, _ = _mail("proxy_request", lang, now=DEADLINES["replies_due"])
-    start = r.fmt_dt(meeting_file().meeting.start_utc, lang, TZ)  # type: ignore[arg-type]
+    start = f.fmt_dt(meeting_file().meeting.start_utc, lang, TZ)  # type: ignore[arg-type]
     if lang == "zh":
         assert "尽快" in text and f"会议开始（{start}）" in text
     else:

@@ -4,7 +4,7 @@ from daemon.domain import rules
 from daemon.domain.attendance import report
 from daemon.domain.deadlines import deadlines_for
 from daemon.domain.events import Incoming
-from daemon.inbound.model import RsvpReply
+from daemon.domain.messages import RsvpReply
 from tests.unit.rules_helpers import addr, approved_meeting, ctx, kinds, local, message, sent_to
 
 START = local(2026, 10, 9, 14)

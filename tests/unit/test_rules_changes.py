@@ -5,8 +5,8 @@ import datetime as dt
 from daemon.domain import rules
 from daemon.domain.deadlines import deadlines_for
 from daemon.domain.events import Incoming
+from daemon.domain.messages import HostCommand, TopicSubmission
 from daemon.domain.model import Deadline
-from daemon.inbound.model import HostCommand, TopicSubmission
 from daemon.inbound.parse.commands import parse_command
 from tests.unit.rules_helpers import DAYS, addr, approved_meeting, ctx, kinds, local, message
 

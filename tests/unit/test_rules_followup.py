@@ -6,8 +6,8 @@ import datetime as dt
 from daemon.domain import rules
 from daemon.domain.deadlines import deadlines_for
 from daemon.domain.events import Incoming
+from daemon.domain.messages import ActionItemSpec, ActionUpdate, MinutesDoc, RiskSpec
 from daemon.domain.model import MeetingFile
-from daemon.inbound.model import ActionItemSpec, ActionUpdate, MinutesDoc, RiskSpec
 from tests.unit.rules_helpers import (
     DAYS,
     addr,

@@ -7,7 +7,7 @@ import pytest
 from daemon.domain import requests, rules
 from daemon.domain.deadlines import deadlines_for
 from daemon.domain.events import Command, Incoming
-from daemon.inbound.model import RsvpReply
+from daemon.domain.messages import RsvpReply
 from tests.unit.rules_helpers import (
     DAYS,
     addr,

@@ -3,9 +3,9 @@
 from daemon.domain import rules
 from daemon.domain.deadlines import deadlines_for
 from daemon.domain.events import Incoming
+from daemon.domain.messages import TopicSubmission
 from daemon.domain.model import Deadline
 from daemon.domain.topics import live_topics
-from daemon.inbound.model import TopicSubmission
 from tests.unit.rules_helpers import addr, approved_meeting, ctx, kinds, local, message, sent_to
 
 START = local(2026, 10, 9, 14)

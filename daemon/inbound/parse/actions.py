@@ -13,8 +13,8 @@ import logging
 import re
 from typing import cast
 
+from daemon.domain.messages import ActionStatus, ActionUpdate
 from daemon.inbound.dates import iter_dates, out_of_range_dates
-from daemon.inbound.model import ActionStatus, ActionUpdate
 
 log = logging.getLogger(__name__)
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from daemon.domain.messages import HostCommand
 from daemon.inbound.dates import date_problems, parse_when
-from daemon.inbound.model import HostCommand
 from daemon.inbound.parse.labels import fold
 
 _CANCEL = re.compile(

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
+from daemon.domain.messages import PartStat, RsvpReply
 from daemon.inbound.dates import YEARS, plausible_instant
-from daemon.inbound.model import PartStat, RsvpReply
 
 log = logging.getLogger(__name__)
 

@@ -20,9 +20,9 @@ import datetime as dt
 import logging
 import re
 
+from daemon.domain.messages import ActionItemSpec, MinutesDoc, RiskSpec
 from daemon.inbound.dates import first_date, out_of_range_dates, parse_date_value
 from daemon.inbound.htmltext import CELL_SEP
-from daemon.inbound.model import ActionItemSpec, MinutesDoc, RiskSpec
 from daemon.inbound.parse.labels import BULLET, LabelSet, clean_value, fold, strip_number
 
 log = logging.getLogger(__name__)

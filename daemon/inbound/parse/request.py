@@ -14,8 +14,8 @@ import logging
 import re
 
 from daemon.domain.goals import check_goal
+from daemon.domain.messages import MeetingRequestForm
 from daemon.inbound.dates import date_problems, parse_duration, parse_when
-from daemon.inbound.model import MeetingRequestForm
 from daemon.inbound.parse.labels import LabelSet, clean_value
 
 log = logging.getLogger(__name__)

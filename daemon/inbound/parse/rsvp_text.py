@@ -17,7 +17,7 @@ import logging
 import re
 from typing import cast
 
-from daemon.inbound.model import PartStat, RsvpReply
+from daemon.domain.messages import PartStat, RsvpReply
 
 log = logging.getLogger(__name__)
 

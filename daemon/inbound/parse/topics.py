@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import re
 
-from daemon.inbound.model import TopicSubmission
+from daemon.domain.messages import TopicSubmission
 from daemon.inbound.parse.labels import LabelSet, clean_value
 
 log = logging.getLogger(__name__)

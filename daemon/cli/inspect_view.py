@@ -1,6 +1,6 @@
 """``meetingd inspect FILE`` without ``--json``: what the parser understood, for a person.
 
-:func:`summary_lines` turns one :class:`~daemon.inbound.model.Inspection` into aligned
+:func:`summary_lines` turns one :class:`~daemon.domain.messages.Inspection` into aligned
 ``label: value`` lines: the kind, sender and meeting reference first, then only the parts
 that were found (the answer, topics, minutes, progress report, meeting request, host
 command), the attachments and the problems. The JSON form (:meth:`Inspection.to_json`) is
@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from daemon.inbound.model import (
+from daemon.domain.messages import (
     ActionUpdate,
     HostCommand,
     Inspection,

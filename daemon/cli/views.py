@@ -7,16 +7,19 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING
 
 from daemon.store import meetings, queries
 
+if TYPE_CHECKING:  # the service pulls in the whole daemon: import it lazily
+    from daemon.service import Service
 
-def _local(service: Any, when: dt.datetime | None) -> str:
+
+def _local(service: Service, when: dt.datetime | None) -> str:
     return when.astimezone(service.days.tz).strftime("%Y-%m-%d %H:%M") if when else "-"
 
 
-def status_lines(service: Any) -> Iterator[str]:
+def status_lines(service: Service) -> Iterator[str]:
     """One block per meeting: status, time, answers, the next pending deadline."""
     rows = meetings.list_meetings(service.db)
     if not rows:
@@ -44,7 +47,7 @@ def status_lines(service: Any) -> Iterator[str]:
     yield "inbox: " + (", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "empty")
 
 
-def action_lines(service: Any, number: int | None) -> Iterator[str]:
+def action_lines(service: Service, number: int | None) -> Iterator[str]:
     """Every action item (of one meeting or all): ref, owner, due, status.
 
     ``number`` must be an existing meeting (the CLI checks it); ``KeyError`` otherwise.
@@ -61,7 +64,7 @@ def action_lines(service: Any, number: int | None) -> Iterator[str]:
         yield f"no action items for MTG-{number}" if number else "no action items yet"
 
 
-def outbox_lines(service: Any, state: str | None) -> Iterator[str]:
+def outbox_lines(service: Service, state: str | None) -> Iterator[str]:
     """Outgoing mails, newest last, with the failure reason where one failed.
 
     Yields one line saying so when there is none (in ``state``, if given).
@@ -77,7 +80,7 @@ def outbox_lines(service: Any, state: str | None) -> Iterator[str]:
         yield line + (f"\n      error: {row.error}" if row.error else "")
 
 
-def quarantine_lines(service: Any) -> Iterator[str]:
+def quarantine_lines(service: Service) -> Iterator[str]:
     """Quarantined messages with the reason (replay with ``--replay ID``)."""
     rows = queries.inbox_list(service.db, state="quarantined")
     if not rows:

@@ -5,13 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 
-from daemon.domain.context import RuleContext, Timings
+from daemon.domain.context import RuleContext, Timings, WorkingDays
 from daemon.domain.model import MeetingFile, Participant
 from daemon.domain.timed import review_window
-from daemon.workdays import WorkCalendar
 
 
-def deadline_times(file: MeetingFile, days: WorkCalendar, t: Timings) -> dict[str, dt.datetime]:
+def deadline_times(file: MeetingFile, days: WorkingDays, t: Timings) -> dict[str, dt.datetime]:
     """Aware UTC instants of the meeting's deadlines, keyed for the templates:
     ``topics_due``, ``materials_due``, ``replies_due``, ``minutes_due`` (empty before the
     meeting has a time)."""

@@ -18,168 +18,27 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import os
 import sys
-from collections.abc import Callable
-from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
-from daemon import clock
 from daemon import config as config_mod
+from daemon.cli.context import (
+    NOW_ENV,
+    apply_now,
+    friendly,
+    load_config,
+    meeting_number,
+    now_setting,
+    parse_now,
+    service_for,
+    setup_logging,
+)
 from daemon.errors import PermanentError, UserError
 
-F = TypeVar("F", bound=Callable[..., Any])
 log = logging.getLogger("daemon.cli")
-
-NOW_ENV = "MEETINGD_NOW"
-NOW_FIX = (
-    'Fix: write it as "2026-12-15 18:05" (local time in [calendar] timezone) or as ISO 8601 '
-    'with an offset, e.g. "2026-12-15T18:05+08:00".'
-)
-
-
-def _friendly(func: F) -> F:
-    """Turn UserError into a clear message and exit code 2."""
-
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except UserError as exc:
-            for problem in exc.problems:
-                click.echo(f"meetingd: {problem}", err=True)
-            sys.exit(2)
-
-    return wrapper  # type: ignore[return-value]
-
-
-def _config_path(given: str | None) -> Path | None:
-    if given:
-        return Path(given)
-    if os.environ.get("MEETINGD_CONFIG"):
-        return Path(os.environ["MEETINGD_CONFIG"])
-    local = Path("meetingd.toml")
-    return local if local.exists() else None
-
-
-def _load(given: str | None, daemon: bool = False, check: bool = False) -> config_mod.Config:
-    """Load the configuration, set up logging and apply ``--now`` (see :func:`_apply_now`).
-
-    Args:
-        given: ``--config`` value, or None to search (see the module docstring).
-        daemon: True for ``run``: log at the configured ``log_level``; otherwise only
-            WARNING and above reach stderr, so listings stay readable.
-        check: ``check-config``: also check that ``var_dir`` can be created and written and
-            that every ``password_env`` names a set environment variable.
-
-    Raises:
-        UserError: every configuration problem at once.
-    """
-    cfg = config_mod.load(_config_path(given), check_dirs=check, check_env=check)
-    _logging(str(cfg.get("daemon", "log_level")) if daemon else "WARNING")
-    _apply_now(cfg.tz)
-    return cfg
-
-
-def _logging(level: str) -> None:
-    """Send log records of ``level`` (a name such as ``"INFO"``) and above to stderr."""
-    logging.basicConfig(
-        level=getattr(logging, level), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-
-
-def _now_setting() -> tuple[str, str] | None:
-    """``(value, where it came from: "--now" or "MEETINGD_NOW")`` of this invocation, or None."""
-    ctx = click.get_current_context(silent=True)
-    root = ctx.find_root() if ctx else None
-    setting = root.meta.get("meetingd.now") if root else None
-    return setting if isinstance(setting, tuple) else None
-
-
-def _parse_now(value: str, source: str, tz: dt.tzinfo) -> dt.datetime:
-    """The instant ``value`` of ``--now``/``MEETINGD_NOW`` (``source``), aware UTC.
-
-    Raises:
-        UserError: ``value`` is not a date and time (names the option or variable and the fix).
-    """
-    try:
-        return clock.parse_instant(value, tz)
-    except ValueError:
-        raise UserError(f"{source} {value!r}: not a date and time. {NOW_FIX}") from None
-
-
-def _apply_now(tz: dt.tzinfo) -> None:
-    """Install an :class:`~daemon.clock.OffsetClock` when ``--now``/``MEETINGD_NOW`` is set.
-
-    Naive values are local time in ``tz``. Says so loudly: a WARNING in the log and one line
-    on stderr. Done once per invocation; the previous clock comes back when it ends.
-
-    Raises:
-        UserError: the value is not a date and time.
-    """
-    setting = _now_setting()
-    ctx = click.get_current_context(silent=True)
-    if setting is None or ctx is None:
-        return
-    root = ctx.find_root()
-    if root.meta.get("meetingd.now.applied"):
-        return
-    value, source = setting
-    start = _parse_now(value, source, tz)
-    previous = clock.get_clock()
-    clock.set_clock(clock.OffsetClock(start))
-    root.meta["meetingd.now.applied"] = True
-    root.call_on_close(lambda: clock.set_clock(previous))
-    text = (
-        f"clock set to {clock.local_text(start, tz)} by {source} "
-        "(a testing aid; never use it in production)"
-    )
-    log.warning("%s", text)
-    click.echo(f"meetingd: {text}", err=True)
-
-
-def _service(given: str | None, daemon: bool = False) -> Any:
-    """The configured :class:`~daemon.service.Service`.
-
-    Raises:
-        UserError: a configuration problem; transport problems found only at start (e.g. an
-            unset password variable) are prefixed with the file name.
-    """
-    from daemon.service import Service
-
-    cfg = _load(given, daemon)
-    try:
-        return Service(cfg)
-    except UserError as exc:
-        where = str(cfg.path or "<embedded default>")
-        raise UserError(
-            [p if p.startswith(where) else f"{where}: {p}" for p in exc.problems]
-        ) from None
-
-
-def _number(ref: str) -> int:
-    text = ref.upper().removeprefix("[").removesuffix("]").removeprefix("MTG-")
-    if not text.isdigit():
-        raise UserError(f"{ref!r} is not a meeting reference. Fix: write it as MTG-12 or 12.")
-    return int(text)
-
-
-def _meeting(service: Any, ref: str) -> int:
-    """The number of the existing meeting ``ref`` (``MTG-12``, ``[MTG-12]`` or ``12``).
-
-    Raises:
-        UserError: ``ref`` is malformed, or there is no such meeting.
-    """
-    from daemon.store import meetings
-
-    number = _number(ref)
-    if not any(m.number == number for m in meetings.list_meetings(service.db)):
-        raise UserError(f"no meeting MTG-{number}. Fix: see `meetingd status`.")
-    return number
-
 
 config_option = click.option(
     "--config", "-c", "config_file", metavar="FILE", help="Configuration file (TOML)."
@@ -196,21 +55,21 @@ config_option = click.option(
     f"it then runs at real speed. Also ${NOW_ENV}. Never in production.",
 )
 @click.pass_context
-@_friendly
+@friendly
 def main(ctx: click.Context, now: str | None) -> None:
     """meetingd runs cross-department coordination meetings (部门沟通协调会) over email."""
     if now is None:
         return
     from_env = ctx.get_parameter_source("now") is click.core.ParameterSource.ENVIRONMENT
     source = NOW_ENV if from_env else "--now"
-    _parse_now(now, source, dt.UTC)  # a malformed value fails before any verb runs
+    parse_now(now, source, dt.UTC)  # a malformed value fails before any verb runs
     ctx.meta["meetingd.now"] = (now, source)
 
 
 @main.command()
 @click.option("--dir", "directory", default=".", show_default=True, help="Where to write.")
 @click.option("--force", is_flag=True, help="Overwrite an existing meetingd.toml.")
-@_friendly
+@friendly
 def init(directory: str, force: bool) -> None:
     """Write meetingd.toml (every key with its default) and the Maildirs."""
     base = Path(directory)
@@ -247,20 +106,20 @@ def _init_folders(cfg: config_mod.Config) -> None:
 
 @main.command(name="check-config")
 @config_option
-@_friendly
+@friendly
 def check_config(config_file: str | None) -> None:
     """Check the configuration and report every problem at once."""
-    cfg = _load(config_file, check=True)
+    cfg = load_config(config_file, check=True)
     click.echo(f"{cfg.path or '<embedded default>'}: OK")
 
 
 @main.command()
 @config_option
 @click.option("--once", is_flag=True, help="One pass (mail in, deadlines, mail out), then exit.")
-@_friendly
+@friendly
 def run(config_file: str | None, once: bool) -> None:
     """Run the daemon (unattended), or one pass with --once."""
-    service = _service(config_file, daemon=True)
+    service = service_for(config_file, daemon=True)
     if once:
         try:
             report = service.run_once()
@@ -284,7 +143,7 @@ def run(config_file: str | None, once: bool) -> None:
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="One JSON line per file (the contract).")
 @click.argument("files", nargs=-1, required=True, type=click.Path())
-@_friendly
+@friendly
 def inspect(as_json: bool, files: tuple[str, ...]) -> None:
     """Show what the parser understands of raw email FILES (no config, no database).
 
@@ -292,11 +151,11 @@ def inspect(as_json: bool, files: tuple[str, ...]) -> None:
     reported on stderr and the others are still shown; the exit code is then 2 (with
     --json its JSON line is still printed, so there is one line per file).
     """
+    from daemon.cli.inspect_view import summary_lines
     from daemon.inbound.inspect import inspect_bytes, inspect_path
-    from daemon.inbound.summary import summary_lines
 
-    _logging("WARNING")
-    _apply_now(config_mod.load(None).tz)
+    setup_logging("WARNING")
+    apply_now(config_mod.load(None).tz)
     failed = shown = False
     for path in files:
         raw, problem = _read_mail(path)
@@ -327,12 +186,12 @@ def _read_mail(path: str) -> tuple[bytes | None, str | None]:
 
 @main.command()
 @config_option
-@_friendly
+@friendly
 def status(config_file: str | None) -> None:
     """Meetings, their state and what happens next."""
-    from daemon.cli_views import status_lines
+    from daemon.cli.views import status_lines
 
-    service = _service(config_file)
+    service = service_for(config_file)
     for line in status_lines(service):
         click.echo(line)
 
@@ -340,8 +199,8 @@ def status(config_file: str | None) -> None:
 def _command(verb: str, ref: str, config_file: str | None, **kw: Any) -> None:
     from daemon.domain.events import Command
 
-    service = _service(config_file)
-    number = _meeting(service, ref)
+    service = service_for(config_file)
+    number = meeting_number(service, ref)
     try:
         effects = service.command(number, Command(verb, actor="operator", **kw))  # type: ignore[arg-type]
     except ValueError as exc:
@@ -358,7 +217,7 @@ def _command(verb: str, ref: str, config_file: str | None, **kw: Any) -> None:
 @main.command()
 @config_option
 @click.argument("ref")
-@_friendly
+@friendly
 def approve(config_file: str | None, ref: str) -> None:
     """Approve meeting REF (MTG-n) as the host would by reply."""
     _command("approve", ref, config_file)
@@ -368,7 +227,7 @@ def approve(config_file: str | None, ref: str) -> None:
 @config_option
 @click.argument("ref")
 @click.option("--reason", help="Told to the requester.")
-@_friendly
+@friendly
 def reject(config_file: str | None, ref: str, reason: str | None) -> None:
     """Reject meeting REF."""
     _command("reject", ref, config_file, reason=reason)
@@ -380,12 +239,12 @@ def reject(config_file: str | None, ref: str, reason: str | None) -> None:
 @click.option("--start", required=True, help='New local start, e.g. "2026-12-10 14:00".')
 @click.option("--minutes", type=int, help="New length in minutes (default: unchanged).")
 @click.option("--reason", help="Shown to the attendees.")
-@_friendly
+@friendly
 def reschedule(
     config_file: str | None, ref: str, start: str, minutes: int | None, reason: str | None
 ) -> None:
     """Move meeting REF: invite update (SEQUENCE+1), RSVPs reset, deadlines re-derived."""
-    cfg = _load(config_file)
+    cfg = load_config(config_file)
     try:
         local = dt.datetime.fromisoformat(start)
     except ValueError:
@@ -402,7 +261,7 @@ def reschedule(
 @config_option
 @click.argument("ref")
 @click.option("--reason", help="Shown to the attendees.")
-@_friendly
+@friendly
 def cancel(config_file: str | None, ref: str, reason: str | None) -> None:
     """Cancel meeting REF: iTIP CANCEL to everyone, every pending deadline stopped."""
     _command("cancel", ref, config_file, reason=reason)
@@ -411,38 +270,38 @@ def cancel(config_file: str | None, ref: str, reason: str | None) -> None:
 @main.command()
 @config_option
 @click.argument("ref", required=False)
-@_friendly
+@friendly
 def actions(config_file: str | None, ref: str | None) -> None:
     """Action items with owner, due date and status."""
-    from daemon.cli_views import action_lines
+    from daemon.cli.views import action_lines
 
-    service = _service(config_file)
-    for line in action_lines(service, _meeting(service, ref) if ref else None):
+    service = service_for(config_file)
+    for line in action_lines(service, meeting_number(service, ref) if ref else None):
         click.echo(line)
 
 
 @main.command()
 @config_option
 @click.option("--state", type=click.Choice(["queued", "sending", "sent", "failed"]))
-@_friendly
+@friendly
 def outbox(config_file: str | None, state: str | None) -> None:
     """Outgoing mail and its state (failed ones with the reason)."""
-    from daemon.cli_views import outbox_lines
+    from daemon.cli.views import outbox_lines
 
-    for line in outbox_lines(_service(config_file), state):
+    for line in outbox_lines(service_for(config_file), state):
         click.echo(line)
 
 
 @main.command()
 @config_option
 @click.option("--replay", "replay_id", type=int, help="Process this inbox message again.")
-@_friendly
+@friendly
 def quarantine(config_file: str | None, replay_id: int | None) -> None:
     """Messages that could not be processed, with the reason; --replay ID retries one."""
-    from daemon.cli_views import quarantine_lines
+    from daemon.cli.views import quarantine_lines
     from daemon.store import queries
 
-    service = _service(config_file)
+    service = service_for(config_file)
     if replay_id is not None:
         if not queries.inbox_replay(service.db, replay_id):
             raise UserError(
@@ -459,12 +318,12 @@ def quarantine(config_file: str | None, replay_id: int | None) -> None:
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
 @click.option("--meeting-date", help="YYYY-MM-DD (default: the 10th working day from today).")
 @click.option("--quiet", is_flag=True, help="Print only the summary.")
-@_friendly
+@friendly
 def demo(workdir: str, lang: str, meeting_date: str | None, quiet: bool) -> None:
     """Run the whole process on a simulated clock in WORKDIR and print its timeline."""
     from daemon.demo import run_demo
 
-    setting = _now_setting()
+    setting = now_setting()
     if setting:
         click.echo(
             f"meetingd: {setting[1]} is ignored by demo: it runs its own simulated clock "

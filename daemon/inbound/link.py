@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
-from daemon.inbound.model import Inspection
+from daemon.domain.messages import Inspection
 from daemon.store import meetings, queries
 
 log = logging.getLogger(__name__)
