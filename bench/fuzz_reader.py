@@ -28,6 +28,7 @@ sys.path.insert(0, str(REPO))
 import logging  # noqa: E402
 
 from daemon.inbound.inspect import _inspect  # noqa: E402
+from tests.mails import INSPECT_NOW  # noqa: E402
 from tests.unit.inbound_fuzz_inputs import GENERATORS, mutate, seeds  # noqa: E402
 
 
@@ -73,7 +74,7 @@ def main() -> int:
         kinds[kind] += 1
         t0 = time.perf_counter()
         try:
-            insp = _inspect(raw, None)
+            insp = _inspect(raw, None, INSPECT_NOW)
         except Exception as exc:  # what the reader must never do
             errors[f"{exc.__class__.__name__} at {_place(exc)}"] += 1
             if args.save:

@@ -170,7 +170,7 @@ class Service:
 
     # ----------------------------------------------------------------- inbound
     def _handle(self, db: Database, row: InboxRow) -> None:
-        msg = inspect_bytes(row.raw, f"inbox:{row.id}")
+        msg = inspect_bytes(row.raw, f"inbox:{row.id}", now=clock.now())
         now = clock.now()
         sender = (msg.sender or "").lower()
         log.info("inbox %s: %s from %s, rules %s", row.id, msg.kind, sender, msg.rule_hits)
@@ -278,7 +278,7 @@ class Service:
         self._not_understood(db, row.id, msg, problems, file, replying_to)
 
     def _on_quarantine(self, db: Database, row: InboxRow, reason: str) -> None:
-        msg = inspect_bytes(row.raw, f"inbox:{row.id}")
+        msg = inspect_bytes(row.raw, f"inbox:{row.id}", now=clock.now())
         if msg.kind not in NO_REPLY_KINDS:
             self._not_understood(db, row.id, msg, ["processing_failed", *msg.problems], None)
 

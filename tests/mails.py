@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from email.message import EmailMessage
 
 DAEMON = "meetings@corp.example"
@@ -36,3 +37,7 @@ def mail(
         m[name.replace("_", "-")] = value
     m.set_content(body)
     return m.as_bytes()
+
+
+#: The reference instant the tests give the reader for mails without a Date (aware, UTC).
+INSPECT_NOW = dt.datetime(2026, 12, 1, 2, 0, tzinfo=dt.UTC)

@@ -24,6 +24,7 @@ from typing import Any
 
 import click
 
+from daemon import clock
 from daemon import config as config_mod
 from daemon.cli.context import (
     NOW_ENV,
@@ -157,16 +158,18 @@ def inspect(as_json: bool, files: tuple[str, ...]) -> None:
     setup_logging("WARNING")
     apply_now(config_mod.load(None).tz)
     failed = shown = False
+    now = clock.now()
     for path in files:
         raw, problem = _read_mail(path)
         if problem:
             click.echo(f"meetingd: {problem}", err=True)
             failed = True
         if as_json:
-            insp = inspect_path(path) if raw is None else inspect_bytes(raw, path)
+            insp = inspect_path(path, now=now) if raw is None else inspect_bytes(raw, path, now=now)
             click.echo(json.dumps(insp.to_json(), ensure_ascii=False))
         elif raw is not None:
-            click.echo(("\n" if shown else "") + "\n".join(summary_lines(inspect_bytes(raw, path))))
+            insp = inspect_bytes(raw, path, now=now)
+            click.echo(("\n" if shown else "") + "\n".join(summary_lines(insp)))
             shown = True
     if failed:
         sys.exit(2)

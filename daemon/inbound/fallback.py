@@ -16,7 +16,6 @@ import logging
 import re
 from email.policy import compat32
 
-from daemon import clock
 from daemon.domain.messages import Inspection
 from daemon.inbound.addresses import read_sender
 from daemon.inbound.charsets import decode_header_value
@@ -31,13 +30,16 @@ _MTG_TAG = re.compile(r"\[\s*(MTG-\d+)\s*(?:/\s*A-\d+\s*)?\]", re.I)
 _LOOP_RULES = ("bounce.", "auto_reply.")
 
 
-def header_only_inspection(raw: bytes, file: str | None, exc: BaseException) -> Inspection:
+def header_only_inspection(
+    raw: bytes, file: str | None, exc: BaseException, now: dt.datetime
+) -> Inspection:
     """What the headers of ``raw`` say, after the full reading raised ``exc``.
 
     Args:
         raw: the message's bytes.
         file: the path to report.
         exc: the error of the full reading (named in the problem).
+        now: the aware reference instant for a mail without a readable Date.
 
     Returns:
         An :class:`Inspection` with kind ``bounce``/``auto_reply`` when the headers show
@@ -48,7 +50,7 @@ def header_only_inspection(raw: bytes, file: str | None, exc: BaseException) -> 
     """
     problem = f"{INTERNAL_ERROR} ({exc.__class__.__name__}: {str(exc)[:200]})"
     try:
-        return _from_headers(raw, file, problem)
+        return _from_headers(raw, file, problem, now)
     except Exception:
         log.exception("header-only reading failed too for %s", file)
         return Inspection(
@@ -56,7 +58,7 @@ def header_only_inspection(raw: bytes, file: str | None, exc: BaseException) -> 
         )
 
 
-def _from_headers(raw: bytes, file: str | None, problem: str) -> Inspection:
+def _from_headers(raw: bytes, file: str | None, problem: str, now: dt.datetime) -> Inspection:
     from daemon.inbound.classify import NO_ANSWER_SIGNS, RULES, Context  # imports parsers
 
     msg = email.parser.BytesHeaderParser(policy=compat32).parsebytes(raw)
@@ -100,7 +102,7 @@ def _from_headers(raw: bytes, file: str | None, problem: str) -> Inspection:
     ctx = Context(
         mail=mail,
         fresh="",
-        ref=mail.date or clock.now(),
+        ref=mail.date or now,
         cal=CalendarInfo(),
         meeting_ref=insp.meeting_ref,
     )

@@ -12,13 +12,13 @@ even for unreadable files. Contract: ``shared/design/inspect.md``.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import re
 import sys
 from pathlib import Path
 
-from daemon import clock
 from daemon.domain.messages import Inspection
 from daemon.inbound.authresults import read_auth_results
 from daemon.inbound.classify import Context, classify
@@ -47,7 +47,7 @@ def _meeting_ref(mail: Mail, cal: CalendarInfo) -> str | None:
     return None
 
 
-def _inspect(raw: bytes, file: str | None) -> Inspection:
+def _inspect(raw: bytes, file: str | None, now: dt.datetime) -> Inspection:
     mail = parse_mail(raw)
     cal = read_calendars(mail.calendars, mail.sender) if mail.calendars else CalendarInfo()
     insp = Inspection(
@@ -77,7 +77,7 @@ def _inspect(raw: bytes, file: str | None) -> Inspection:
         insp.problems.append(
             "the message holds only quoted or signature text; nothing the sender wrote was found"
         )
-    ref = mail.date or clock.now()
+    ref = mail.date or now
     insp.fresh_text = fresh
     insp.command = parse_command(fresh, ref, insp.problems) if fresh else None
     ctx = Context(mail=mail, fresh=fresh, ref=ref, cal=cal, meeting_ref=insp.meeting_ref)
@@ -95,12 +95,14 @@ def _inspect(raw: bytes, file: str | None) -> Inspection:
     return insp
 
 
-def inspect_bytes(raw: bytes, file: str | None = None) -> Inspection:
+def inspect_bytes(raw: bytes, file: str | None = None, *, now: dt.datetime) -> Inspection:
     """Inspect one raw message (or mbox / bare .ics / header-less text).
 
     Args:
         raw: the file's bytes as received (RFC 5322 / MIME, RFC 5545 for a bare .ics).
         file: the path to report in ``Inspection.file`` (not opened).
+        now: the aware reference instant for a mail without a readable ``Date`` (relative
+            dates such as "下周三" are read against it). The reader never reads the clock.
 
     Returns:
         An :class:`Inspection`. ``auto_submitted`` is true for every mail the loop guard
@@ -111,14 +113,15 @@ def inspect_bytes(raw: bytes, file: str | None = None) -> Inspection:
         the error.
     """
     try:
-        return _inspect(raw, file)
+        return _inspect(raw, file, now)
     except Exception as exc:  # the contract: never raise, report instead
         log.exception("inspect failed for %s", file)
-        return header_only_inspection(raw, file, exc)
+        return header_only_inspection(raw, file, exc, now)
 
 
-def inspect_path(path: str | Path) -> Inspection:
-    """Read ``path`` and inspect it; an unreadable file gives kind ``unknown`` with a problem."""
+def inspect_path(path: str | Path, *, now: dt.datetime) -> Inspection:
+    """Read ``path`` and inspect it (``now`` as for :func:`inspect_bytes`); an unreadable
+    file gives kind ``unknown`` with a problem."""
     name = str(path)
     try:
         raw = Path(path).read_bytes()
@@ -129,16 +132,21 @@ def inspect_path(path: str | Path) -> Inspection:
             sender=None,
             problems=[f"the file could not be read: {exc.strerror or exc}"],
         )
-    return inspect_bytes(raw, name)
+    return inspect_bytes(raw, name, now=now)
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m daemon.inbound.inspect [--json] FILE...``: one JSON line per file; exit 0."""
+    """``python -m daemon.inbound.inspect [--json] FILE...``: one JSON line per file; exit 0.
+
+    The reference instant for mails without a Date is the clock's now (read here, at the
+    edge, never by the reader)."""
+    from daemon import clock
+
     args = list(sys.argv[1:] if argv is None else argv)
     files = [a for a in args if a != "--json"]
     out = sys.stdout
     for name in files:
-        insp = inspect_path(name)
+        insp = inspect_path(name, now=clock.now())
         out.write(json.dumps(insp.to_json(), ensure_ascii=False, default=str) + "\n")
     out.flush()
     return 0

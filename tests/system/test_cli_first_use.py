@@ -18,7 +18,7 @@ from click.testing import CliRunner, Result
 from daemon import clock
 from daemon.cli import main
 from daemon.inbound.inspect import inspect_path
-from tests.mails import REQUEST_ZH, mail
+from tests.mails import INSPECT_NOW, REQUEST_ZH, mail
 
 WHO = "Liu Yang <liu.yang@corp.example>"
 MINUTES = """会议纪要
@@ -161,7 +161,9 @@ def test_inspect_json_keeps_one_line_per_file_unchanged(tmp_path: Path) -> None:
         write(tmp_path, "minutes.eml", mail(WHO, "[MTG-12] 会议纪要", MINUTES)),
     ]
     result = invoke("inspect", "--json", *files)
-    expected = [json.dumps(inspect_path(f).to_json(), ensure_ascii=False) for f in files]
+    expected = [
+        json.dumps(inspect_path(f, now=INSPECT_NOW).to_json(), ensure_ascii=False) for f in files
+    ]
     assert result.stdout.splitlines() == expected
     assert json.loads(expected[1])["kind"] == "unknown"
     assert result.exit_code == 2 and "nope.eml: no such file" in result.stderr

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from daemon.inbound.inspect import inspect_bytes
+from tests.mails import INSPECT_NOW
 from tests.unit.inbound_helpers import REPO, corpus_params
 
 KINDS = {
@@ -29,7 +30,7 @@ KINDS = {
 
 @pytest.mark.parametrize("path", corpus_params("public"), ids=lambda p: p.name)
 def test_public_file_inspects(labelled_corpus: Path, path: Path) -> None:
-    insp = inspect_bytes(path.read_bytes(), str(path))
+    insp = inspect_bytes(path.read_bytes(), str(path), now=INSPECT_NOW)
     assert insp.kind in KINDS
     assert "error" not in insp.rule_hits, insp.problems
     json.dumps(insp.to_json(), ensure_ascii=False)
@@ -54,5 +55,5 @@ def test_cli_prints_one_line_per_file_and_exits_zero(labelled_corpus: Path, tmp_
 
 def test_bounce_with_returned_invitation_is_not_an_rsvp(labelled_corpus: Path) -> None:
     path = labelled_corpus / "public" / "ccs__dsn_failure_with_ics"
-    insp = inspect_bytes(path.read_bytes())
+    insp = inspect_bytes(path.read_bytes(), now=INSPECT_NOW)
     assert insp.kind == "bounce" and insp.rsvp is None

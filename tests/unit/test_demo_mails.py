@@ -16,6 +16,7 @@ from daemon.demo.readdress import fill_placeholders, readdress, shift_zh_dates
 from daemon.demo.run import demo_mails
 from daemon.demo.script import SCRIPT, SCRIPT_DAY
 from daemon.inbound.inspect import inspect_bytes
+from tests.mails import INSPECT_NOW
 
 TZ = dt.timezone(dt.timedelta(hours=8))
 WHEN = dt.datetime(2026, 12, 1, 10, 0, tzinfo=TZ)
@@ -48,7 +49,7 @@ def test_every_step_has_its_mail_and_every_mail_is_used() -> None:
 
 
 def test_the_mails_read_as_the_script_needs() -> None:
-    kinds = Counter(inspect_bytes(raw(s.mail), s.mail).kind for s in SCRIPT)
+    kinds = Counter(inspect_bytes(raw(s.mail), s.mail, now=INSPECT_NOW).kind for s in SCRIPT)
     assert kinds["auto_reply"] == 1 and kinds["bounce"] == 1
     assert kinds["meeting_request"] == 3 and kinds["minutes"] == 1
     assert kinds["action_update"] == 3
@@ -74,11 +75,13 @@ def test_calendar_replies_come_from_four_clients_with_every_method() -> None:
 def test_plain_answers_in_both_languages_with_and_without_a_proxy() -> None:
     found = {}
     for step in SCRIPT:
-        msg = inspect_bytes(raw(step.mail), step.mail)
+        msg = inspect_bytes(raw(step.mail), step.mail, now=INSPECT_NOW)
         if msg.kind == "rsvp" and msg.rsvp and msg.rsvp.source == "text":
             found[step.mail] = msg.rsvp
     assert any(m.endswith("-en") for m in found) and any(m.endswith("-zh") for m in found)
-    declines = [r for s in SCRIPT if (r := inspect_bytes(raw(s.mail), s.mail).rsvp)]
+    declines = [
+        r for s in SCRIPT if (r := inspect_bytes(raw(s.mail), s.mail, now=INSPECT_NOW).rsvp)
+    ]
     declined = [r for r in declines if r.partstat == "DECLINED"]
     assert any(r.delegate for r in declined) and any(not r.delegate for r in declined)
 
@@ -106,7 +109,7 @@ def test_readdress_points_a_calendar_attachment_at_the_meeting() -> None:
     (ev,) = cal.walk("VEVENT")
     assert str(ev["UID"]) == "uid-7@meetings.example"
     assert ev.decoded("DTSTART").date() == SCRIPT_DAY - dt.timedelta(days=7)
-    assert inspect_bytes(out.as_bytes(), "x").uid == "uid-7@meetings.example"
+    assert inspect_bytes(out.as_bytes(), "x", now=INSPECT_NOW).uid == "uid-7@meetings.example"
 
 
 def test_readdress_shifts_text_dates_retags_actions_and_threads() -> None:

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from daemon.domain.messages import Inspection
 from daemon.inbound.inspect import inspect_bytes
-from tests.mails import DAEMON, REQUEST_ZH, mail
+from tests.mails import DAEMON, INSPECT_NOW, REQUEST_ZH, mail
 from tests.unit.inbound_fuzz_inputs import GENERATORS, mutate
 from tests.unit.inbound_fuzz_inputs import seeds as own_seeds
 from tests.unit.inbound_helpers import corpus_dir, make_mail
@@ -91,7 +91,7 @@ def _ok(insp: Inspection) -> None:
 @_FAST
 @given(st.binary(max_size=2000))
 def test_any_bytes(raw):
-    _ok(inspect_bytes(raw))
+    _ok(inspect_bytes(raw, now=INSPECT_NOW))
 
 
 @_FAST
@@ -105,7 +105,7 @@ def test_mutated_real_messages(seed, edits, cut):
     for pos, chunk in edits:
         pos %= max(len(data), 1)
         data[pos : pos + len(chunk)] = chunk
-    _ok(inspect_bytes(bytes(data[: max(cut, len(data) // 2)])))
+    _ok(inspect_bytes(bytes(data[: max(cut, len(data) // 2)]), now=INSPECT_NOW))
 
 
 _HEADER_LINES = st.sampled_from(
@@ -134,17 +134,21 @@ _HEADER_LINES = st.sampled_from(
 @_FAST
 @given(st.lists(st.one_of(_HEADER_LINES, st.binary(max_size=40)), max_size=30))
 def test_structured_garbage(lines):
-    _ok(inspect_bytes(b"\r\n".join(lines)))
+    _ok(inspect_bytes(b"\r\n".join(lines), now=INSPECT_NOW))
 
 
 @_FAST
 @given(st.text(max_size=300))
 def test_any_text_body(body):
-    _ok(inspect_bytes(make_mail(body, subject="Re: [MTG-1/A-1] 议题 minutes 会议需求")))
+    _ok(
+        inspect_bytes(
+            make_mail(body, subject="Re: [MTG-1/A-1] 议题 minutes 会议需求"), now=INSPECT_NOW
+        )
+    )
 
 
 def test_project_seeds_cover_every_kind_the_parser_knows() -> None:
-    kinds = {inspect_bytes(seed).kind for seed in project_seeds()}
+    kinds = {inspect_bytes(seed, now=INSPECT_NOW).kind for seed in project_seeds()}
     assert {"meeting_request", "rsvp", "topic_submission", "minutes"} <= kinds
     assert {"action_update", "auto_reply", "bounce"} <= kinds
 
@@ -155,14 +159,16 @@ def _header_block(raw: bytes) -> int:
     return min(ends) if ends else 0
 
 
-_OWN = [(seed, _header_block(seed), inspect_bytes(seed).sender) for seed in own_seeds()]
+_OWN = [
+    (seed, _header_block(seed), inspect_bytes(seed, now=INSPECT_NOW).sender) for seed in own_seeds()
+]
 
 
 @_FAST
 @given(st.sampled_from(GENERATORS), st.randoms(use_true_random=False))
 def test_generated_fault_classes(generate, rng):
     raw, sender = generate(rng)
-    insp = inspect_bytes(raw)
+    insp = inspect_bytes(raw, now=INSPECT_NOW)
     _ok(insp)
     assert insp.sender == sender  # a readable From always gives its address
 
@@ -172,7 +178,7 @@ def test_generated_fault_classes(generate, rng):
 def test_mutated_own_mails_keep_their_sender(seed_info, rng):
     seed, head, sender = seed_info
     data = mutate(seed, rng)
-    insp = inspect_bytes(data)
+    insp = inspect_bytes(data, now=INSPECT_NOW)
     _ok(insp)
     if head and sender and data.startswith(seed[:head]):
         assert insp.sender == sender  # the header block is intact: its From is readable

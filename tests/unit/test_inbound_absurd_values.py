@@ -21,6 +21,7 @@ from daemon.inbound.dates import (
     parse_when,
 )
 from daemon.inbound.inspect import inspect_bytes
+from tests.mails import INSPECT_NOW
 from tests.unit.inbound_helpers import make_mail
 
 REF = dt.datetime(2026, 12, 7, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
@@ -117,7 +118,7 @@ def _request(**fields: str) -> bytes:
     ],
 )
 def test_meeting_request_with_absurd_values(fields, words):
-    insp = inspect_bytes(_request(**fields))
+    insp = inspect_bytes(_request(**fields), now=INSPECT_NOW)
     assert "error" not in insp.rule_hits, insp.problems
     assert insp.kind == "meeting_request" and insp.meeting_request is not None
     form = insp.meeting_request
@@ -128,7 +129,7 @@ def test_meeting_request_with_absurd_values(fields, words):
 
 def test_action_delay_to_an_impossible_date():
     raw = make_mail("延期到99999年1月5日，数据还没迁完", subject="Re: [MTG-7/A-2] 行动项")
-    insp = inspect_bytes(raw)
+    insp = inspect_bytes(raw, now=INSPECT_NOW)
     assert insp.kind == "action_update" and insp.action_update is not None
     assert insp.action_update.status == "delayed" and insp.action_update.new_due is None
     assert any("99999年1月5日" in p and "not a usable date" in p for p in insp.problems)
@@ -139,7 +140,7 @@ def test_minutes_with_a_due_date_far_out_of_range():
         "会议纪要\n一、决议\n1. 12月20日切换\n二、行动项\n"
         "1. 行动内容：准备回退方案；负责人：刘洋；完成时间：0001-01-01\n"
     )
-    insp = inspect_bytes(make_mail(body, subject="[MTG-7] 会议纪要"))
+    insp = inspect_bytes(make_mail(body, subject="[MTG-7] 会议纪要"), now=INSPECT_NOW)
     assert insp.kind == "minutes" and insp.minutes is not None
     assert insp.minutes.action_items[0].due is None
     assert any("0001-01-01" in p and "not a usable date" in p for p in insp.problems)
@@ -147,7 +148,7 @@ def test_minutes_with_a_due_date_far_out_of_range():
 
 def test_reschedule_command_to_an_impossible_date():
     raw = make_mail("改期到99999年12月8日 14:00", subject="Re: [MTG-7] 会议安排")
-    insp = inspect_bytes(raw)
+    insp = inspect_bytes(raw, now=INSPECT_NOW)
     assert insp.command is None
     assert any("not a usable date" in p for p in insp.problems)
 
@@ -157,7 +158,7 @@ def test_reschedule_command_to_an_impossible_date():
 )
 def test_implausible_date_header(date):
     raw = make_mail("下周三 14:00 我参加", date=date, subject="Re: [MTG-7] 邀请")
-    insp = inspect_bytes(raw)
+    insp = inspect_bytes(raw, now=INSPECT_NOW)
     assert "error" not in insp.rule_hits, insp.problems
     assert insp.date is None and insp.kind == "rsvp"
     assert any("Date header" in p for p in insp.problems)
@@ -165,6 +166,6 @@ def test_implausible_date_header(date):
 
 def test_action_tag_with_a_huge_number():
     raw = make_mail("已完成", subject=f"Re: [MTG-7/A-{HUGE}] 行动项")
-    insp = inspect_bytes(raw)
+    insp = inspect_bytes(raw, now=INSPECT_NOW)
     assert "error" not in insp.rule_hits, insp.problems
     assert insp.action_ref is None

@@ -10,6 +10,7 @@ import pytest
 
 from daemon.inbound.inspect import inspect_bytes
 from daemon.inbound.parse.itip import read_calendars
+from tests.mails import INSPECT_NOW
 
 ATTENDEE = "li.na@corp.example"
 
@@ -76,7 +77,7 @@ def test_through_inspect_the_mail_keeps_its_sender(method):
         b"MIME-Version: 1.0\r\n"
         b"Content-Type: text/calendar; method=" + method.encode() + b"; charset=utf-8\r\n\r\n" + cal
     )
-    insp = inspect_bytes(raw)
+    insp = inspect_bytes(raw, now=INSPECT_NOW)
     assert "error" not in insp.rule_hits, insp.problems
     assert insp.sender == "li.na@corp.example"
     assert insp.kind == "rsvp" and insp.rsvp is not None and insp.rsvp.partstat == "ACCEPTED"

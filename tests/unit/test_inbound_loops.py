@@ -11,13 +11,14 @@ import pytest
 from daemon.inbound.inspect import inspect_bytes
 from daemon.inbound.loop_phrases import AUTO_REPLY_SUBJECTS, DELAY_SUBJECTS
 from daemon.inbound.loops import auto_reply_subject, delay_notice, subject_key
+from tests.mails import INSPECT_NOW
 from tests.unit.inbound_helpers import make_mail
 
 BODY = "我参加"  # what a person's RSVP would say: loop mail must not be read as one
 
 
 def _check(raw: bytes, kind: str, rule: str) -> None:
-    insp = inspect_bytes(raw)
+    insp = inspect_bytes(raw, now=INSPECT_NOW)
     assert (insp.kind, insp.rule_hits) == (kind, [rule]), insp.problems
     assert insp.auto_submitted is True
 
@@ -25,10 +26,10 @@ def _check(raw: bytes, kind: str, rule: str) -> None:
 def _no_answer(headers: str, sign: str) -> None:
     """A header that only asks for no answer: the mail is marked automatic (never
     answered), its content is still read, and with no content it is an auto-reply."""
-    insp = inspect_bytes(make_mail(BODY, extra_headers=headers))
+    insp = inspect_bytes(make_mail(BODY, extra_headers=headers), now=INSPECT_NOW)
     assert insp.kind == "rsvp" and insp.auto_submitted is True, insp.rule_hits
     assert insp.rule_hits == [sign, "rsvp.text"]
-    empty = inspect_bytes(make_mail("", extra_headers=headers))
+    empty = inspect_bytes(make_mail("", extra_headers=headers), now=INSPECT_NOW)
     assert (empty.kind, empty.rule_hits, empty.auto_submitted) == ("auto_reply", [sign], True)
 
 
@@ -53,7 +54,7 @@ def test_null_return_path(value):
 
 def test_ordinary_return_path_is_a_person():
     raw = make_mail(BODY, extra_headers="Return-Path: <tester@example.org>\n")
-    assert inspect_bytes(raw).kind == "rsvp"
+    assert inspect_bytes(raw, now=INSPECT_NOW).kind == "rsvp"
 
 
 @pytest.mark.parametrize("value", ["All", "OOF", "AutoReply", "DR, RN, NRN, OOF, AutoReply", "oof"])
@@ -63,7 +64,7 @@ def test_auto_response_suppress(value):
 
 def test_auto_response_suppress_receipts_only_is_a_person():
     raw = make_mail(BODY, extra_headers="X-Auto-Response-Suppress: DR, RN, NRN\n")
-    assert inspect_bytes(raw).kind == "rsvp"
+    assert inspect_bytes(raw, now=INSPECT_NOW).kind == "rsvp"
 
 
 @pytest.mark.parametrize("header", ["X-Autoreply: yes", "X-Autorespond: x", "X-Auto-Reply: 1"])
@@ -183,11 +184,11 @@ def test_delay_dsn_in_a_report():
 
 def test_delay_dsn_outside_a_report():
     _check(_dsn("delayed", False), "bounce", "bounce.delay_notice")
-    assert inspect_bytes(_dsn("delivered", False)).kind != "bounce"
+    assert inspect_bytes(_dsn("delivered", False), now=INSPECT_NOW).kind != "bounce"
 
 
 def test_auto_submitted_field_for_all_loop_mail():
-    person = inspect_bytes(make_mail(BODY))
+    person = inspect_bytes(make_mail(BODY), now=INSPECT_NOW)
     assert person.kind == "rsvp" and person.auto_submitted is False
-    oof = inspect_bytes(make_mail(BODY, subject="Out of Office: x"))
+    oof = inspect_bytes(make_mail(BODY, subject="Out of Office: x"), now=INSPECT_NOW)
     assert oof.auto_submitted is True

@@ -12,6 +12,7 @@ import pytest
 
 from daemon.inbound.inspect import inspect_bytes
 from daemon.inbound.nesting import MAX_DEPTH, OPAQUE_HEADER, parse_bounded
+from tests.mails import INSPECT_NOW
 
 HEAD = (
     b"From: Liu Yang <liu.yang@corp.example>\r\n"
@@ -88,7 +89,7 @@ def test_deep_towers_are_cut_and_the_mail_is_read(build, depth):
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(400)  # the reader must not need depth for the input's nesting
     try:
-        insp = inspect_bytes(raw)
+        insp = inspect_bytes(raw, now=INSPECT_NOW)
     finally:
         sys.setrecursionlimit(limit)
     assert "error" not in insp.rule_hits, insp.problems
@@ -126,7 +127,7 @@ def test_shallow_nesting_is_parsed_as_before(build, depth):
 
 def test_the_top_message_itself_may_be_the_tower():
     raw = HEAD + multipart_tower(3_000)
-    insp = inspect_bytes(raw)
+    insp = inspect_bytes(raw, now=INSPECT_NOW)
     assert insp.sender == "liu.yang@corp.example" and "error" not in insp.rule_hits
     assert any(f"more than {MAX_DEPTH} levels" in p for p in insp.problems)
 
@@ -142,5 +143,5 @@ def test_rfc822_headers_block_holding_a_tower():
         + tower
         + b"\r\n--r--\r\n"
     )
-    insp = inspect_bytes(raw)
+    insp = inspect_bytes(raw, now=INSPECT_NOW)
     assert insp.kind == "bounce" and "error" not in insp.rule_hits

@@ -13,6 +13,7 @@ import pytest
 
 from daemon.inbound.addresses import NO_SENDER, read_sender
 from daemon.inbound.inspect import inspect_bytes
+from tests.mails import INSPECT_NOW
 from tests.unit.inbound_helpers import make_mail
 
 HOST = "sun.li@corp.example"
@@ -58,7 +59,7 @@ def test_a_display_name_never_supplies_the_address(value):
 @pytest.mark.parametrize("value", FORGED)
 def test_forged_host_through_inspect(value):
     raw = make_mail("同意", subject="Re: [MTG-7] 会议需求申请", sender=value)
-    insp = inspect_bytes(raw)
+    insp = inspect_bytes(raw, now=INSPECT_NOW)
     assert insp.sender == OUTSIDER
     assert insp.sender_suspicious is True
     assert insp.to_json()["sender_suspicious"] is True
@@ -111,12 +112,12 @@ def test_no_usable_address(value):
 
 def test_no_sender_through_inspect():
     for value in ("undisclosed-recipients:;", "<>", "Liu Yang"):
-        insp = inspect_bytes(make_mail("我参加", sender=value))
+        insp = inspect_bytes(make_mail("我参加", sender=value), now=INSPECT_NOW)
         assert insp.sender is None
         assert "error" not in insp.rule_hits
         assert any(p.startswith(NO_SENDER) for p in insp.problems)
     raw = b"To: meetings@corp.example\r\nSubject: x\r\n\r\nhello\r\n"
-    insp = inspect_bytes(raw)
+    insp = inspect_bytes(raw, now=INSPECT_NOW)
     assert insp.sender is None and any("no From header" in p for p in insp.problems)
 
 
@@ -134,7 +135,7 @@ def test_comments_nested_any_depth(depth):
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(200)  # nothing on this path may recurse with the input
     try:
-        insp = inspect_bytes(raw)
+        insp = inspect_bytes(raw, now=INSPECT_NOW)
     finally:
         sys.setrecursionlimit(limit)
     assert insp.sender == "liu.yang@corp.example" and "error" not in insp.rule_hits
@@ -150,7 +151,7 @@ def test_raw_8bit_display_name_uses_the_body_charset():
         "From: 刘洋 <liu.yang@corp.example>\r\nSubject: x\r\n"
         "Content-Type: text/plain; charset=gb2312\r\n\r\n参加\r\n"
     ).encode("gb18030")
-    insp = inspect_bytes(raw)
+    insp = inspect_bytes(raw, now=INSPECT_NOW)
     assert insp.sender == "liu.yang@corp.example" and insp.sender_name == "刘洋"
 
 

@@ -8,6 +8,7 @@ from daemon.inbound.charsets import decode_header_value, decode_text
 from daemon.inbound.htmltext import html_to_text
 from daemon.inbound.inspect import inspect_bytes
 from daemon.inbound.mime import parse_mail
+from tests.mails import INSPECT_NOW
 from tests.unit.inbound_helpers import make_mail
 
 
@@ -104,12 +105,12 @@ def test_calendar_found_deep_in_mime_tree_but_not_inside_attached_message():
 
 def test_bare_ics_mbox_and_headerless_text():
     vevent = b"\xef\xbb\xbfBEGIN:VEVENT\r\nUID:solo\r\nSUMMARY:x\r\nEND:VEVENT\r\n"
-    assert inspect_bytes(vevent).uid == "solo"
+    assert inspect_bytes(vevent, now=INSPECT_NOW).uid == "solo"
     mbox = (
         b"From x@y Sat Jan  1 00:00:00 2000\nFrom: one@example.org\nSubject: first\n\nbody1\n"
         b"\nFrom x@y Sat Jan  1 00:00:01 2000\nFrom: two@example.org\nSubject: second\n\nb2\n"
     )
-    insp = inspect_bytes(mbox)
+    insp = inspect_bytes(mbox, now=INSPECT_NOW)
     assert insp.sender == "one@example.org" and insp.problems
     assert "hello there" in parse_mail(b"hello there\nno headers here\n").text
 
@@ -120,7 +121,7 @@ def test_unreadable_tnef_is_reported_not_raised():
         b"--b\nContent-Type: application/ms-tnef; name=winmail.dat\n"
         b"Content-Transfer-Encoding: base64\n\niVBORw0KGgo=\n--b--\n"
     )
-    insp = inspect_bytes(raw)
+    insp = inspect_bytes(raw, now=INSPECT_NOW)
     assert any("TNEF" in p for p in insp.problems)
 
 
