@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from email.message import EmailMessage
 
 DAEMON = "meetings@corp.example"
@@ -25,18 +27,28 @@ def mail(
     """A plain-text mail to the daemon, dated Mon 14 Sep 2026 09:00 +0800.
 
     ``headers`` are added as given, ``_`` written as ``-`` (``In_Reply_To=...``); the
-    Message-ID defaults to one derived from sender, subject and body.
+    Message-ID defaults to one derived from sender, subject and body (:func:`default_message_id`).
     """
     m = EmailMessage()
     m["From"] = sender
     m["To"] = DAEMON
     m["Subject"] = subject
     m["Date"] = "Mon, 14 Sep 2026 09:00:00 +0800"
-    m["Message-ID"] = message_id or f"<{abs(hash((sender, subject, body)))}@client.example>"
+    m["Message-ID"] = message_id or default_message_id(sender, subject, body)
     for name, value in headers.items():
         m[name.replace("_", "-")] = value
     m.set_content(body)
     return m.as_bytes()
+
+
+def default_message_id(sender: str, subject: str, body: str) -> str:
+    """A Message-ID that depends only on ``sender``, ``subject`` and ``body``.
+
+    A SHA-256 digest, not ``hash()``: the same mail gets the same Message-ID in every run,
+    whatever ``PYTHONHASHSEED`` is.
+    """
+    digest = hashlib.sha256(json.dumps([sender, subject, body]).encode("utf-8")).hexdigest()
+    return f"<{digest[:24]}@client.example>"
 
 
 #: The reference instant the tests give the reader for mails without a Date (aware, UTC).
