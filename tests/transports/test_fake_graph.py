@@ -32,6 +32,22 @@ ORGANIZER = "meetingd@contoso.test"
 
 # -- helpers ------------------------------------------------------------------------------
 
+_open_clients: list[httpx.Client] = []
+
+
+def _client(server: GraphServer, **kw: Any) -> httpx.Client:
+    """An httpx client trusting the test CA, closed after the test."""
+    client = httpx.Client(verify=server.client_ssl_context(), **kw)
+    _open_clients.append(client)
+    return client
+
+
+@pytest.fixture(autouse=True)
+def _close_clients() -> Iterator[None]:
+    yield
+    while _open_clients:
+        _open_clients.pop().close()
+
 
 def _app(server: GraphServer, **overrides: Any) -> msal.ConfidentialClientApplication:
     """The msal arguments the transport needs: authority, httpx client with the test CA,
@@ -40,7 +56,7 @@ def _app(server: GraphServer, **overrides: Any) -> msal.ConfidentialClientApplic
         "client_id": server.client_id,
         "client_credential": server.client_secret,
         "authority": server.authority,
-        "http_client": httpx.Client(verify=server.client_ssl_context()),
+        "http_client": _client(server),
         "instance_discovery": False,
     }
     options.update(overrides)
@@ -131,7 +147,7 @@ def test_msal_default_instance_discovery_would_leave_loopback(
 ) -> None:
     """Why the transport must pass ``instance_discovery=False`` for a custom authority."""
     seen: list[str] = []
-    inner = httpx.Client(verify=graph_server.client_ssl_context())
+    inner = _client(graph_server)
 
     class Guard:
         def get(self, url: str, **kw: Any) -> httpx.Response:
@@ -200,7 +216,7 @@ def test_wrong_tenant_is_aadsts90002(graph_server: GraphServer) -> None:
     with pytest.raises(ValueError) as caught:
         _app(graph_server, authority=wrong)
     assert "AADSTS90002" in str(caught.value.__context__)
-    with httpx.Client(verify=graph_server.client_ssl_context()) as client:
+    with _client(graph_server) as client:
         answer = client.post(
             f"{wrong}/oauth2/v2.0/token",
             data={"grant_type": "client_credentials", "client_id": graph_server.client_id},
@@ -235,8 +251,8 @@ def test_certificate_credential_is_accepted_by_claims(graph_server: GraphServer)
         "public_certificate": cert.cert_chain_pems[0].bytes().decode(),
     }
     scopes = [graph_server.graph_scope]
-    plain = httpx.Client(verify=graph_server.client_ssl_context())
-    wrapped = MsalHttpx(httpx.Client(verify=graph_server.client_ssl_context()))
+    plain = _client(graph_server)
+    wrapped = MsalHttpx(_client(graph_server))
 
     broken = _app(graph_server, client_credential=credential, http_client=plain)
     app = _app(graph_server, client_credential=credential, http_client=wrapped)
@@ -254,7 +270,7 @@ def test_device_code_flow_then_refresh(graph_server: GraphServer) -> None:
     app = msal.PublicClientApplication(
         graph_server.client_id,
         authority=graph_server.authority,
-        http_client=httpx.Client(verify=graph_server.client_ssl_context()),
+        http_client=_client(graph_server),
         instance_discovery=False,
     )
     scopes = ["https://graph.microsoft.com/Mail.ReadWrite"]
@@ -266,7 +282,7 @@ def test_device_code_flow_then_refresh(graph_server: GraphServer) -> None:
     assert jwt_claims(result["access_token"])["scp"] == "Mail.ReadWrite"
     polls = [g for g, _ in graph_server.tokens.requests if g.endswith("device_code")]
     assert len(polls) == 3  # two authorization_pending, then the token
-    with httpx.Client(verify=graph_server.client_ssl_context()) as client:
+    with _client(graph_server) as client:
         me = client.get(
             f"{graph_server.base_url}/me/mailFolders/inbox",
             headers={"Authorization": f"Bearer {result['access_token']}"},
