@@ -264,6 +264,22 @@ def test_certificate_credential_is_accepted_by_claims(graph_server: GraphServer)
     assert refused.acquire_token_for_client(scopes=scopes)["error_codes"] == [700027]
 
 
+def test_token_endpoint_faults_as_msal_sees_them(graph_server: GraphServer) -> None:
+    """429 comes back as a result with AADSTS90055; any 5xx makes msal raise. msal then
+    replays either one (Retry-After, else 5 s) without asking the server again."""
+    graph_server.inject("*/token", "429", retry_after=30)
+    app = _app(graph_server)
+    scopes = [graph_server.graph_scope]
+
+    assert app.acquire_token_for_client(scopes=scopes)["error_codes"] == [90055]
+    assert app.acquire_token_for_client(scopes=scopes)["error_codes"] == [90055]
+    assert len([r for r in graph_server.requests if r.path.endswith("/token")]) == 1
+
+    graph_server.inject("*/token", "503")
+    with pytest.raises(msal.exceptions.MsalServiceError):
+        _app(graph_server).acquire_token_for_client(scopes=scopes)
+
+
 def test_device_code_flow_then_refresh(graph_server: GraphServer) -> None:
     cfg = graph_server.tokens.config
     cfg.device_interval, cfg.device_pending_polls, cfg.expires_in = 0, 2, 120

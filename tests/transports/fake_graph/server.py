@@ -16,6 +16,9 @@ Faults are armed with :meth:`GraphServer.inject` and consumed one per matching r
 ``drop``   the connection is closed without any response
 ``slow``   the request waits ``delay`` seconds, then is answered normally
 =========  ===================================================================
+
+At the token endpoint 429, 503 and 401 answer in AAD's shape instead (AADSTS90055,
+AADSTS90033, AADSTS7000215), since msal cannot read Graph's error body.
 """
 
 from __future__ import annotations
@@ -53,6 +56,8 @@ FAULTS: dict[str, tuple[int, str, str]] = {
         "synchronized again.",
     ),
 }
+# fault -> AADSTS code, for faults at the token endpoint (AAD's error shape, not Graph's)
+TOKEN_FAULTS = {"429": 90055, "503": 90033, "401": 7000215}
 WWW_AUTHENTICATE = (
     'Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/'
     'authorize", client_id="00000003-0000-0000-c000-000000000000"'
@@ -294,7 +299,7 @@ class GraphServer:
 
     def dispatch(self, request: Request) -> Reply:
         """Answer one request (faults, concurrency accounting, then token or Graph)."""
-        is_graph = request.path == "/v1.0" or request.path.startswith("/v1.0/")
+        is_graph = _is_graph(request)
         mailbox = self.graph.mailbox_key(request) if is_graph else None
         with self.state.in_flight(mailbox) as in_flight:
             reply = self._fault(request)
@@ -360,4 +365,10 @@ class GraphServer:
         if retry_after is None and chosen.fault == "429":
             retry_after = 1
         headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
+        if not _is_graph(request) and chosen.fault in TOKEN_FAULTS:
+            return self.tokens.error_reply(TOKEN_FAULTS[chosen.fault], request, headers)
         return graph_error(status, code, message, headers)
+
+
+def _is_graph(request: Request) -> bool:
+    return request.path == "/v1.0" or request.path.startswith("/v1.0/")

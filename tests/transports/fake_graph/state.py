@@ -1030,7 +1030,7 @@ def _response_mime(
         "",
     ]
     message = EmailMessage()
-    message["From"] = f"{name} <{attendee}>"
+    message["From"] = attendee if name == attendee else f"{name} <{attendee}>"
     message["To"] = f"{box.display_name} <{box.address}>"
     message["Subject"] = f"{'New Time Proposed' if proposal else prefix}: {subject}"
     message["Date"] = format_datetime(datetime.now(UTC))

@@ -90,6 +90,13 @@ AAD_ERRORS: dict[int, tuple[int, str, str]] = {
         "This can happen if the application has not been installed by the administrator of "
         "the tenant or consented to by any user in the tenant.",
     ),
+    90055: (
+        429,
+        "temporarily_unavailable",
+        "TenantThrottlingThreshold - The number of requests from the tenant has exceeded the "
+        "limit. Try again later.",
+    ),
+    90033: (503, "temporarily_unavailable", "A transient error has occurred. Please try again."),
     50027: (400, "invalid_request", "JWT token is invalid or malformed: {detail}."),
     700021: (
         400,
@@ -287,6 +294,12 @@ class TokenService:
 
     def _tenant_ok(self, tenant: str) -> bool:
         return tenant.lower() in {self.config.tenant_id.lower(), self.config.tenant_domain.lower()}
+
+    def error_reply(self, code: int, request: Request, headers: dict[str, str]) -> Reply:
+        """An AAD error answer for an injected fault (e.g. 90055 for 429, 90033 for 503)."""
+        reply = self._error_reply(TokenError(code), request)
+        reply.headers.update(headers)
+        return reply
 
     def _error_reply(self, exc: TokenError, request: Request) -> Reply:
         status, error, template = AAD_ERRORS[exc.code]
