@@ -29,10 +29,8 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
-
-import pytest
 
 from daemon import clock
 from daemon.config import load
@@ -43,6 +41,7 @@ from daemon.store import queries
 from daemon.store.db import atomic, open_db
 from daemon.transports.memory import MemoryTransport
 from daemon.workdays import WorkCalendar
+from tests.instants import T0
 from tests.mails import REQUEST_ZH, mail
 from tests.unit.test_outbox import message
 
@@ -270,22 +269,12 @@ def test_kill_9_at_many_points_loses_nothing_and_sends_nothing_twice(tmp_path: P
 
 # --------------------------------------------------------------------------- the runner
 
-T0 = dt.datetime(2026, 9, 14, 1, 30, tzinfo=dt.UTC)
-
 
 class CannotTell(MemoryTransport):
     """A sink like SMTP without a Sent folder."""
 
     def find_sent(self, message_id: str) -> bool | None:
         return None
-
-
-@pytest.fixture
-def frozen() -> Iterator[clock.FrozenClock]:
-    fake = clock.FrozenClock(T0)
-    clock.set_clock(fake)
-    yield fake
-    clock.set_clock(clock.SystemClock())
 
 
 def running(tmp_path: Path, sink: MemoryTransport) -> tuple[Service, Callable[[], None]]:
@@ -313,7 +302,7 @@ def state(service: Service) -> str:
     return row.state
 
 
-def test_the_runner_settles_at_start(tmp_path: Path, frozen: clock.FrozenClock) -> None:
+def test_the_runner_settles_at_start(tmp_path: Path, frozen_clock: clock.FrozenClock) -> None:
     sink = MemoryTransport()
     service, halt = running(tmp_path, sink)
     try:
@@ -324,14 +313,14 @@ def test_the_runner_settles_at_start(tmp_path: Path, frozen: clock.FrozenClock) 
 
 
 def test_the_runner_resends_what_the_sink_cannot_tell_after_the_timeout(
-    tmp_path: Path, frozen: clock.FrozenClock
+    tmp_path: Path, frozen_clock: clock.FrozenClock
 ) -> None:
     sink = CannotTell()
     service, halt = running(tmp_path, sink)
     try:
         time.sleep(2.5)  # the start and two ticks: too young to resend blindly
         assert state(service) == "sending" and sink.sent == []
-        frozen.advance(outbox.SETTLE_AFTER)
+        frozen_clock.advance(outbox.SETTLE_AFTER)
         assert wait_until(lambda: state(service) == "sent", 10)
     finally:
         halt()

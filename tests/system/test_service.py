@@ -9,6 +9,7 @@ import email.policy
 import mailbox
 import subprocess
 import sys
+from collections.abc import Callable, Iterator
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -24,17 +25,19 @@ from tests.mails import mail
 TZ_NOW = dt.datetime(2026, 9, 14, 9, 0, tzinfo=dt.UTC)
 
 
+@pytest.fixture
+def frozen_clock(freeze_clock: Callable[[dt.datetime], clock.FrozenClock]) -> clock.FrozenClock:
+    """The shared frozen clock (``tests/conftest.py``), at ``TZ_NOW`` in this module."""
+    return freeze_clock(TZ_NOW)
+
+
 @pytest.fixture()
-def service(tmp_path: Path):  # type: ignore[no-untyped-def]
+def service(tmp_path: Path, frozen_clock: clock.FrozenClock) -> Iterator[Service]:
     cfg_file = tmp_path / "meetingd.toml"
     cfg_file.write_text('[daemon]\nvar_dir = "var"\n', encoding="utf-8")
-    fake = clock.FrozenClock(TZ_NOW)
-    clock.set_clock(fake)
     svc = Service(load(cfg_file))
-    svc.fake_clock = fake  # type: ignore[attr-defined]
     yield svc
     svc.close()
-    clock.set_clock(clock.SystemClock())
 
 
 def drop(svc: Service, raw: bytes) -> None:
@@ -75,7 +78,7 @@ def test_auto_replies_and_bounces_are_never_answered(service: Service) -> None:
     assert outbox(service) == []
 
 
-def test_request_flow_and_restart_safety(service: Service) -> None:
+def test_request_flow_and_restart_safety(service: Service, frozen_clock: clock.FrozenClock) -> None:
     drop(service, mail("feng.tao@corp.example", "会议需求申请：仓储系统切换协调会", REQUEST))
     service.run_once()
     kinds = sorted(m["X-Meetingd-Kind"] for m in outbox(service))
@@ -96,8 +99,7 @@ def test_request_flow_and_restart_safety(service: Service) -> None:
     sent_before = len(outbox(service))
     # A restart: a new Service on the same files, with the clock past several deadlines.
     service.close()
-    fake = service.fake_clock  # type: ignore[attr-defined]
-    fake.set(dt.datetime(2026, 9, 30, 1, 0, tzinfo=dt.UTC))  # Sep 30 09:00 local
+    frozen_clock.set(dt.datetime(2026, 9, 30, 1, 0, tzinfo=dt.UTC))  # Sep 30 09:00 local
     again = Service(service.config)
     again.run_once()
     again.run_once()
@@ -142,12 +144,14 @@ def test_a_bot_answering_our_notices_gets_one_notice_not_a_loop(service: Service
     assert [r.state for r in queries.inbox_list(service.db)] == ["quarantined"] * 4
 
 
-def test_notices_to_one_sender_are_capped_per_day(service: Service) -> None:
+def test_notices_to_one_sender_are_capped_per_day(
+    service: Service, frozen_clock: clock.FrozenClock
+) -> None:
     for i in range(5):
         drop(service, mail("chatty@corp.example", f"hello {i}", "?"))
     service.run_once()
     assert len(outbox(service)) == 3
-    service.fake_clock.advance(dt.timedelta(days=1, minutes=1))  # type: ignore[attr-defined]
+    frozen_clock.advance(dt.timedelta(days=1, minutes=1))
     drop(service, mail("chatty@corp.example", "hello again", "?"))
     service.run_once()
     assert len(outbox(service)) == 4
@@ -160,12 +164,12 @@ def test_unknown_meeting_number_is_named_as_such(service: Service) -> None:
     assert row.state == "quarantined" and row.error and row.error.startswith("unknown_meeting")
 
 
+@pytest.mark.usefixtures("frozen_clock")
 def test_an_attachment_over_the_limit_is_refused_and_the_sender_told(tmp_path: Path) -> None:
     cfg_file = tmp_path / "meetingd.toml"
     cfg_file.write_text(
         '[daemon]\nvar_dir = "var"\n[process]\nmax_material_bytes = 1000\n', encoding="utf-8"
     )
-    clock.set_clock(clock.FrozenClock(TZ_NOW))
     svc = Service(load(cfg_file))
     try:
         drop(svc, mail("feng.tao@corp.example", "会议需求申请：仓储系统切换协调会", REQUEST))
@@ -207,7 +211,6 @@ def test_an_attachment_over_the_limit_is_refused_and_the_sender_told(tmp_path: P
         assert [m.filename for m in kept] == ["small.csv"]
     finally:
         svc.close()
-        clock.set_clock(clock.SystemClock())
 
 
 def scheduled(svc: Service) -> EmailMessage:
@@ -255,13 +258,13 @@ def test_mail_asking_for_no_answer_is_read_but_never_answered(
     assert file.rsvp("list@lists.example") is None
 
 
+@pytest.mark.usefixtures("frozen_clock")
 def test_with_authserv_ids_only_a_vouched_for_sender_changes_state(tmp_path: Path) -> None:
     cfg_file = tmp_path / "meetingd.toml"
     cfg_file.write_text(
         '[daemon]\nvar_dir = "var"\n[security]\nauthserv_ids = ["mx.corp.example"]\n',
         encoding="utf-8",
     )
-    clock.set_clock(clock.FrozenClock(TZ_NOW))
     svc = Service(load(cfg_file))
     try:
         ok = "mx.corp.example; spf=pass smtp.mailfrom=corp.example; dmarc=pass"
@@ -279,4 +282,3 @@ def test_with_authserv_ids_only_a_vouched_for_sender_changes_state(tmp_path: Pat
         ]
     finally:
         svc.close()
-        clock.set_clock(clock.SystemClock())

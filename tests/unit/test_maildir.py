@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import mailbox
 import os
 from pathlib import Path
 
 import pytest
+from sqlite_utils import Database
 
 from daemon.clock import FrozenClock
 from daemon.inbound.pipeline import ingest
 from daemon.store import queries
-from daemon.store.db import open_db
 from daemon.transports.base import MailSink, MailSource, OutgoingMail, load_factory
 from daemon.transports.maildir import MaildirTransport, create, file_name_for
-
-T0 = dt.datetime(2026, 9, 14, 1, 30, tzinfo=dt.UTC)
 
 
 def raw(n: int) -> bytes:
@@ -122,16 +119,16 @@ def test_wait_returns_at_once_when_mail_is_there(md: MaildirTransport, var: Path
     assert md.wait(30) is True  # would hang the test if it slept
 
 
-def test_ingest_crash_before_ack_no_duplicate(md: MaildirTransport, var: Path) -> None:
-    db = open_db(var / "meetingd.db")
-    clock = FrozenClock(T0)
+def test_ingest_crash_before_ack_no_duplicate(
+    md: MaildirTransport, var: Path, db: Database, frozen_clock: FrozenClock
+) -> None:
     key = drop(var, raw(1))
     with (var / "inbox" / "new").joinpath("x").open("w"):
         pass  # a second message that is just empty bytes
     # simulate the crash: store committed, ack never happened
     for message in md.fetch():
-        queries.inbox_store(db, message.source_key, message.raw, clock.now())
-    assert ingest(db, md, clock.now()) == 0  # re-fetch: both already stored, now acked
+        queries.inbox_store(db, message.source_key, message.raw, frozen_clock.now())
+    assert ingest(db, md, frozen_clock.now()) == 0  # re-fetch: both already stored, now acked
     assert md.fetch() == []
     assert len(queries.inbox_list(db)) == 2
     assert any(p.name.startswith(key) for p in (var / "processed" / "cur").iterdir())

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import email.policy
 from email.message import EmailMessage
-from pathlib import Path
 
 import pytest
 from sqlite_utils import Database
@@ -14,21 +13,11 @@ from daemon.clock import FrozenClock
 from daemon.errors import PermanentError, TransientError
 from daemon.outbound import outbox
 from daemon.store import queries
-from daemon.store.db import atomic, open_db
+from daemon.store.db import atomic
 from daemon.transports.memory import MemoryTransport
+from tests.instants import T0
 
-T0 = dt.datetime(2026, 9, 14, 1, 30, tzinfo=dt.UTC)
 MIN = dt.timedelta(minutes=1)
-
-
-@pytest.fixture
-def db(tmp_path: Path) -> Database:
-    return open_db(tmp_path / "meetingd.db")
-
-
-@pytest.fixture
-def clock() -> FrozenClock:
-    return FrozenClock(T0)
 
 
 def message(n: int = 1) -> EmailMessage:
@@ -73,33 +62,33 @@ def test_enqueue_requires_message_id(db: Database) -> None:
         outbox.enqueue(db, idem_key="k", meeting_number=None, kind="x", message=msg, now=T0)
 
 
-def test_dispatch_sends_once(db: Database, clock: FrozenClock) -> None:
+def test_dispatch_sends_once(db: Database, frozen_clock: FrozenClock) -> None:
     sink = MemoryTransport()
     enqueue(db)
-    report = outbox.dispatch(db, sink, clock.now())
+    report = outbox.dispatch(db, sink, frozen_clock.now())
     assert (report.sent, report.retried, report.failed) == (1, 0, 0)
     assert [m.message_id for m in sink.sent] == ["<out1@meetingd>"]
     assert sink.sent[0].raw == queries.outbox_list(db)[0].raw
-    assert outbox.dispatch(db, sink, clock.now()).sent == 0
+    assert outbox.dispatch(db, sink, frozen_clock.now()).sent == 0
     (row,) = queries.outbox_list(db, "sent")
     assert row.sent_utc == T0 and row.attempts == 1
 
 
-def test_transient_failure_backs_off_then_sends(db: Database, clock: FrozenClock) -> None:
+def test_transient_failure_backs_off_then_sends(db: Database, frozen_clock: FrozenClock) -> None:
     sink = MemoryTransport()
     sink.send_errors += [TransientError("421 try later"), TransientError("421 again")]
     enqueue(db)
-    assert outbox.dispatch(db, sink, clock.now()).retried == 1
+    assert outbox.dispatch(db, sink, frozen_clock.now()).retried == 1
     (row,) = queries.outbox_list(db)
     assert row.state == "queued" and row.next_attempt_utc == T0 + MIN
     assert "421 try later" in (row.error or "")
-    clock.advance(30 * dt.timedelta(seconds=1))
-    assert outbox.dispatch(db, sink, clock.now()).retried == 0  # not due yet
-    clock.set(T0 + MIN)
-    assert outbox.dispatch(db, sink, clock.now()).retried == 1
+    frozen_clock.advance(30 * dt.timedelta(seconds=1))
+    assert outbox.dispatch(db, sink, frozen_clock.now()).retried == 0  # not due yet
+    frozen_clock.set(T0 + MIN)
+    assert outbox.dispatch(db, sink, frozen_clock.now()).retried == 1
     assert queries.outbox_list(db)[0].next_attempt_utc == T0 + 3 * MIN  # +2 minutes
-    clock.advance(2 * MIN)
-    assert outbox.dispatch(db, sink, clock.now()).sent == 1
+    frozen_clock.advance(2 * MIN)
+    assert outbox.dispatch(db, sink, frozen_clock.now()).sent == 1
     assert len(sink.sent) == 1
 
 
@@ -107,49 +96,51 @@ def test_backoff_is_capped() -> None:
     assert [outbox.backoff(a).seconds // 60 for a in (1, 2, 3, 7, 8, 10)] == [1, 2, 4, 60, 60, 60]
 
 
-def test_gives_up_after_ten_attempts(db: Database, clock: FrozenClock) -> None:
+def test_gives_up_after_ten_attempts(db: Database, frozen_clock: FrozenClock) -> None:
     sink = MemoryTransport()
     sink.send_errors += [TransientError("down")] * 10
     enqueue(db)
     for _ in range(10):
-        outbox.dispatch(db, sink, clock.now())
-        clock.advance(dt.timedelta(hours=1))
+        outbox.dispatch(db, sink, frozen_clock.now())
+        frozen_clock.advance(dt.timedelta(hours=1))
     (row,) = queries.outbox_list(db)
     assert row.state == "failed" and row.attempts == 10
     assert "gave up after 10 attempts" in (row.error or "")
     assert sink.sent == []
 
 
-def test_permanent_failure(db: Database, clock: FrozenClock) -> None:
+def test_permanent_failure(db: Database, frozen_clock: FrozenClock) -> None:
     sink = MemoryTransport()
     sink.send_errors.append(PermanentError("550 no such user"))
     enqueue(db)
-    assert outbox.dispatch(db, sink, clock.now()).failed == 1
+    assert outbox.dispatch(db, sink, frozen_clock.now()).failed == 1
     (row,) = queries.outbox_list(db)
     assert row.state == "failed" and "550 no such user" in (row.error or "")
-    assert outbox.dispatch(db, sink, clock.now()).sent == 0
+    assert outbox.dispatch(db, sink, frozen_clock.now()).sent == 0
 
 
-def test_stuck_sending_found_in_sent_is_marked_sent(db: Database, clock: FrozenClock) -> None:
+def test_stuck_sending_found_in_sent_is_marked_sent(
+    db: Database, frozen_clock: FrozenClock
+) -> None:
     sink = MemoryTransport()
     enqueue(db)
-    claimed = queries.outbox_claim(db, clock.now())
+    claimed = queries.outbox_claim(db, frozen_clock.now())
     assert claimed is not None
     sink.send(outbox._mail(claimed))  # delivered, then the daemon died before marking
-    assert outbox.settle_stuck(db, sink, clock.now()) == 1
+    assert outbox.settle_stuck(db, sink, frozen_clock.now()) == 1
     assert queries.outbox_list(db)[0].state == "sent"
-    assert outbox.dispatch(db, sink, clock.now()).sent == 0
+    assert outbox.dispatch(db, sink, frozen_clock.now()).sent == 0
     assert len(sink.sent) == 1
 
 
-def test_stuck_sending_not_delivered_is_requeued(db: Database, clock: FrozenClock) -> None:
+def test_stuck_sending_not_delivered_is_requeued(db: Database, frozen_clock: FrozenClock) -> None:
     sink = MemoryTransport()
     enqueue(db)
-    queries.outbox_claim(db, clock.now())  # died before sending
+    queries.outbox_claim(db, frozen_clock.now())  # died before sending
     assert queries.outbox_sending(db) != []
-    assert outbox.settle_stuck(db, sink, clock.now()) == 1
+    assert outbox.settle_stuck(db, sink, frozen_clock.now()) == 1
     assert queries.outbox_list(db)[0].state == "queued"
-    assert outbox.dispatch(db, sink, clock.now()).sent == 1
+    assert outbox.dispatch(db, sink, frozen_clock.now()).sent == 1
     assert len(sink.sent) == 1
 
 

@@ -5,17 +5,16 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from pathlib import Path
 
 import pytest
 from sqlite_utils import Database
 
 from daemon.outbound import outbox
 from daemon.store import queries
-from daemon.store.db import open_db
 from daemon.transports.base import OutgoingMail
 from daemon.transports.memory import MemoryTransport
-from tests.unit.test_outbox import T0, enqueue
+from tests.instants import T0
+from tests.unit.test_outbox import enqueue
 
 SECOND = dt.timedelta(seconds=1)
 
@@ -41,11 +40,6 @@ class CannotTell(MemoryTransport):
 class Unreachable(MemoryTransport):
     def find_sent(self, message_id: str) -> bool | None:
         raise OSError("imap down")
-
-
-@pytest.fixture
-def db(tmp_path: Path) -> Database:
-    return open_db(tmp_path / "meetingd.db")
 
 
 def stuck(db: Database, n: int = 1) -> None:

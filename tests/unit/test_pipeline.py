@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from pathlib import Path
-
-import pytest
 from sqlite_utils import Database
 
 from daemon.clock import FrozenClock
 from daemon.errors import ParseError, TransientError
 from daemon.inbound.pipeline import ingest, process_pending
 from daemon.store import queries
-from daemon.store.db import open_db
 from daemon.store.rows import InboxRow
 from daemon.transports.memory import MemoryTransport
-
-T0 = dt.datetime(2026, 9, 14, 1, 30, tzinfo=dt.UTC)
+from tests.instants import T0
 
 
 def mail(n: int, sender: str = "a@example.com") -> bytes:
@@ -26,16 +20,6 @@ def mail(n: int, sender: str = "a@example.com") -> bytes:
     ).encode()
 
 
-@pytest.fixture
-def db(tmp_path: Path) -> Database:
-    return open_db(tmp_path / "meetingd.db")
-
-
-@pytest.fixture
-def clock() -> FrozenClock:
-    return FrozenClock(T0)
-
-
 def apply_all(db: Database, row: InboxRow) -> None:
     queries.event_add(db, T0, None, "handled", row.source_key)
     queries.inbox_applied(
@@ -43,10 +27,10 @@ def apply_all(db: Database, row: InboxRow) -> None:
     )
 
 
-def test_ingest_stores_then_acks(db: Database, clock: FrozenClock) -> None:
+def test_ingest_stores_then_acks(db: Database, frozen_clock: FrozenClock) -> None:
     source = MemoryTransport()
     k1, k2 = source.deliver(mail(1)), source.deliver(mail(2))
-    assert ingest(db, source, clock.now()) == 2
+    assert ingest(db, source, frozen_clock.now()) == 2
     assert source.inbox == {} and set(source.processed) == {k1, k2}
     rows = queries.inbox_pending(db)
     assert [r.source_key for r in rows] == [k1, k2]
@@ -54,41 +38,45 @@ def test_ingest_stores_then_acks(db: Database, clock: FrozenClock) -> None:
     assert (rows[0].message_id, rows[0].sender) == ("<m1@example.com>", "a@example.com")
 
 
-def test_crash_between_store_and_ack_makes_no_duplicate(db: Database, clock: FrozenClock) -> None:
+def test_crash_between_store_and_ack_makes_no_duplicate(
+    db: Database, frozen_clock: FrozenClock
+) -> None:
     source = MemoryTransport()
     key = source.deliver(mail(1))
     source.ack_errors.append(OSError("killed before ack"))
-    assert ingest(db, source, clock.now()) == 1
+    assert ingest(db, source, frozen_clock.now()) == 1
     assert key in source.inbox  # not acked: the "crash"
-    assert ingest(db, source, clock.now()) == 0  # re-fetched, found stored, acked
+    assert ingest(db, source, frozen_clock.now()) == 0  # re-fetched, found stored, acked
     assert key in source.processed and source.inbox == {}
     assert len(queries.inbox_list(db)) == 1
 
 
-def test_process_applies_in_one_transaction(db: Database, clock: FrozenClock) -> None:
+def test_process_applies_in_one_transaction(db: Database, frozen_clock: FrozenClock) -> None:
     source = MemoryTransport()
     source.deliver(mail(1))
-    ingest(db, source, clock.now())
-    report = process_pending(db, apply_all, clock.now())
+    ingest(db, source, frozen_clock.now())
+    report = process_pending(db, apply_all, frozen_clock.now())
     assert (report.applied, report.failed) == (1, 0)
     assert [r.state for r in queries.inbox_list(db)] == ["applied"]
     assert [e.kind for e in queries.events_list(db)] == ["handled"]
-    assert process_pending(db, apply_all, clock.now()).processed == 0
+    assert process_pending(db, apply_all, frozen_clock.now()).processed == 0
 
 
-def test_ignored_rows_are_counted(db: Database, clock: FrozenClock) -> None:
-    queries.inbox_store(db, "k", mail(1), clock.now())
+def test_ignored_rows_are_counted(db: Database, frozen_clock: FrozenClock) -> None:
+    queries.inbox_store(db, "k", mail(1), frozen_clock.now())
 
     def ignore(db: Database, row: InboxRow) -> None:
         queries.inbox_ignored(db, row.id, "auto-reply", kind="auto_reply", sender=None, now=T0)
 
-    assert process_pending(db, ignore, clock.now()).ignored == 1
+    assert process_pending(db, ignore, frozen_clock.now()).ignored == 1
     (row,) = queries.inbox_list(db, "ignored")
     assert row.error == "auto-reply"
 
 
-def test_failure_rolls_back_then_quarantines_after_three(db: Database, clock: FrozenClock) -> None:
-    queries.inbox_store(db, "bad", mail(1), clock.now())
+def test_failure_rolls_back_then_quarantines_after_three(
+    db: Database, frozen_clock: FrozenClock
+) -> None:
+    queries.inbox_store(db, "bad", mail(1), frozen_clock.now())
     calls: list[tuple[int, str]] = []
 
     def broken(db: Database, row: InboxRow) -> None:
@@ -100,11 +88,11 @@ def test_failure_rolls_back_then_quarantines_after_three(db: Database, clock: Fr
         queries.event_add(db, T0, None, "not_understood", f"reply to {row.sender}")
 
     for attempt in (1, 2):
-        report = process_pending(db, broken, clock.now(), on_quarantine)
+        report = process_pending(db, broken, frozen_clock.now(), on_quarantine)
         assert (report.failed, report.quarantined) == (1, 0)
         (row,) = queries.inbox_pending(db)
         assert row.attempts == attempt
-    report = process_pending(db, broken, clock.now(), on_quarantine)
+    report = process_pending(db, broken, frozen_clock.now(), on_quarantine)
     assert (report.failed, report.quarantined) == (1, 1)
     (row,) = queries.inbox_list(db, "quarantined")
     assert row.error == "ParseError: no meeting tag in the subject"
@@ -112,23 +100,27 @@ def test_failure_rolls_back_then_quarantines_after_three(db: Database, clock: Fr
     assert calls == [(row.id, "ParseError: no meeting tag in the subject")]
     kinds = [e.kind for e in queries.events_list(db)]
     assert "half-done" not in kinds and kinds == ["quarantined", "not_understood"]
-    assert process_pending(db, broken, clock.now(), on_quarantine).failed == 0
+    assert process_pending(db, broken, frozen_clock.now(), on_quarantine).failed == 0
 
     assert queries.inbox_replay(db, row.id) is True
-    assert process_pending(db, apply_all, clock.now()).applied == 1
+    assert process_pending(db, apply_all, frozen_clock.now()).applied == 1
     assert queries.inbox_list(db, "applied")[0].id == row.id
 
 
-def test_handler_that_does_not_mark_counts_as_failure(db: Database, clock: FrozenClock) -> None:
-    queries.inbox_store(db, "k", mail(1), clock.now())
-    report = process_pending(db, lambda db, row: None, clock.now())
+def test_handler_that_does_not_mark_counts_as_failure(
+    db: Database, frozen_clock: FrozenClock
+) -> None:
+    queries.inbox_store(db, "k", mail(1), frozen_clock.now())
+    report = process_pending(db, lambda db, row: None, frozen_clock.now())
     assert report.failed == 1
     (row,) = queries.inbox_pending(db)
     assert "left the message in state 'new'" in (row.error or "")
 
 
-def test_failing_on_quarantine_does_not_undo_quarantine(db: Database, clock: FrozenClock) -> None:
-    queries.inbox_store(db, "k", mail(1), clock.now())
+def test_failing_on_quarantine_does_not_undo_quarantine(
+    db: Database, frozen_clock: FrozenClock
+) -> None:
+    queries.inbox_store(db, "k", mail(1), frozen_clock.now())
 
     def broken(db: Database, row: InboxRow) -> None:
         raise ValueError("x")
@@ -137,13 +129,13 @@ def test_failing_on_quarantine_does_not_undo_quarantine(db: Database, clock: Fro
         raise RuntimeError("cannot render reply")
 
     for _ in range(3):
-        process_pending(db, broken, clock.now(), bad_hook)
+        process_pending(db, broken, frozen_clock.now(), bad_hook)
     assert [r.state for r in queries.inbox_list(db)] == ["quarantined"]
 
 
-def test_fetch_failure_is_logged_not_raised(db: Database, clock: FrozenClock) -> None:
+def test_fetch_failure_is_logged_not_raised(db: Database, frozen_clock: FrozenClock) -> None:
     source = MemoryTransport()
     source.deliver(mail(1))
     source.fetch_errors.append(TransientError("server down"))
-    assert ingest(db, source, clock.now()) == 0
-    assert ingest(db, source, clock.now()) == 1
+    assert ingest(db, source, frozen_clock.now()) == 0
+    assert ingest(db, source, frozen_clock.now()) == 1

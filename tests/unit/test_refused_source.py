@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from sqlite_utils import Database
 
 from daemon.cli import main
 from daemon.config import load
@@ -17,7 +18,6 @@ from daemon.errors import PermanentError, TransientError
 from daemon.inbound.pipeline import ingest
 from daemon.runner import run_forever
 from daemon.service import Service
-from daemon.store.db import open_db
 from daemon.transports import memory
 from tests.mails import mail
 
@@ -37,8 +37,7 @@ def shared_source(tmp_path: Path) -> tuple[Path, memory.MemoryTransport]:
     return path, memory.create({"name": name}, tmp_path)
 
 
-def test_ingest_lets_a_refusal_through_and_swallows_the_rest(tmp_path: Path) -> None:
-    db = open_db(tmp_path / "db.sqlite")
+def test_ingest_lets_a_refusal_through_and_swallows_the_rest(db: Database) -> None:
     source = memory.MemoryTransport()
     source.deliver(mail("a@corp.example", "hi", "x"))
     source.fetch_errors += [TransientError("421 later"), RuntimeError("odd"), PermanentError("no")]

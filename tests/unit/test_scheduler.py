@@ -15,26 +15,16 @@ from daemon.domain.model import Deadline, Meeting, MeetingFile
 from daemon.scheduler import Ticker, fire_due, run_forever
 from daemon.store import meetings, queries
 from daemon.store.db import open_db
+from tests.instants import T0
 
-T0 = dt.datetime(2026, 9, 14, 1, 30, tzinfo=dt.UTC)
 H = dt.timedelta(hours=1)
 
 
 @pytest.fixture
-def path(tmp_path: Path) -> Path:
-    return tmp_path / "meetingd.db"
-
-
-@pytest.fixture
-def db(path: Path) -> Database:
-    db = open_db(path)
+def db(db: Database) -> Database:
+    """The shared database, with meeting 1 (the deadlines' owner) in it."""
     meetings.save_file(db, MeetingFile(Meeting(1, "t", "scheduled", "r@example.com")))
     return db
-
-
-@pytest.fixture
-def clock() -> FrozenClock:
-    return FrozenClock(T0)
 
 
 def enqueue_for(db: Database, number: int, deadline: Deadline) -> None:
@@ -53,7 +43,7 @@ def enqueue_for(db: Database, number: int, deadline: Deadline) -> None:
     )
 
 
-def test_fires_due_ones_once(db: Database, clock: FrozenClock) -> None:
+def test_fires_due_ones_once(db: Database, frozen_clock: FrozenClock) -> None:
     queries.deadlines_sync(
         db, 1, [Deadline("nudge", T0 + H), Deadline("remind", T0 + 2 * H, "A-1")]
     )
@@ -63,31 +53,31 @@ def test_fires_due_ones_once(db: Database, clock: FrozenClock) -> None:
         fired.append(d.kind)
         enqueue_for(db, number, d)
 
-    assert fire_due(db, clock.now(), fire) == 0
-    clock.advance(H)
-    assert fire_due(db, clock.now(), fire) == 1
-    assert fire_due(db, clock.now(), fire) == 0
-    clock.advance(H)
-    assert fire_due(db, clock.now(), fire) == 1
+    assert fire_due(db, frozen_clock.now(), fire) == 0
+    frozen_clock.advance(H)
+    assert fire_due(db, frozen_clock.now(), fire) == 1
+    assert fire_due(db, frozen_clock.now(), fire) == 0
+    frozen_clock.advance(H)
+    assert fire_due(db, frozen_clock.now(), fire) == 1
     assert fired == ["nudge", "remind"]
     assert len(queries.outbox_list(db)) == 2
 
 
 def test_catch_up_after_downtime_fires_everything_overdue_in_order(
-    db: Database, path: Path, clock: FrozenClock
+    db: Database, db_path: Path, frozen_clock: FrozenClock
 ) -> None:
     queries.deadlines_sync(db, 1, [Deadline(f"d{i}", T0 + i * H) for i in (3, 1, 2)])
     db.close()
-    clock.advance(10 * H)  # the daemon was down
-    restarted = open_db(path)
+    frozen_clock.advance(10 * H)  # the daemon was down
+    restarted = open_db(db_path)
     fired: list[str] = []
-    assert fire_due(restarted, clock.now(), lambda db, n, d: fired.append(d.kind)) == 3
+    assert fire_due(restarted, frozen_clock.now(), lambda db, n, d: fired.append(d.kind)) == 3
     assert fired == ["d1", "d2", "d3"]
     rows = queries.deadlines_list(restarted, 1)
     assert {r.state for r in rows} == {"fired"} and {r.fired_utc for r in rows} == {T0 + 10 * H}
 
 
-def test_exactly_once_from_two_connections_concurrently(db: Database, path: Path) -> None:
+def test_exactly_once_from_two_connections_concurrently(db: Database, db_path: Path) -> None:
     queries.deadlines_sync(db, 1, [Deadline("d", T0, str(i)) for i in range(20)])
     fired: list[tuple[str, str]] = []
     lock = threading.Lock()
@@ -95,7 +85,7 @@ def test_exactly_once_from_two_connections_concurrently(db: Database, path: Path
     errors: list[BaseException] = []
 
     def worker(name: str) -> None:
-        conn = open_db(path)
+        conn = open_db(db_path)
 
         def fire(db: Database, number: int, d: Deadline) -> None:
             with lock:
@@ -122,26 +112,28 @@ def test_exactly_once_from_two_connections_concurrently(db: Database, path: Path
     assert {r.state for r in queries.deadlines_list(db)} == {"fired"}
 
 
-def test_failing_fire_rolls_back_retries_then_gives_up(db: Database, clock: FrozenClock) -> None:
+def test_failing_fire_rolls_back_retries_then_gives_up(
+    db: Database, frozen_clock: FrozenClock
+) -> None:
     queries.deadlines_sync(db, 1, [Deadline("bad", T0), Deadline("good", T0 + H)])
-    clock.advance(H)
+    frozen_clock.advance(H)
 
     def fire(db: Database, number: int, d: Deadline) -> None:
         enqueue_for(db, number, d)
         if d.kind == "bad":
             raise RuntimeError("template missing")
 
-    assert fire_due(db, clock.now(), fire) == 1  # good fired, bad rolled back
+    assert fire_due(db, frozen_clock.now(), fire) == 1  # good fired, bad rolled back
     assert [r.kind for r in queries.outbox_list(db)] == ["good"]
     states = {r.kind: (r.state, r.attempts) for r in queries.deadlines_list(db)}
     assert states == {"bad": ("pending", 1), "good": ("fired", 0)}
-    fire_due(db, clock.now(), fire)
-    fire_due(db, clock.now(), fire)
+    fire_due(db, frozen_clock.now(), fire)
+    fire_due(db, frozen_clock.now(), fire)
     (bad,) = [r for r in queries.deadlines_list(db) if r.kind == "bad"]
     assert (bad.state, bad.attempts) == ("fired", 3)
     assert bad.error == "RuntimeError: template missing"
     assert [e.kind for e in queries.events_list(db, 1)] == ["deadline_failed"]
-    assert fire_due(db, clock.now(), fire) == 0
+    assert fire_due(db, frozen_clock.now(), fire) == 0
     assert [r.kind for r in queries.outbox_list(db)] == ["good"]
 
 

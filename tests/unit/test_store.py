@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import sqlite3
 from pathlib import Path
 
@@ -23,19 +24,9 @@ from daemon.domain.model import (
 )
 from daemon.store import meetings, migrations, queries
 from daemon.store.db import atomic, open_db
+from tests.instants import T0
 
 UTC = dt.UTC
-T0 = dt.datetime(2026, 9, 14, 1, 30, tzinfo=UTC)
-
-
-@pytest.fixture
-def clock() -> FrozenClock:
-    return FrozenClock(T0)
-
-
-@pytest.fixture
-def db(tmp_path: Path) -> Database:
-    return open_db(tmp_path / "var" / "meetingd.db")
 
 
 def full_file(number: int = 1) -> MeetingFile:
@@ -170,12 +161,12 @@ def test_save_inside_failed_transaction_leaves_nothing(db: Database) -> None:
 
 
 def test_nested_atomic_inner_failure_rolls_back_inner_only(
-    db: Database, clock: FrozenClock
+    db: Database, frozen_clock: FrozenClock
 ) -> None:
     with atomic(db):
-        queries.event_add(db, clock.now(), None, "outer", "kept")
+        queries.event_add(db, frozen_clock.now(), None, "outer", "kept")
         with pytest.raises(ValueError), atomic(db):
-            queries.event_add(db, clock.now(), None, "inner", "dropped")
+            queries.event_add(db, frozen_clock.now(), None, "inner", "dropped")
             raise ValueError("inner")
     assert [e.kind for e in queries.events_list(db)] == ["outer"]
 
@@ -210,16 +201,16 @@ def test_naive_datetime_refused(db: Database) -> None:
         meetings.save_file(db, file)
 
 
-def test_inbox_store_unique_on_source_key(db: Database, clock: FrozenClock) -> None:
-    first = queries.inbox_store(db, "k1", b"raw", clock.now(), sender="a@example.com")
+def test_inbox_store_unique_on_source_key(db: Database, frozen_clock: FrozenClock) -> None:
+    first = queries.inbox_store(db, "k1", b"raw", frozen_clock.now(), sender="a@example.com")
     assert first is not None
-    assert queries.inbox_store(db, "k1", b"other", clock.now()) is None
+    assert queries.inbox_store(db, "k1", b"other", frozen_clock.now()) is None
     (row,) = queries.inbox_list(db)
     assert row.raw == b"raw" and row.state == "new" and row.received_utc == T0
 
 
-def test_inbox_states(db: Database, clock: FrozenClock) -> None:
-    i = queries.inbox_store(db, "k", b"x", clock.now())
+def test_inbox_states(db: Database, frozen_clock: FrozenClock) -> None:
+    i = queries.inbox_store(db, "k", b"x", frozen_clock.now())
     assert i is not None
     assert queries.inbox_failed(db, i, "e1") is False
     assert queries.inbox_failed(db, i, "e2") is False
@@ -229,24 +220,39 @@ def test_inbox_states(db: Database, clock: FrozenClock) -> None:
     assert queries.inbox_replay(db, i) is True
     assert queries.inbox_replay(db, i) is False
     queries.inbox_applied(
-        db, i, kind="rsvp", meeting_number=None, message_id="<m>", sender="s@x", now=clock.now()
+        db,
+        i,
+        kind="rsvp",
+        meeting_number=None,
+        message_id="<m>",
+        sender="s@x",
+        now=frozen_clock.now(),
     )
     row = queries.inbox_get(db, i)
     assert row is not None and (row.state, row.kind, row.message_id) == ("applied", "rsvp", "<m>")
     assert queries.inbox_pending(db) == []
 
 
-def test_outbox_enqueue_idempotent(db: Database, clock: FrozenClock) -> None:
-    kwargs = dict(meeting_number=None, kind="invite", recipients=["a@x"], subject="s", raw=b"r")
-    assert queries.outbox_enqueue(db, idem_key="k", message_id="<1@x>", now=T0, **kwargs)
-    assert not queries.outbox_enqueue(db, idem_key="k", message_id="<2@x>", now=T0, **kwargs)
+def test_outbox_enqueue_idempotent(db: Database, frozen_clock: FrozenClock) -> None:
+    enqueue = functools.partial(
+        queries.outbox_enqueue,
+        db,
+        meeting_number=None,
+        kind="invite",
+        recipients=["a@x"],
+        subject="s",
+        raw=b"r",
+        now=T0,
+    )
+    assert enqueue(idem_key="k", message_id="<1@x>")
+    assert not enqueue(idem_key="k", message_id="<2@x>")
     with pytest.raises(sqlite3.IntegrityError):
-        queries.outbox_enqueue(db, idem_key="k2", message_id="<1@x>", now=T0, **kwargs)
+        enqueue(idem_key="k2", message_id="<1@x>")
     row = queries.outbox_by_message_id(db, "<1@x>")
     assert row is not None and row.recipients == ("a@x",) and row.state == "queued"
 
 
-def test_deadlines_sync_rules(db: Database, clock: FrozenClock) -> None:
+def test_deadlines_sync_rules(db: Database, frozen_clock: FrozenClock) -> None:
     meetings.save_file(db, full_file())
     h = dt.timedelta(hours=1)
     queries.deadlines_sync(db, 1, [Deadline("a", T0 + h), Deadline("b", T0 + h, "x")])
@@ -264,7 +270,7 @@ def test_deadlines_sync_rules(db: Database, clock: FrozenClock) -> None:
     assert {r.state for r in queries.deadlines_list(db, 1)} == {"fired", "cancelled"}
 
 
-def test_events(db: Database, clock: FrozenClock) -> None:
+def test_events(db: Database, frozen_clock: FrozenClock) -> None:
     meetings.save_file(db, full_file())
     queries.event_add(db, T0 + dt.timedelta(minutes=1), 1, "sent", "invite to 3")
     queries.event_add(db, T0, None, "stored", "inbox 1")
