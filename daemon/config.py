@@ -24,11 +24,11 @@ import holidays
 
 from daemon.errors import UserError
 from daemon.transports.settings import (
-    TRANSPORT_NAMES,
     check_transports,
     env_problems,
     example_lines,
     toml_value,
+    transport_names,
 )
 
 _EMAIL = re.compile(r"[^@\s<>\"(),;]+@[^@\s<>\"(),;]+")
@@ -70,6 +70,12 @@ SPEC: dict[str, list[Key]] = {
     "transport": [
         Key("source", "str", "maildir", "Where mail is read: maildir, imap or memory."),
         Key("sink", "str", "maildir", "Where mail is sent: maildir, smtp or memory."),
+        Key(
+            "calendar",
+            "str",
+            "imip",
+            "Who keeps meetings in calendars: imip (invitations by mail through the sink).",
+        ),
     ],
     "calendar": [
         Key("country", "country", "CN", "Public holidays of this country (holidays package)."),
@@ -238,14 +244,14 @@ def _build(
             problems += [f"{where}: [{section}] {key.name}: {p}" for p in found]
             values[section][key.name] = checked
     chosen: dict[str, str] = {}
-    for role, names in TRANSPORT_NAMES.items():
+    for role, possible in transport_names().items():
         name = values["transport"][role]
-        if name in names:
+        if name in possible:
             chosen[role] = name
         else:
             problems.append(
                 f"{where}: [transport] {role}: unknown transport {name!r}. "
-                f"Fix: use one of {', '.join(sorted(names))}."
+                f"Fix: use one of {', '.join(sorted(possible))}."
             )
     for section in set(data) - set(SPEC) - {"departments", "people"}:
         problems.append(f"{where}: [{section}]: unknown section. Fix: remove it.")

@@ -4,9 +4,22 @@
 without a traceback. ``TransientError`` means "try again later" (network, 4xx SMTP);
 ``PermanentError`` means retrying cannot help (5xx SMTP, auth failure). ``ParseError`` is
 raised by inbound parsers for a message they cannot read; the pipeline quarantines it.
+``CommandRefused`` (defined in the pure domain, re-exported here) is a command that does not
+fit the meeting; the CLI and the host's replies turn only it into a polite refusal.
 """
 
 from __future__ import annotations
+
+from daemon.domain.refused import CommandRefused
+
+__all__ = [
+    "CommandRefused",
+    "MeetingdError",
+    "ParseError",
+    "PermanentError",
+    "TransientError",
+    "UserError",
+]
 
 
 class MeetingdError(Exception):

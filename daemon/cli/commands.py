@@ -201,12 +201,13 @@ def status(config_file: str | None) -> None:
 
 def _command(verb: str, ref: str, config_file: str | None, **kw: Any) -> None:
     from daemon.domain.events import Command
+    from daemon.errors import CommandRefused
 
     service = service_for(config_file)
     number = meeting_number(service, ref)
     try:
         effects = service.command(number, Command(verb, actor="operator", **kw))  # type: ignore[arg-type]
-    except ValueError as exc:
+    except CommandRefused as exc:
         # The rules usually name the meeting already ("MTG-2 is cancelled"): say it once.
         text = str(exc).rstrip(".")
         name = f"MTG-{number}"

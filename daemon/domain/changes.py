@@ -10,6 +10,7 @@ from daemon.domain.context import RuleContext
 from daemon.domain.effects import Effects, Outgoing
 from daemon.domain.events import Command
 from daemon.domain.model import MeetingFile
+from daemon.domain.refused import CommandRefused
 from daemon.domain.roster import everyone
 from daemon.domain.timed import agenda_rows, publish_agenda
 
@@ -18,12 +19,12 @@ def run(file: MeetingFile, cmd: Command, ctx: RuleContext, fx: Effects) -> None:
     """Apply ``cmd`` to ``file``, adding its mails to ``fx``.
 
     Raises:
-        ValueError: the command does not fit the meeting's state; the text says why.
+        CommandRefused: the command does not fit the meeting's state; the text says why.
     """
     m = file.meeting
     if cmd.verb in ("approve", "reject"):
         if m.status != "awaiting_approval":
-            raise ValueError(f"{m.ref} is {m.status}, not awaiting approval")
+            raise CommandRefused(f"{m.ref} is {m.status}, not awaiting approval")
         if cmd.verb == "approve":
             requests.approve(file, ctx, cmd.actor, fx)
         else:
@@ -37,15 +38,15 @@ def run(file: MeetingFile, cmd: Command, ctx: RuleContext, fx: Effects) -> None:
 
 
 def reschedule(file: MeetingFile, cmd: Command, ctx: RuleContext, fx: Effects) -> None:
-    """Move the meeting: SEQUENCE+1, ``invite_update`` to everyone, RSVPs reset (deadlines
+    """Move the meeting: a new revision, ``invite_update`` to everyone, RSVPs reset (deadlines
     are re-derived from the new start by the caller)."""
     m = file.meeting
     if m.status != "scheduled":
-        raise ValueError(f"{m.ref} is {m.status}; only a scheduled meeting can be moved")
+        raise CommandRefused(f"{m.ref} is {m.status}; only a scheduled meeting can be moved")
     if cmd.start is None:
-        raise ValueError("a reschedule needs a new start")
+        raise CommandRefused("a reschedule needs a new start")
     if cmd.start <= ctx.now:
-        raise ValueError(f"the new start {cmd.start:%Y-%m-%d %H:%M} has already passed")
+        raise CommandRefused(f"the new start {cmd.start:%Y-%m-%d %H:%M} has already passed")
     length = (
         (m.end_utc - m.start_utc)
         if m.start_utc and m.end_utc
@@ -54,14 +55,14 @@ def reschedule(file: MeetingFile, cmd: Command, ctx: RuleContext, fx: Effects) -
     old = m.start_utc
     m.start_utc = cmd.start.astimezone(dt.UTC)
     m.end_utc = cmd.end.astimezone(dt.UTC) if cmd.end else m.start_utc + length
-    m.sequence += 1
+    m.revision += 1
     file.rsvps = []
     rows = agenda_rows(file, ctx)[0] if m.agenda_sent_utc else []
     fx.outgoing.append(
         Outgoing(
             "invite_update",
             everyone(file),
-            key=f"seq{m.sequence}",
+            key=f"rev{m.revision}",
             calendar="REQUEST",
             extra={"agenda": rows, "reason": cmd.reason or "rescheduled", "old_start": old},
         )
@@ -70,18 +71,18 @@ def reschedule(file: MeetingFile, cmd: Command, ctx: RuleContext, fx: Effects) -
 
 
 def cancel(file: MeetingFile, cmd: Command, fx: Effects) -> None:
-    """Cancel: iTIP CANCEL (SEQUENCE+1) to everyone; the caller drops every deadline."""
+    """Cancel: a new revision, ``cancel`` to everyone; the caller drops every deadline."""
     m = file.meeting
     if m.status in ("cancelled", "rejected", "closed"):
-        raise ValueError(f"{m.ref} is already {m.status}")
+        raise CommandRefused(f"{m.ref} is already {m.status}")
     m.status = "cancelled"
-    m.sequence += 1
+    m.revision += 1
     if m.uid:
         fx.outgoing.append(
             Outgoing(
                 "cancel",
                 everyone(file),
-                key=f"seq{m.sequence}",
+                key=f"rev{m.revision}",
                 calendar="CANCEL",
                 extra={"reason": cmd.reason},
             )
@@ -95,7 +96,7 @@ def decide_late_topic(file: MeetingFile, cmd: Command, ctx: RuleContext, fx: Eff
     m = file.meeting
     pending = [t for t in file.topics if t.late and t.decision is None and t.merged_into is None]
     if not pending:
-        raise ValueError(f"{m.ref} has no late topic waiting for a decision")
+        raise CommandRefused(f"{m.ref} has no late topic waiting for a decision")
     include = cmd.verb == "include_topic"
     for topic in pending:
         topic.decision = "included" if include else "excluded"

@@ -8,7 +8,9 @@ asks a person (an owner is never assigned by guess).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 _ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _TITLES = re.compile(
@@ -38,6 +40,30 @@ class Resolution:
     candidates: tuple[str, ...] = ()
 
 
+class PersonLike(Protocol):
+    """A configured person: lower-case address, zh and en names, department."""
+
+    @property
+    def address(self) -> str: ...
+    @property
+    def name(self) -> str | None: ...
+    @property
+    def name_en(self) -> str | None: ...
+    @property
+    def department(self) -> str | None: ...
+
+
+class DepartmentLike(Protocol):
+    """A configured department: name, head and members (lower-case addresses)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def head(self) -> str | None: ...
+    @property
+    def members(self) -> tuple[str, ...]: ...
+
+
 @dataclass
 class Directory:
     """People and departments. ``departments`` maps a department name to member addresses."""
@@ -45,6 +71,21 @@ class Directory:
     entries: dict[str, Entry] = field(default_factory=dict)
     departments: dict[str, tuple[str, ...]] = field(default_factory=dict)
     heads: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def build(
+        cls, people: Iterable[PersonLike], departments: Iterable[DepartmentLike]
+    ) -> Directory:
+        """The directory of the configured ``people`` and ``departments`` (anything with
+        their attributes, e.g. ``daemon.config.Person`` / ``Department``)."""
+        directory = cls()
+        for p in people:
+            directory.add(p.address, p.name, p.name_en, department=p.department)
+        for d in departments:
+            directory.departments[d.name] = tuple(d.members)
+            if d.head:
+                directory.heads[d.name] = d.head
+        return directory
 
     def add(self, address: str, *names: str | None, department: str | None = None) -> None:
         """Add or enrich one person (names that are None or empty are skipped)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from daemon.domain.messages import Inspection
 from daemon.domain.model import Material
@@ -19,12 +19,14 @@ class Incoming:
         reply_to_kind: ``X-Meetingd-Kind`` of our mail it answers (via In-Reply-To), or None.
         reply_to_key: the idempotency key of that mail, or None.
         materials: its attachments, already stored by content hash by the service.
+        refused: attachments over the size limit, not stored: ``{"filename", "size"}``.
     """
 
     msg: Inspection
     reply_to_kind: str | None = None
     reply_to_key: str | None = None
     materials: list[Material] = field(default_factory=list)
+    refused: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def sender(self) -> str:

@@ -33,8 +33,9 @@ ActionState = Literal["open", "in_progress", "delayed", "blocked", "done"]
 class Meeting:
     """One coordination meeting (or its review meeting, with ``review_of`` set).
 
-    ``number`` is the ``n`` in ``[MTG-n]``; ``uid`` is the stable iCalendar UID; ``sequence``
-    is the iCalendar SEQUENCE of the last invite sent (RFC 5545 §3.8.7.4).
+    ``number`` is the ``n`` in ``[MTG-n]``; ``uid`` is the stable iCalendar UID; ``revision``
+    counts the versions of the meeting the rules published (an update, a cancellation); the
+    calendar backend keeps its own versioning (iMIP's SEQUENCE).
     """
 
     number: int
@@ -50,7 +51,7 @@ class Meeting:
     host: str | None = None
     recorder: str | None = None
     uid: str | None = None
-    sequence: int = 0
+    revision: int = 0
     review_of: int | None = None
     request_message_id: str | None = None
     created_utc: dt.datetime | None = None

@@ -9,6 +9,8 @@ automatic mail, to an answer to one of these notices, or more than
 
 from __future__ import annotations
 
+from daemon.domain.effects import Outgoing
+
 NO_REPLY_KINDS = frozenset({"auto_reply", "bounce"})  # inbound kinds never answered
 NOTICE_KINDS = ("not_understood", "change_refused")  # outbound kinds the guard limits
 NOTICES_PER_DAY = 3  # notices to one sender in 24 hours, at most
@@ -48,4 +50,50 @@ def notice_blocked(
         return "it answers our own notice (loop guard)"
     if sent_last_day >= NOTICES_PER_DAY:
         return f"{NOTICES_PER_DAY} notices to this sender in 24 h already (loop guard)"
+    return None
+
+
+def not_understood(
+    key: str, sender: str, message_id: str | None, subject: str, problems: list[str]
+) -> Outgoing:
+    """The notice telling ``sender`` what could not be understood of their mail."""
+    return Outgoing(
+        "not_understood",
+        [sender],
+        key=key,
+        in_reply_to=message_id,
+        extra={"problems": problems, "subject": subject},
+    )
+
+
+def answers(out: Outgoing, message_id: str | None, sender: str) -> bool:
+    """True when ``out`` answers the mail ``message_id`` of ``sender`` (it is in reply to
+    it; without a Message-ID: it goes to the sender alone)."""
+    return out.in_reply_to == message_id if message_id else out.to == [sender]
+
+
+def reply_blocked(
+    out: Outgoing,
+    *,
+    sender: str,
+    message_id: str | None,
+    auto_submitted: bool,
+    replying_to: str | None,
+    daemon_address: str,
+    notices_last_day: int,
+) -> str | None:
+    """Why ``out`` may not go, caused by the mail ``message_id`` of ``sender``; None when
+    it may. Nothing answers automatic mail (RFC 3834 §2: a list post, a mail asking for no
+    automatic answer); a notice also passes :func:`notice_blocked`. Mails to other people
+    (an invite to a proxy) always go."""
+    if auto_submitted and answers(out, message_id, sender):
+        return "automatic mail (RFC 3834)"
+    if out.kind in NOTICE_KINDS:
+        return notice_blocked(
+            sender=sender,
+            daemon_address=daemon_address,
+            auto_submitted=auto_submitted,
+            replying_to=replying_to,
+            sent_last_day=notices_last_day,
+        )
     return None

@@ -11,6 +11,7 @@ from daemon.domain.effects import Effects, Outgoing
 from daemon.domain.events import Incoming
 from daemon.domain.messages import MeetingRequestForm
 from daemon.domain.model import Meeting, MeetingFile, Role
+from daemon.domain.refused import CommandRefused
 from daemon.domain.roster import add_participant, everyone, with_role
 
 _YES_WORDS = r"同意|批准|通过|通過|可以|\bapprov\w*|\bagree\w*|\byes\b|\bok(?:ay)?\b|\bgo ahead"
@@ -174,14 +175,14 @@ def approve(file: MeetingFile, ctx: RuleContext, actor: str, effects: Effects) -
     """Approve: give the meeting its UID, send the invite and the call for topics.
 
     Raises:
-        ValueError: the meeting's time has passed meanwhile (reschedule it first).
+        CommandRefused: the meeting's time has passed meanwhile (reschedule it first).
     """
     m = file.meeting
     if m.status != "awaiting_approval":
         effects.log.append(f"{m.ref}: approval by {actor} ignored in status {m.status}")
         return
     if m.start_utc is None or m.start_utc <= ctx.now:
-        raise ValueError(f"{m.ref}'s time has already passed; give it a new time first")
+        raise CommandRefused(f"{m.ref}'s time has already passed; give it a new time first")
     m.status = "scheduled"
     m.approved_utc = ctx.now
     if m.uid is None:

@@ -18,6 +18,7 @@ from daemon.domain.effects import Effects, Outgoing
 from daemon.domain.events import Command, Incoming
 from daemon.domain.identity import sender_verified
 from daemon.domain.model import Deadline, MeetingFile, Rsvp
+from daemon.domain.refused import CommandRefused
 from daemon.domain.timed import distribute, on_deadline
 
 
@@ -39,6 +40,7 @@ def open_meeting(number: int, inc: Incoming, ctx: RuleContext) -> tuple[MeetingF
     """A meeting request that links to no meeting opens meeting ``number`` (check
     :func:`identity_doubt` first: a doubtful sender opens nothing)."""
     file, effects = requests.new_meeting(number, inc, ctx)
+    _refused_attachments(inc, ctx, effects)
     return file, _finish(file, effects, ctx)
 
 
@@ -74,7 +76,23 @@ def apply_message(file: MeetingFile, inc: Incoming, ctx: RuleContext) -> Effects
         refuse(file, inc, refusal, effects)
     else:
         _dispatch(file, inc, ctx, effects)
+    if not effects.quarantine:
+        _refused_attachments(inc, ctx, effects)
     return _finish(file, effects, ctx)
+
+
+def _refused_attachments(inc: Incoming, ctx: RuleContext, effects: Effects) -> None:
+    """Tell the sender which attachments were over the size limit and not kept."""
+    if inc.refused:
+        effects.outgoing.append(
+            Outgoing(
+                "attachment_refused",
+                [inc.sender],
+                key=inc.key,
+                in_reply_to=inc.msg.message_id,
+                extra={"files": inc.refused, "limit": ctx.timings.max_material_bytes},
+            )
+        )
 
 
 def _change_asked(file: MeetingFile, inc: Incoming) -> tuple[Change | None, str | None]:
@@ -132,7 +150,7 @@ def _dispatch(file: MeetingFile, inc: Incoming, ctx: RuleContext, effects: Effec
     if command is not None:
         try:
             changes.run(file, command, ctx, effects)
-        except ValueError as exc:
+        except CommandRefused as exc:
             effects.quarantine = f"command_refused: {exc}"
     elif m.status == "awaiting_approval" and inc.sender == m.host and kind != "meeting_request":
         _approval_reply(file, inc, ctx, effects)
@@ -219,7 +237,7 @@ def _approval_reply(file: MeetingFile, inc: Incoming, ctx: RuleContext, fx: Effe
     if decision is True:
         try:
             requests.approve(file, ctx, inc.sender, fx)
-        except ValueError as exc:
+        except CommandRefused as exc:
             fx.quarantine = f"command_refused: {exc}"
             return
         # The host who approves by mail will chair it: nobody chases them for an answer.
@@ -260,12 +278,12 @@ def apply_command(file: MeetingFile, cmd: Command, ctx: RuleContext) -> Effects:
     exclude_topic).
 
     Raises:
-        ValueError: the command does not fit the meeting's state (message for the CLI).
+        CommandRefused: the command does not fit the meeting's state or the actor's role.
     """
     effects = Effects()
     refusal = authz.check(_COMMAND_CHANGES[cmd.verb], cmd.actor, file, ctx.directory)
     if refusal is not None:
-        raise ValueError(refusal.log_line(file.meeting.ref))
+        raise CommandRefused(refusal.log_line(file.meeting.ref))
     changes.run(file, cmd, ctx, effects)
     return _finish(file, effects, ctx)
 

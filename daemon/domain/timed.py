@@ -56,11 +56,11 @@ def publish_agenda(
     file: MeetingFile, ctx: RuleContext, fx: Effects, key: str, reason: str = "agenda"
 ) -> None:
     """Send the time-boxed agenda to the host (with the overflow, if any) and put it into
-    the invite: ``invite_update`` with SEQUENCE+1 to every attendee."""
+    the invite: a new revision, ``invite_update`` to every attendee."""
     m = file.meeting
     rows, total, slot = agenda_rows(file, ctx)
     m.agenda_sent_utc = ctx.now
-    m.sequence += 1
+    m.revision += 1
     if m.host:
         fx.outgoing.append(
             Outgoing(
@@ -79,7 +79,7 @@ def publish_agenda(
         Outgoing(
             "invite_update",
             everyone(file),
-            key=f"seq{m.sequence}",
+            key=f"rev{m.revision}",
             calendar="REQUEST",
             extra={"agenda": rows, "reason": reason},
         )
@@ -231,6 +231,7 @@ def _review_invite(file: MeetingFile, d: Deadline, ctx: RuleContext, fx: Effects
             calendar="REQUEST",
             calendar_attendees=to,
             extra=review_extra(file, ctx),
+            view="review",
         )
     )
     fx.log.append(f"{m.ref}: review meeting on {d.key} booked with {len(to)} people")

@@ -44,7 +44,7 @@ def review_file(file: MeetingFile, ctx: RuleContext) -> MeetingFile:
     meeting = replace(
         m,
         uid=m.review_uid or f"review-{m.uid}",
-        sequence=0,
+        revision=0,
         title=title,
         start_utc=start,
         end_utc=end,

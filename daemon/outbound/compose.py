@@ -6,8 +6,10 @@ Structure of the result (RFC 2046, RFC 6047 §2.4)::
       multipart/alternative
         text/plain; charset=utf-8
         text/html; charset=utf-8
-        text/calendar; method=REQUEST|CANCEL; charset=UTF-8   only for calendar mails
       application/...; attachment        each material
+
+The calendar object of an invite is not built here: the calendar backend adds it when it
+sends the mail (:mod:`daemon.transports.imip`), or sends its own invitation.
 
 Headers: From, To, Cc, Subject (``[MTG-n]`` or ``[MTG-n/A-k]`` first), Date (the daemon's
 clock), Message-ID, In-Reply-To/References (replies), ``Auto-Submitted: auto-generated``
@@ -31,14 +33,13 @@ from dataclasses import dataclass, field
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
-from typing import Any, cast
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from daemon.domain.effects import Outgoing
 from daemon.domain.model import MeetingFile
 from daemon.domain.roster import delegated_from
-from daemon.outbound import invites
-from daemon.outbound.render import Renderer, default_renderer
+from daemon.outbound.render import Rendered, Renderer, default_renderer
 
 log = logging.getLogger(__name__)
 
@@ -157,14 +158,21 @@ def _proxies_for(file: MeetingFile | None) -> dict[str, list[str]]:
 
 
 def compose(out: Outgoing, file: MeetingFile | None, ctx: ComposeContext) -> EmailMessage:
-    """Render ``out`` for ``file`` and build the complete message.
+    """Render ``out`` for ``file`` and build the complete message (see :func:`compose_rendered`)."""
+    return compose_rendered(out, file, ctx)[0]
+
+
+def compose_rendered(
+    out: Outgoing, file: MeetingFile | None, ctx: ComposeContext
+) -> tuple[EmailMessage, Rendered]:
+    """Render ``out`` for ``file`` and build the complete message; also return what was
+    rendered (a calendar object's description is the mail's text).
 
     ``file`` may be None only for mails about no known meeting (``not_understood``); such a
     mail has no subject tag and no ``X-Meetingd-Ref``.
 
     Raises:
-        ValueError: no recipient; an action mail whose item is missing; a calendar mail for
-            a meeting without uid/times.
+        ValueError: no recipient; an action mail whose item is missing.
         jinja2.TemplateError: a template is missing or uses an undefined variable.
     """
     if not out.to:
@@ -203,25 +211,11 @@ def compose(out: Outgoing, file: MeetingFile | None, ctx: ComposeContext) -> Ema
 
     msg.set_content(rendered.text, subtype="plain", charset="utf-8")
     msg.add_alternative(rendered.html, subtype="html", charset="utf-8")
-    if out.calendar is not None:
-        if file is None:
-            raise ValueError(f"{out.kind}: a calendar mail needs a meeting")
-        build = invites.build_cancel if out.calendar == "CANCEL" else invites.build_request
-        ics = build(
-            file,
-            tz=ctx.tz,
-            organizer=ctx.from_addr,
-            organizer_name=ctx.from_name,
-            now_utc=ctx.now_utc,
-            description=rendered.text,
-            attendees=out.calendar_attendees,
-        )
-        msg.attach(cast(EmailMessage, invites.calendar_part(ics, out.calendar)))
     _attach_materials(msg, out, ctx)
     # Set last: set_content()/add_attachment() drop every Content-* header of the top part.
     msg["Content-Language"] = "zh-CN" if lang == "zh" else lang
     log.debug("composed %s %s to %s", out.kind, msg["Message-ID"], out.to)
-    return msg
+    return msg, rendered
 
 
 def _attach_materials(msg: EmailMessage, out: Outgoing, ctx: ComposeContext) -> None:

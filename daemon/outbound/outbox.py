@@ -8,6 +8,10 @@ transient failure retries after 1, 2, 4 … minutes (at most 60) and gives up af
 attempts; a permanent one fails at once. :func:`settle_stuck` settles a mail left ``sending``
 by asking the sink whether its Message-ID was delivered; only a sink that cannot tell gets
 the mail resent, after :data:`SETTLE_AFTER`, logged and recorded as a ``resent`` event.
+
+A calendar intent (a row with ``intent``: invite, update, cancel) goes the same way, handed
+to the :class:`~daemon.transports.calendar.Calendar` instead of the sink, and is settled by
+asking the calendar (``find_applied``) instead of the sink (``find_sent``).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import email.utils
 import logging
 from dataclasses import dataclass
 from email.message import EmailMessage
+from typing import Any
 
 from sqlite_utils import Database
 
@@ -27,6 +32,7 @@ from daemon.store import queries
 from daemon.store.db import atomic
 from daemon.store.rows import OutboxRow
 from daemon.transports.base import MailSink, OutgoingMail
+from daemon.transports.calendar import Calendar, MeetingSnapshot
 
 log = logging.getLogger(__name__)
 
@@ -55,8 +61,12 @@ def enqueue(
     kind: str,
     message: EmailMessage,
     now: dt.datetime,
+    intent: dict[str, Any] | None = None,
 ) -> bool:
     """Queue ``message`` (due at ``now``, UTC); False if ``idem_key`` was already queued.
+
+    ``intent`` (a :meth:`MeetingSnapshot.to_json`) makes it a calendar intent whose
+    announcing mail is ``message``.
 
     Call it inside the transaction of the state change that caused the mail. A ``Bcc``
     header is used for the envelope and left out of the stored bytes (the message object
@@ -82,6 +92,7 @@ def enqueue(
         subject=str(message.get("Subject", "")),
         raw=raw,
         now=now,
+        intent=intent,
     )
     if queued:
         log.info(
@@ -118,10 +129,48 @@ def _mail(row: OutboxRow) -> OutgoingMail:
     return OutgoingMail(message_id=row.message_id, recipients=row.recipients, raw=row.raw)
 
 
-def _send_one(db: Database, sink: MailSink, row: OutboxRow, now: dt.datetime) -> str:
+def _snapshot(row: OutboxRow) -> MeetingSnapshot:
+    assert row.intent is not None
+    return MeetingSnapshot.from_json(
+        row.intent, mail=row.raw, message_id=row.message_id, recipients=row.recipients
+    )
+
+
+def _deliver(sink: MailSink, calendar: Calendar | None, row: OutboxRow) -> None:
+    """Hand ``row`` to the sink, or its intent to the calendar.
+
+    Raises:
+        PermanentError: a calendar intent with no calendar configured; or from the backend.
+        TransientError: from the backend.
+    """
+    if row.intent is None:
+        sink.send(_mail(row))
+        return
+    if calendar is None:
+        raise PermanentError("a calendar intent, and no calendar to apply it")
+    snapshot = _snapshot(row)
+    if snapshot.action == "cancel":
+        calendar.cancel_meeting(snapshot.uid, row.idem_key, snapshot)
+    else:
+        calendar.upsert_meeting(snapshot, row.idem_key)
+
+
+def _delivered(sink: MailSink, calendar: Calendar | None, row: OutboxRow) -> bool | None:
+    """Whether ``row`` went out (see ``find_sent``/``find_applied``). Raises when the
+    answer cannot be had now."""
+    if row.intent is None:
+        return sink.find_sent(row.message_id)
+    if calendar is None:
+        return None
+    return calendar.find_applied(row.idem_key)
+
+
+def _send_one(
+    db: Database, sink: MailSink, calendar: Calendar | None, row: OutboxRow, now: dt.datetime
+) -> str:
     """Send one claimed mail and record the outcome; return ``sent``/``retried``/``failed``."""
     try:
-        sink.send(_mail(row))
+        _deliver(sink, calendar, row)
     except PermanentError as exc:
         with atomic(db):
             queries.outbox_failed(db, row.id, f"permanent: {exc}")
@@ -163,8 +212,15 @@ def _send_one(db: Database, sink: MailSink, row: OutboxRow, now: dt.datetime) ->
     return "sent"
 
 
-def dispatch(db: Database, sink: MailSink, now: dt.datetime, limit: int = 50) -> DispatchReport:
-    """Send up to ``limit`` due mails (at ``now``, UTC) through ``sink``, one at a time.
+def dispatch(
+    db: Database,
+    sink: MailSink,
+    now: dt.datetime,
+    limit: int = 50,
+    calendar: Calendar | None = None,
+) -> DispatchReport:
+    """Send up to ``limit`` due mails (at ``now``, UTC) through ``sink``, one at a time;
+    calendar intents go to ``calendar``.
 
     Each mail is claimed, sent and its outcome recorded before the next is claimed, so a
     crash leaves at most one mail ``sending``. Only database errors propagate; sink errors
@@ -175,7 +231,7 @@ def dispatch(db: Database, sink: MailSink, now: dt.datetime, limit: int = 50) ->
         row = queries.outbox_claim(db, now)
         if row is None:
             break
-        outcome = _send_one(db, sink, row, now)
+        outcome = _send_one(db, sink, calendar, row, now)
         setattr(report, outcome, getattr(report, outcome) + 1)
     return report
 
@@ -190,6 +246,7 @@ def settle_stuck(
     sink: MailSink,
     now: dt.datetime | None = None,
     older_than: dt.timedelta = dt.timedelta(0),
+    calendar: Calendar | None = None,
 ) -> int:
     """Settle mails left ``sending`` whose claim is ``older_than`` old; return how many.
 
@@ -199,7 +256,8 @@ def settle_stuck(
             claim time; the runner's ticks pass :data:`SETTLE_AFTER`. A mail without a
             claim time (claimed before migration 0003) counts as old.
 
-    Each mail's Message-ID is looked up with the sink's ``find_sent``: True marks it sent
+    Each mail's Message-ID is looked up with the sink's ``find_sent`` (a calendar intent's
+    key with the calendar's ``find_applied``): True marks it sent
     at ``now``; False requeues it; None (the sink cannot tell) requeues it only once its
     claim is :data:`SETTLE_AFTER` old, with a WARNING and a ``resent`` event, because it
     may then arrive twice (at-least-once, declared). A sink that raises leaves the mail
@@ -211,7 +269,7 @@ def settle_stuck(
         if older_than and not _claimed_by(row, when - older_than):
             continue
         try:
-            delivered = sink.find_sent(row.message_id)
+            delivered = _delivered(sink, calendar, row)
         except Exception as exc:
             log.warning(
                 "outbox %s %s: cannot tell if it was sent, left sending: %s",

@@ -24,13 +24,14 @@ import datetime as dt
 import logging
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
+from daemon.errors import UserError
 from daemon.outbound import filters
 from daemon.outbound.filters import DEFAULT_TZ, FALLBACK_LANG
 
@@ -121,6 +122,10 @@ class Renderer:
         """Languages with a template folder (sorted)."""
         return sorted(p.name for p in self.template_dir.iterdir() if p.is_dir())
 
+    def missing(self, kinds: Iterable[str]) -> list[str]:
+        """``lang/kind`` for each of ``kinds`` without its zh or en text template."""
+        return [f"{lang}/{k}" for k in kinds for lang in ("zh", "en") if not self.has(k, lang)]
+
     def has(self, kind: str, lang: str) -> bool:
         """True if ``<lang>/<kind>.txt.j2`` exists."""
         return (self.template_dir / lang / f"{kind}.txt.j2").is_file()
@@ -179,3 +184,21 @@ def default_renderer() -> Renderer:
 def render(kind: str, lang: str, context: Mapping[str, Any]) -> Rendered:
     """Render with :func:`default_renderer`; see :meth:`Renderer.render`."""
     return default_renderer().render(kind, lang, context)
+
+
+def check_templates(kinds: Iterable[str]) -> None:
+    """Fail at start, not on the first mail, when templates are missing.
+
+    Raises:
+        UserError: no template folder, or one of ``kinds`` without its zh/en text template.
+    """
+    try:
+        renderer = default_renderer()
+    except FileNotFoundError as exc:
+        raise UserError(f"{exc}. Fix: reinstall meetingd or set {TEMPLATE_DIR_ENV}.") from None
+    missing = renderer.missing(kinds)
+    if missing:
+        raise UserError(
+            f"{renderer.template_dir}: no template for {', '.join(missing)}. "
+            f"Fix: reinstall meetingd or set {TEMPLATE_DIR_ENV} to a complete copy."
+        )

@@ -5,10 +5,19 @@ The same file sent twice is stored once. Files are written atomically (temp + re
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
+import logging
 import os
 from pathlib import Path
+from typing import Any
+
+from daemon.domain.messages import Inspection
+from daemon.domain.model import Material
+
+log = logging.getLogger(__name__)
+_CALENDAR_TYPES = ("text/calendar", "application/ics")
 
 
 class MaterialStore:
@@ -41,6 +50,33 @@ class MaterialStore:
             meta = {"filename": filename, "content_type": content_type}
             path.with_suffix(".json").write_text(json.dumps(meta, ensure_ascii=False))
         return digest
+
+    def keep(
+        self, msg: Inspection, now: dt.datetime
+    ) -> tuple[list[Material], list[dict[str, Any]]]:
+        """Store the attachments of ``msg`` (calendar objects excepted).
+
+        Returns:
+            (the kept ones as :class:`Material`, received at ``now``; the refused ones,
+            over ``max_bytes``, as ``{"filename", "size"}``).
+        """
+        kept: list[Material] = []
+        refused: list[dict[str, Any]] = []
+        sender = (msg.sender or "").lower()
+        for att in msg.attachments:
+            if not att.data or att.content_type in _CALENDAR_TYPES:
+                continue
+            name = att.filename or "attachment"
+            try:
+                digest = self.put(att.data, name, att.content_type)
+            except ValueError as exc:
+                log.warning("material not kept: %s", exc)
+                refused.append({"filename": name, "size": len(att.data)})
+                continue
+            kept.append(
+                Material(digest, name, att.content_type, att.size, sender, received_utc=now)
+            )
+        return kept, refused
 
     def get(self, digest: str) -> tuple[str, str, bytes]:
         """(filename, content type, bytes) of a stored file. Raises ``FileNotFoundError``."""

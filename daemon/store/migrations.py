@@ -233,6 +233,25 @@ def m0003_outbox_claimed(db: Database) -> None:
     db.execute("ALTER TABLE outbox ADD COLUMN claimed_utc TEXT")
 
 
+@MIGRATIONS(name="0004_calendar_intents")
+def m0004_calendar_intents(db: Database) -> None:
+    """Calendar intents and the transports' own state.
+
+    ``outbox.intent``: for a calendar intent (invite, update, cancel), the JSON
+    ``daemon.transports.calendar.MeetingSnapshot`` the calendar backend applies (NULL for
+    a plain mail). ``transport_state``: small JSON values a transport keeps between runs
+    (iMIP's SEQUENCE per UID, a sync state, a delta link), by scope and key.
+    ``meetings.sequence`` becomes ``meetings.revision``: the rules count the versions they
+    publish; the calendar backend keeps its own SEQUENCE.
+    """
+    db.execute("ALTER TABLE outbox ADD COLUMN intent TEXT")
+    db.execute(
+        "CREATE TABLE transport_state (scope TEXT NOT NULL, key TEXT NOT NULL,"
+        " value TEXT NOT NULL, updated_utc TEXT NOT NULL, PRIMARY KEY (scope, key))"
+    )
+    db.execute("ALTER TABLE meetings RENAME COLUMN sequence TO revision")
+
+
 def pending(db: Database) -> list[str]:
     """Names of the migrations not yet applied to ``db``, in order."""
     return [m.name for m in MIGRATIONS.pending(db)]

@@ -9,6 +9,7 @@ them inside :func:`daemon.store.db.atomic` (outside one, each statement commits 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from collections.abc import Sequence
 from typing import Any, TypeVar
@@ -161,15 +162,17 @@ def outbox_enqueue(
     subject: str,
     raw: bytes,
     now: dt.datetime,
+    intent: dict[str, Any] | None = None,
 ) -> bool:
-    """Queue a rendered mail, due at ``now``; False (nothing written) if ``idem_key`` exists.
+    """Queue a rendered mail (or a calendar ``intent`` with its mail), due at ``now``; False
+    (nothing written) if ``idem_key`` exists.
 
     Raises ``sqlite3.IntegrityError`` if ``message_id`` is already used by another mail.
     """
     cur = db.execute(
         "INSERT INTO outbox (idem_key, message_id, meeting_number, kind, recipients, subject,"
-        " raw, state, attempts, next_attempt_utc, created_utc)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?) ON CONFLICT(idem_key) DO NOTHING",
+        " raw, state, attempts, next_attempt_utc, created_utc, intent)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?) ON CONFLICT(idem_key) DO NOTHING",
         [
             idem_key,
             message_id,
@@ -180,6 +183,7 @@ def outbox_enqueue(
             raw,
             to_iso(now),
             to_iso(now),
+            None if intent is None else to_json(intent),
         ],
     )
     return cur.rowcount == 1
@@ -375,3 +379,24 @@ def events_list(db: Database, meeting_number: int | None = None) -> list[EventRo
     """Audit lines, optionally of one meeting, in time order."""
     where, params = _where({"meeting_number": meeting_number})
     return _rows(db, EventRow, f"SELECT * FROM events{where} ORDER BY at_utc, id", params)
+
+
+# --------------------------------------------------------------------------- transport state
+
+
+def state_get(db: Database, scope: str, key: str) -> Any:
+    """The JSON value a transport stored under (``scope``, ``key``), or None."""
+    row = db.execute(
+        "SELECT value FROM transport_state WHERE scope = ? AND key = ?", [scope, key]
+    ).fetchone()
+    return None if row is None else json.loads(row[0])
+
+
+def state_put(db: Database, scope: str, key: str, value: Any, now: dt.datetime) -> None:
+    """Store ``value`` (JSON-ready) under (``scope``, ``key``), replacing what was there."""
+    db.execute(
+        "INSERT INTO transport_state (scope, key, value, updated_utc) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT(scope, key) DO UPDATE SET value = excluded.value,"
+        " updated_utc = excluded.updated_utc",
+        [scope, key, to_json(value), to_iso(now)],
+    )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 from daemon.domain.model import Deadline
 
@@ -40,7 +41,9 @@ class OutboxRow:
     ``state``: ``queued`` -> ``sending`` -> ``sent``, or ``failed``. ``attempts`` counts send
     attempts (incremented when claimed); ``next_attempt_utc`` is when a queued mail is due;
     ``claimed_utc`` is when it was last claimed for sending (None if never, or claimed before
-    migration 0003). ``recipients`` are envelope addresses, lower-case.
+    migration 0003). ``recipients`` are envelope addresses, lower-case. ``intent`` is set
+    for a calendar intent: the JSON snapshot the calendar backend applies (``raw`` is then
+    the announcing mail, without a calendar part).
     """
 
     id: int
@@ -58,6 +61,7 @@ class OutboxRow:
     created_utc: dt.datetime
     sent_utc: dt.datetime | None
     claimed_utc: dt.datetime | None
+    intent: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)

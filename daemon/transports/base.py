@@ -1,8 +1,10 @@
 """Transport contracts: where mail comes from and where it goes.
 
 A transport is looked up by name in :data:`REGISTRY` (lazy import, so exchangelib or imapclient
-are imported only when configured). Every source and sink passes the one contract suite in
-``tests/transports/``.
+are imported only when configured); each entry declares its roles, settings, example text and
+whether it pushes. Nothing else lists transport names. Every source, sink and calendar
+passes the contract suites in ``tests/transports/``. The calendar contract is in
+:mod:`daemon.transports.calendar`.
 
 Keys: a :class:`FetchedMessage` has a ``source_key`` that is unique and stable for that
 message in that source (Maildir file name, ``UIDVALIDITY:UID`` for IMAP, EWS item id); the
@@ -92,22 +94,82 @@ class MailSink(Protocol):
     def close(self) -> None: ...
 
 
-# name -> "module:factory"; factory(settings: dict[str, Any], var_dir: Path) -> source/sink
-REGISTRY: dict[str, str] = {
-    "maildir": "daemon.transports.maildir:create",
-    "memory": "daemon.transports.memory:create",
-    "imap": "daemon.transports.imap:create",
-    "smtp": "daemon.transports.smtp:create",
+@dataclass(frozen=True)
+class TransportEntry:
+    """One transport of the registry.
+
+    Attributes:
+        module: the module that implements it (imported only when configured).
+        roles: what it can be: ``source``, ``sink``, ``calendar``.
+        example: the comment above its table in ``config.example.toml``.
+        example_commented: its table is shown commented out (not used by default).
+        pushes: as a source, the server tells it of new mail (IMAP IDLE), so the runner may
+            block in :meth:`MailSource.wait`; a polled source is asked in short slices.
+
+    The module has ``SETTINGS`` (the keys of ``[transport.<name>]``), ``create(settings,
+    var_dir)`` for the mail roles and ``create_calendar(settings, var_dir, sink, state)`` for
+    the calendar role.
+    """
+
+    module: str
+    roles: frozenset[str]
+    example: str
+    example_commented: bool = True
+    pushes: bool = False
+
+    def load(self) -> Any:
+        """The imported module."""
+        return importlib.import_module(self.module)
+
+
+ROLES = ("source", "sink", "calendar")
+
+#: Every transport, by the name used in ``[transport] source/sink/calendar``.
+REGISTRY: dict[str, TransportEntry] = {
+    "maildir": TransportEntry(
+        "daemon.transports.maildir",
+        frozenset({"source", "sink"}),
+        "Embedded transport: Maildirs under var_dir.",
+        example_commented=False,
+    ),
+    "imap": TransportEntry(
+        "daemon.transports.imap",
+        frozenset({"source"}),
+        "IMAP source (Exchange, Exmail, Alimail, Gmail, Dovecot ...).",
+        pushes=True,
+    ),
+    "smtp": TransportEntry("daemon.transports.smtp", frozenset({"sink"}), "SMTP sink."),
+    "imip": TransportEntry(
+        "daemon.transports.imip",
+        frozenset({"calendar"}),
+        "Calendar by mail: iTIP invitations (iMIP) sent through the sink; no settings.",
+    ),
+    "memory": TransportEntry(
+        "daemon.transports.memory",
+        frozenset({"source", "sink", "calendar"}),
+        "In-memory transport (tests).",
+    ),
 }
 
 
-def load_factory(name: str) -> Any:
-    """Import and return the factory registered under ``name``.
+def names_for(role: str) -> list[str]:
+    """The registered transports that can take ``role``, in registry order."""
+    return [name for name, entry in REGISTRY.items() if role in entry.roles]
 
-    Raises ``KeyError`` for an unknown name (the config check reports it first).
+
+def load_factory(name: str, role: str = "mail") -> Any:
+    """The factory of transport ``name`` for ``role``: ``create`` for ``source``, ``sink``
+    or ``mail`` (either), ``create_calendar`` for ``calendar``.
+
+    Raises:
+        KeyError: an unknown name, or a role the transport does not have (the config check
+            reports both first).
     """
-    module_name, _, attr = REGISTRY[name].partition(":")
-    return getattr(importlib.import_module(module_name), attr)
+    entry = REGISTRY[name]
+    wanted = {"source", "sink"} if role == "mail" else {role}
+    if not wanted & entry.roles:
+        raise KeyError(f"{name} is no {role}")
+    return getattr(entry.load(), "create_calendar" if role == "calendar" else "create")
 
 
 def close_all(parts: Iterable[Any]) -> None:

@@ -13,23 +13,17 @@ transport's spec), or a tuple of the allowed strings.
 
 from __future__ import annotations
 
-import importlib
 import os
 from typing import Any
 
-from daemon.transports.base import REGISTRY
+from daemon.transports.base import REGISTRY, ROLES, names_for
 
 Spec = dict[str, tuple[str | tuple[str, ...], bool, Any, str]]
 
-TRANSPORT_NAMES = {"source": {"maildir", "imap", "memory"}, "sink": {"maildir", "smtp", "memory"}}
 
-# How each table appears in config.example.toml: (heading comment, commented out).
-_EXAMPLE = {
-    "maildir": ("Embedded transport: Maildirs under var_dir.", False),
-    "imap": ("IMAP source (Exchange, Exmail, Alimail, Gmail, Dovecot ...).", True),
-    "smtp": ("SMTP sink.", True),
-    "memory": ("In-memory transport (tests).", True),
-}
+def transport_names() -> dict[str, list[str]]:
+    """Role (``source``, ``sink``, ``calendar``) → the transports that can take it."""
+    return {role: names_for(role) for role in ROLES}
 
 
 def settings_spec(name: str) -> Spec:
@@ -38,8 +32,7 @@ def settings_spec(name: str) -> Spec:
     Raises:
         KeyError: ``name`` is not a registered transport.
     """
-    module = importlib.import_module(REGISTRY[name].partition(":")[0])
-    spec: Spec = module.SETTINGS
+    spec: Spec = REGISTRY[name].load().SETTINGS
     return spec
 
 
@@ -205,9 +198,12 @@ def example_lines() -> list[str]:
     default are shown with an empty value; nested tables are left out.
     """
     lines: list[str] = []
-    for name, (heading, commented) in _EXAMPLE.items():
+    for name, entry in REGISTRY.items():
+        if not settings_spec(name):
+            continue  # nothing to configure
+        commented = entry.example_commented
         mark = "# " if commented else ""
-        lines += [f"# {heading}", f"{mark}[transport.{name}]"]
+        lines += [f"# {entry.example}", f"{mark}[transport.{name}]"]
         for key, (kind, _needed, default, comment) in settings_spec(name).items():
             if isinstance(kind, str) and kind.startswith("table:"):
                 continue

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import email
+import email.policy
+from email.message import EmailMessage
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -56,7 +60,7 @@ def meeting_file(*, proxy: bool = True) -> MeetingFile:
         host=HOST,
         recorder=RECORDER,
         uid="mtg-7-4f2a@corp.example",
-        sequence=1,
+        revision=1,
     )
     people = [
         Participant(HOST, "host", "孙丽", "总经办"),
@@ -351,3 +355,55 @@ def outgoing(kind: str, key: str = "") -> Outgoing:
         calendar_attendees=[PROXY] if kind == "proxy_invite" else None,
         extra=dict(extra),
     )
+
+
+class DictState:
+    """The transport state of a calendar, in a dict (what ``TransportState`` keeps in SQL)."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, Any] = {}
+
+    def get(self, key: str) -> Any:
+        return self.values.get(key)
+
+    def put(self, key: str, value: Any) -> None:
+        self.values[key] = value
+
+
+def calendar_mail(
+    kind: str, file: MeetingFile | None = None, calendar: Any = None, lang: str = "zh"
+) -> EmailMessage:
+    """The mail an iMIP calendar sends for the sample intent ``kind``: composed as the
+    mailer does, the snapshot applied by ``calendar`` (a fresh iMIP one over a memory sink
+    unless given), parsed back."""
+    from daemon.outbound.compose import compose_rendered
+    from daemon.outbound.snapshot import snapshot_of
+    from daemon.transports.imip import ImipCalendar
+    from daemon.transports.memory import MemoryTransport
+
+    file = file or meeting_file()
+    out = outgoing(kind)
+    msg, rendered = compose_rendered(out, file, context(lang))
+    calendar = calendar or ImipCalendar(MemoryTransport(), DictState())
+    snapshot = snapshot_of(
+        file,
+        out,
+        tz="Asia/Shanghai",
+        organizer="meetings@corp.example",
+        organizer_name="会议助手",
+        description=rendered.text,
+    )
+    snapshot = dataclasses.replace(
+        snapshot,
+        mail=msg.as_bytes(policy=email.policy.SMTP),
+        message_id=str(msg["Message-ID"]),
+        recipients=tuple(out.to),
+    )
+    key = f"{kind}:{len(calendar.sink.sent)}"
+    if snapshot.action == "cancel":
+        calendar.cancel_meeting(snapshot.uid, key, snapshot)
+    else:
+        calendar.upsert_meeting(snapshot, key)
+    sent = email.message_from_bytes(calendar.sink.sent[-1].raw, policy=email.policy.default)
+    assert isinstance(sent, EmailMessage)
+    return sent

@@ -12,6 +12,7 @@ import pytest
 
 from daemon.domain import authz, rules
 from daemon.domain.authz import TABLE, Change, Who
+from daemon.domain.refused import CommandRefused
 from daemon.domain.context import RuleContext
 from daemon.domain.deadlines import deadlines_for
 from daemon.domain.effects import Effects
@@ -21,6 +22,7 @@ from daemon.domain.messages import (
     ActionUpdate,
     HostCommand,
     Inspection,
+    Kind,
     MinutesDoc,
     RsvpReply,
     TopicSubmission,
@@ -91,7 +93,7 @@ def with_actions() -> tuple[MeetingFile, RuleContext]:
     return file, ctx(local(2026, 12, 9, 10))
 
 
-def reply(kind: str, **fields: object) -> Callable[[str, MeetingFile], Incoming]:
+def reply(kind: Kind, **fields: object) -> Callable[[str, MeetingFile], Incoming]:
     reply_to = fields.pop("reply_to", None)
 
     def build(sender: str, _file: MeetingFile) -> Incoming:
@@ -237,7 +239,7 @@ def test_the_operator_may_command_anything_and_a_host_command_is_checked_too() -
     rules.apply_command(file, Command("cancel", actor="operator"), c)
     assert file.meeting.status == "cancelled"
     file, c = scheduled()
-    with pytest.raises(ValueError, match="only host"):
+    with pytest.raises(CommandRefused, match="only host"):
         rules.apply_command(file, Command("cancel", actor=CORE), c)
     assert file.meeting.status == "scheduled"
 

@@ -1,10 +1,11 @@
 """The calendar objects the daemon sends, compared byte for byte with golden files
-(``tests/golden/*.ics``, DTSTAMP masked): the invite, its update, the cancel and the
-review invite of the sample meeting. Regenerate with ``MEETINGD_REGEN_GOLDEN=1``."""
+(``tests/golden/*.ics``, DTSTAMP masked): the invite, its update, the cancel, a delegate's
+invitation and the review invite of the sample meeting, as the iMIP calendar sends them
+(SEQUENCE is the calendar's: 0 for the invite, +1 for an update or a cancel, unchanged for a
+delegate's invitation). Regenerate with ``MEETINGD_REGEN_GOLDEN=1``."""
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import re
 from email.message import EmailMessage
@@ -13,8 +14,9 @@ from pathlib import Path
 import pytest
 
 from daemon.domain.views import review_file
-from daemon.outbound.compose import compose
-from tests.unit.outbound_samples import context, meeting_file, outgoing
+from daemon.transports.imip import ImipCalendar
+from daemon.transports.memory import MemoryTransport
+from tests.unit.outbound_samples import DictState, calendar_mail, meeting_file
 from tests.unit.rules_helpers import ctx, local
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden"
@@ -38,14 +40,12 @@ def check(name: str, data: bytes) -> None:
 
 @pytest.mark.parametrize("kind", ["invite", "invite_update", "cancel", "proxy_invite"])
 def test_meeting_calendars(kind: str) -> None:
-    file = meeting_file()
-    if kind in ("invite_update", "cancel"):
-        file.meeting.sequence += 1
-    check(kind, calendar_bytes(compose(outgoing(kind), file, context("zh"))))
+    calendar = ImipCalendar(MemoryTransport(), DictState())
+    if kind != "invite":
+        calendar_mail("invite", calendar=calendar)  # the invite went out first
+    check(kind, calendar_bytes(calendar_mail(kind, calendar=calendar)))
 
 
 def test_review_invite_calendar() -> None:
-    file = meeting_file()
-    review = review_file(file, ctx(local(2026, 10, 10, 9)))
-    out = dataclasses.replace(outgoing("review_invite"))
-    check("review_invite", calendar_bytes(compose(out, review, context("zh"))))
+    review = review_file(meeting_file(), ctx(local(2026, 10, 10, 9)))
+    check("review_invite", calendar_bytes(calendar_mail("review_invite", file=review)))

@@ -1,4 +1,5 @@
-"""iCalendar objects built by daemon.outbound.invites parse back and follow RFC 5545/5546."""
+"""iCalendar objects built by daemon.outbound.invites (from the snapshot of
+daemon.outbound.snapshot) parse back and follow RFC 5545/5546."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from icalendar import Calendar
 
-from daemon.domain.model import Participant
-from daemon.outbound.invites import build_cancel, build_request, calendar_part
+from daemon.domain.effects import Outgoing
+from daemon.domain.model import MeetingFile, Participant
+from daemon.outbound.invites import build, calendar_part
+from daemon.outbound.snapshot import snapshot_of
 from tests.unit.outbound_samples import (
     HOST,
     LEGAL,
@@ -27,15 +30,38 @@ ORG = "meetings@corp.example"
 
 
 def _kw(**kw: Any) -> dict[str, Any]:
-    base: dict[str, Any] = {
-        "tz": TZ,
-        "organizer": ORG,
-        "organizer_name": "会议助理",
-        "now_utc": NOW,
-        "description": "会议说明\n第二行；含分号, 逗号",
-    }
+    base: dict[str, Any] = {"tz": TZ, "now_utc": NOW, "sequence": 1}
     base.update(kw)
     return base
+
+
+def _build(
+    f: MeetingFile,
+    method: str,
+    *,
+    tz: ZoneInfo,
+    now_utc: dt.datetime,
+    sequence: int,
+    attendees: list[str] | None = None,
+) -> bytes:
+    out = Outgoing("invite", [HOST], calendar=method, calendar_attendees=attendees)  # type: ignore[arg-type]
+    snapshot = snapshot_of(
+        f,
+        out,
+        tz=tz.key,
+        organizer=ORG,
+        organizer_name="会议助理",
+        description="会议说明\n第二行；含分号, 逗号",
+    )
+    return build(snapshot, sequence=sequence, now_utc=now_utc)
+
+
+def build_request(f: MeetingFile, **kw: Any) -> bytes:
+    return _build(f, "REQUEST", **kw)
+
+
+def build_cancel(f: MeetingFile, **kw: Any) -> bytes:
+    return _build(f, "CANCEL", **kw)
 
 
 def _parse(ics: bytes) -> tuple[Calendar, Any]:
@@ -79,7 +105,8 @@ def test_request_essentials() -> None:
 
 def test_attendee_roles_and_delegation() -> None:
     f = meeting_file()
-    _, ev = _parse(build_request(f, **_kw(keep_partstat=False)))
+    f.rsvps = []  # nobody answered yet: the delegation comes from the proxy's record
+    _, ev = _parse(build_request(f, **_kw()))
     att = _attendees(ev)
     assert set(att) == {HOST, RECORDER, TECH, MKT, LEGAL, PROXY}
     assert att[HOST]["ROLE"] == "CHAIR"
@@ -121,13 +148,13 @@ def test_attendees_limit_the_list() -> None:
     assert att[PROXY]["DELEGATED-FROM"] == f"mailto:{MKT}"
 
 
-def test_uid_stable_and_sequence_follows_meeting() -> None:
+def test_uid_stable_and_sequence_as_given() -> None:
     f = meeting_file()
     _, first = _parse(build_request(f, **_kw()))
-    f.meeting.sequence += 1
-    f.meeting.start_utc = f.meeting.start_utc + dt.timedelta(days=1)  # type: ignore[operator]
-    f.meeting.end_utc = f.meeting.end_utc + dt.timedelta(days=1)  # type: ignore[operator]
-    _, second = _parse(build_request(f, **_kw(now_utc=NOW + dt.timedelta(hours=1))))
+    assert f.meeting.start_utc is not None and f.meeting.end_utc is not None
+    f.meeting.start_utc += dt.timedelta(days=1)
+    f.meeting.end_utc += dt.timedelta(days=1)
+    _, second = _parse(build_request(f, **_kw(now_utc=NOW + dt.timedelta(hours=1), sequence=2)))
     assert str(first["UID"]) == str(second["UID"])
     assert int(second["SEQUENCE"]) == int(first["SEQUENCE"]) + 1
     assert second["DTSTART"].dt == dt.datetime(2026, 10, 10, 14, tzinfo=TZ)
@@ -137,13 +164,13 @@ def test_uid_stable_and_sequence_follows_meeting() -> None:
 
 def test_cancel() -> None:
     f = meeting_file()
-    f.meeting.sequence = 3
-    cal, ev = _parse(build_cancel(f, **_kw()))
+    cal, ev = _parse(build_cancel(f, **_kw(sequence=3)))
     assert str(cal["METHOD"]) == "CANCEL"
     assert str(ev["STATUS"]) == "CANCELLED"
     assert str(ev["UID"]) == "mtg-7-4f2a@corp.example"
     assert int(ev["SEQUENCE"]) == 3
-    assert len(_attendees(ev)) == 6
+    att = _attendees(ev)
+    assert len(att) == 6 and att[TECH]["PARTSTAT"] == "NEEDS-ACTION"  # answers are not kept
 
 
 def test_zone_with_daylight_saving() -> None:

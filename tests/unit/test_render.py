@@ -9,6 +9,7 @@ import email.policy
 import re
 from email.utils import parsedate_to_datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,7 +17,17 @@ from daemon.domain.effects import KINDS
 from daemon.outbound import filters as f
 from daemon.outbound import render as r
 from daemon.outbound.compose import compose, make_message_id, subject_tag
-from tests.unit.outbound_samples import DEADLINES, NOW, SAMPLES, TZ, context, meeting_file, outgoing
+from tests.mails import body_text
+from tests.unit.outbound_samples import (
+    DEADLINES,
+    NOW,
+    SAMPLES,
+    TZ,
+    calendar_mail,
+    context,
+    meeting_file,
+    outgoing,
+)
 
 LANGS = ("zh", "en")
 TEMPLATES = Path(__file__).resolve().parents[2] / "mail_templates"
@@ -37,8 +48,8 @@ def test_template_files_exist(kind: str, lang: str) -> None:
 @pytest.mark.parametrize("kind", KINDS)
 def test_every_kind_renders(kind: str, lang: str) -> None:
     msg = compose(outgoing(kind), meeting_file(), context(lang))
-    text = msg.get_body(("plain",)).get_content()
-    html = msg.get_body(("html",)).get_content()
+    text = body_text(msg)
+    html = body_text(msg, "html")
     subject = str(msg["Subject"])
     assert subject.startswith("[MTG-7")
     assert len(subject) > len("[MTG-7] ") + 2
@@ -56,21 +67,21 @@ def test_every_kind_renders(kind: str, lang: str) -> None:
 def test_html_escapes(kind: str) -> None:
     f = meeting_file()
     f.meeting.title = "<b>A&B</b>"
-    html = compose(outgoing(kind), f, context("en")).get_body(("html",)).get_content()
+    html = body_text(compose(outgoing(kind), f, context("en")), "html")
     assert "<b>A&B</b>" not in html
     assert "&lt;b&gt;A&amp;B&lt;/b&gt;" in html
 
 
 def test_call_for_topics_names_the_deadline_both_ways() -> None:
     zh = compose(outgoing("call_for_topics"), meeting_file(), context("zh"))
-    text = zh.get_body(("plain",)).get_content()
+    text = body_text(zh)
     assert "2026年9月29日" in text and "9月29日" in text
     assert "2026-09-29" in text
     assert "9月29日" in str(zh["Subject"])
     for label in ("议题：", "背景：", "痛点：", "期望成果："):
         assert label in text
     en = compose(outgoing("call_for_topics"), meeting_file(), context("en"))
-    en_text = en.get_body(("plain",)).get_content()
+    en_text = body_text(en)
     assert "2026-09-29" in en_text
     for label in ("Topic:", "Background:", "Pain point:", "Expected outcome:"):
         assert label in en_text
@@ -81,7 +92,7 @@ def test_agenda_overflow_is_warned() -> None:
     out.extra["overflow_minutes"] = 25
     out.extra["total_minutes"] = 145
     for lang in LANGS:
-        text = compose(out, meeting_file(), context(lang)).get_body(("plain",)).get_content()
+        text = body_text(compose(out, meeting_file(), context(lang)))
         assert "25" in text
 
 
@@ -192,7 +203,8 @@ def test_message_ids_are_unique() -> None:
     "kind", ["invite", "invite_update", "cancel", "review_invite", "proxy_invite"]
 )
 def test_calendar_part_inside_alternative(kind: str) -> None:
-    msg = _parse(compose(outgoing(kind), meeting_file(), context("zh")))
+    """The iMIP calendar puts its part into the alternative of the composed mail."""
+    msg = calendar_mail(kind)
     assert msg.get_content_type() == "multipart/alternative"
     parts = [p.get_content_type() for p in msg.iter_parts()]
     assert parts == ["text/plain", "text/html", "text/calendar"]
@@ -203,11 +215,13 @@ def test_calendar_part_inside_alternative(kind: str) -> None:
     assert "X-Auto-Response-Suppress" not in msg
     from icalendar import Calendar
 
-    parsed = Calendar.from_ical(cal.get_payload(decode=True))
+    payload = cal.get_payload(decode=True)
+    assert isinstance(payload, bytes)
+    parsed = Calendar.from_ical(payload)
     assert str(parsed["METHOD"]) == method
     (event,) = parsed.walk("VEVENT")
     # The invite DESCRIPTION is the plain-text body.
-    assert str(event["DESCRIPTION"]).strip() == msg.get_body(("plain",)).get_content().strip()
+    assert str(event["DESCRIPTION"]).strip() == body_text(msg).strip()
 
 
 def test_materials_make_multipart_mixed() -> None:
@@ -234,7 +248,7 @@ def test_not_understood_without_meeting() -> None:
     assert "X-Meetingd-Ref" not in msg
     assert msg["X-Meetingd-Kind"] == "not_understood"
     assert not str(msg["Subject"]).startswith("[MTG-")
-    assert "回复: [MTG-7] 议题征集" in msg.get_body(("plain",)).get_content()
+    assert "回复: [MTG-7] 议题征集" in body_text(msg)
 
 
 def test_compose_without_recipient_fails() -> None:
@@ -245,15 +259,15 @@ def test_compose_without_recipient_fails() -> None:
 
 
 def test_deadlines_shown_in_company_zone() -> None:
-    text = compose(outgoing("rsvp_nudge"), meeting_file(), context("zh")).get_body(("plain",))
-    assert f.fmt_dt(DEADLINES["replies_due"], "zh", TZ) in text.get_content()
+    text = body_text(compose(outgoing("rsvp_nudge"), meeting_file(), context("zh")))
+    assert f.fmt_dt(DEADLINES["replies_due"], "zh", TZ) in text
 
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_not_understood_explains_problem_codes(lang: str) -> None:
     out = outgoing("not_understood")
     out.extra["problems"] = ["no_meeting", "the Date header 'x' could not be read"]
-    text = compose(out, None, context(lang)).get_body(("plain",)).get_content()
+    text = body_text(compose(out, None, context(lang)))
     assert "no_meeting" not in text
     assert "[MTG-" in text
     assert "the Date header 'x' could not be read" in text
@@ -285,9 +299,9 @@ def _mail(
         ctx = dataclasses.replace(ctx, from_name=from_name)
     f = None if kind == "not_understood" else meeting_file()
     msg = compose(out, f, ctx)
-    html = msg.get_body(("html",)).get_content()
+    html = body_text(msg, "html")
     html_text = re.sub(r"<[^>]+>", "", html)
-    return str(msg["Subject"]), msg.get_body(("plain",)).get_content(), html_text
+    return str(msg["Subject"]), body_text(msg), html_text
 
 
 def test_clause_filter() -> None:
@@ -302,7 +316,7 @@ def test_clause_filter() -> None:
 @pytest.mark.parametrize("code", ["agenda", "late_topic", "rescheduled"])
 def test_invite_update_reason_codes_become_sentences(code: str, lang: str) -> None:
     old = dt.datetime(2026, 10, 8, 6, 0, tzinfo=dt.UTC)  # 14:00 Shanghai
-    extra: dict[str, object] = {"reason": code}
+    extra: dict[str, Any] = {"reason": code}
     if code == "rescheduled":
         extra["old_start"] = old
     _, text, html = _mail("invite_update", lang, **extra)
@@ -340,7 +354,7 @@ def test_invite_update_free_text_reason_is_quoted_once(lang: str) -> None:
 def test_host_words_are_escaped_in_html() -> None:
     out = outgoing("invite_update")
     out.extra["reason"] = "<b>x</b> & y"
-    html = compose(out, meeting_file(), context("en")).get_body(("html",)).get_content()
+    html = body_text(compose(out, meeting_file(), context("en")), "html")
     assert "<b>x</b>" not in html
     assert "&lt;b&gt;x&lt;/b&gt; &amp; y" in html
 
@@ -405,7 +419,9 @@ def test_invite_asks_for_topics_only_before_the_deadline(lang: str) -> None:
 @pytest.mark.parametrize("lang", LANGS)
 def test_proxy_request_at_the_reply_deadline_asks_before_the_start(lang: str) -> None:
     subject, text, _ = _mail("proxy_request", lang, now=DEADLINES["replies_due"])
-    start = f.fmt_dt(meeting_file().meeting.start_utc, lang, TZ)  # type: ignore[arg-type]
+    start_utc = meeting_file().meeting.start_utc
+    assert start_utc is not None
+    start = f.fmt_dt(start_utc, lang, TZ)
     if lang == "zh":
         assert "尽快" in text and f"会议开始（{start}）" in text
     else:

@@ -38,7 +38,7 @@ def test_host_reply_reschedules_across_a_weekend() -> None:
     fx = reply(file, c, addr("gao.ming"), "会议改到12月11日下午2点到4点")
     assert kinds(fx) == ["invite_update"]
     assert file.meeting.start_utc == local(2026, 12, 11, 14).astimezone(dt.UTC)
-    assert file.meeting.sequence == 1
+    assert file.meeting.revision == 1
     due = {d.kind: d.due_utc for d in fx.deadlines or []}
     assert due["topics_due"] == local(2026, 12, 8, 18)  # Fri 11 minus 3 working days
 
@@ -47,7 +47,7 @@ def test_the_same_words_from_someone_else_change_nothing() -> None:
     file, c = approved_meeting(START, local(2026, 11, 23, 10))
     fx = reply(file, c, addr("ma.chao"), "会议改到12月11日下午2点")
     assert "invite_update" not in kinds(fx)
-    assert file.meeting.sequence == 0
+    assert file.meeting.revision == 0
 
 
 def test_host_reply_cancels_and_every_deadline_stops() -> None:

@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 
+from daemon.domain.refused import CommandRefused
 from daemon.domain import requests, rules
 from daemon.domain.deadlines import deadlines_for
 from daemon.domain.events import Command, Incoming
@@ -100,7 +101,7 @@ def test_approval_sends_invite_and_call_for_topics_with_national_day_deadlines()
     assert deadlines["replies_due"] == local(2026, 10, 8, 18)
     assert deadlines["rsvp_nudge"] < deadlines["replies_due"]
     assert deadlines["meeting_end"] == local(2026, 10, 9, 16)
-    assert file.meeting.uid and file.meeting.sequence == 0
+    assert file.meeting.uid and file.meeting.revision == 0
 
 
 def test_operator_commands_follow_the_state() -> None:
@@ -115,7 +116,7 @@ def test_operator_commands_follow_the_state() -> None:
     assert set(call.to) == {addr("ma.chao"), addr("lin.yu")}
     try:
         rules.apply_command(file, Command("approve"), c)
-    except ValueError as exc:
+    except CommandRefused as exc:
         assert "not awaiting approval" in str(exc)
     else:
         raise AssertionError("approving twice must be refused")
@@ -129,7 +130,7 @@ def test_reschedule_across_a_holiday_rederives_everything() -> None:
     # Sep 25 is Mid-Autumn and Sep 26-27 a weekend: M-3 of Wed Sep 30 is Thu Sep 24.
     assert before["topics_due"].due_utc.astimezone(DAYS.tz).date() == dt.date(2026, 9, 24)
     fx = rules.apply_command(file, Command("reschedule", start=local(2026, 10, 9, 14)), c)
-    assert file.meeting.sequence == 1
+    assert file.meeting.revision == 1
     assert file.rsvps == []
     update = next(o for o in fx.outgoing if o.kind == "invite_update")
     assert update.calendar == "REQUEST"
@@ -144,7 +145,7 @@ def test_cancel_sends_itip_cancel_and_stops_every_deadline() -> None:
     assert kinds(fx) == ["cancel"]
     assert fx.outgoing[0].calendar == "CANCEL"
     assert fx.deadlines == []
-    assert file.meeting.sequence == 1
+    assert file.meeting.revision == 1
     assert file.meeting.status == "cancelled"
 
 

@@ -118,7 +118,7 @@ def test_agenda_is_time_boxed_and_warns_the_host_when_it_overflows() -> None:
     assert rows[0]["start"] == "14:00" and rows[0]["part"] == "opening"
     assert agenda.extra["overflow_minutes"] == agenda.extra["total_minutes"] - 120 > 0
     update = next(o for o in fx.outgoing if o.kind == "invite_update")
-    assert update.calendar == "REQUEST" and file.meeting.sequence == 1
+    assert update.calendar == "REQUEST" and file.meeting.revision == 1
 
 
 def test_complex_topic_without_material_gets_a_materials_reminder() -> None:

@@ -1,0 +1,127 @@
+"""The rules' outgoing intents → outbox rows, in the caller's transaction.
+
+:class:`Mailer` renders each :class:`~daemon.domain.effects.Outgoing` (templates, headers,
+materials) and queues it under an idempotency key made of the meeting, the kind, the action
+item, the rules' key and the recipients: the same intent is never queued twice. A calendar
+intent (``Outgoing.calendar`` set) is queued with its
+:class:`~daemon.transports.calendar.MeetingSnapshot`; the calendar backend applies it when
+the outbox is dispatched. An intent whose ``view`` is ``review`` is rendered for the review
+meeting (its own UID, the host and the action owners).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from sqlite_utils import Database
+
+from daemon.domain.context import RuleContext
+from daemon.domain.directory import Directory
+from daemon.domain.effects import Outgoing
+from daemon.domain.model import MeetingFile
+from daemon.domain.views import deadline_times, review_file
+from daemon.outbound import outbox
+from daemon.outbound.compose import ComposeContext, MaterialLoader, compose_rendered
+from daemon.outbound.snapshot import snapshot_of
+from daemon.store import queries
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Sender:
+    """Who the daemon's mails are from: its mailbox, display name, Message-ID domain and
+    default language (``zh``/``en``)."""
+
+    address: str
+    name: str | None
+    msgid_domain: str
+    lang: str
+
+
+class Mailer:
+    """Queues the rules' mails.
+
+    Args:
+        sender: the daemon's mailbox.
+        context: the rules' context now (time, working days, timings, people).
+        load_material: reads a stored material by sha256 (attachments).
+    """
+
+    def __init__(
+        self,
+        sender: Sender,
+        context: Callable[[], RuleContext],
+        load_material: MaterialLoader | None = None,
+    ) -> None:
+        self.sender = sender
+        self.context = context
+        self.load_material = load_material
+
+    def enqueue(self, db: Database, file: MeetingFile | None, out: Outgoing) -> bool:
+        """Render ``out`` and queue it (caller's transaction); True when newly queued.
+
+        An intent without recipients is logged and dropped; one already queued (same
+        idempotency key) is not queued again.
+
+        Raises:
+            ValueError: the intent cannot be rendered (e.g. a calendar intent for a meeting
+                without a time).
+        """
+        if not out.to:
+            log.info("%s: no recipient, nothing sent", out.kind)
+            return False
+        ctx = self.context()
+        view = review_file(file, ctx) if file is not None and out.view == "review" else file
+        number = file.meeting.number if file else None
+        idem = f"{number}:{out.kind}:{out.action_k or ''}:{out.key}:{','.join(sorted(out.to))}"
+        # The Message-ID is derived from the key: make it the full idempotency key.
+        keyed = replace(out, key=idem)
+        message, rendered = compose_rendered(keyed, view, self._compose_context(file, ctx))
+        intent = None
+        if out.calendar is not None:
+            if view is None:
+                raise ValueError(f"{out.kind}: a calendar intent needs a meeting")
+            snapshot = snapshot_of(
+                view,
+                out,
+                tz=ctx.days.tz.key,
+                organizer=self.sender.address,
+                organizer_name=self.sender.name,
+                description=rendered.text,
+            )
+            intent = snapshot.to_json()
+        queued = outbox.enqueue(
+            db,
+            idem_key=idem,
+            meeting_number=number,
+            kind=out.kind,
+            message=message,
+            now=ctx.now,
+            intent=intent,
+        )
+        if queued:
+            queries.event_add(
+                db, ctx.now, number, f"out:{out.kind}", f"to {', '.join(out.to + out.cc)}"
+            )
+        return queued
+
+    def _compose_context(self, file: MeetingFile | None, ctx: RuleContext) -> ComposeContext:
+        return ComposeContext(
+            from_addr=self.sender.address,
+            from_name=self.sender.name,
+            msgid_domain=self.sender.msgid_domain,
+            now_utc=ctx.now,
+            tz=ctx.days.tz,
+            lang=file.meeting.lang if file else self.sender.lang,
+            deadlines=deadline_times(file, ctx.days, ctx.timings) if file else {},
+            names=directory_names(ctx.directory),
+            load_material=self.load_material,
+        )
+
+
+def directory_names(directory: Directory) -> dict[str, str]:
+    """Address → first known name, for the mails' display names."""
+    return {a: e.names[0] for a, e in directory.entries.items() if e.names}
