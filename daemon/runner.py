@@ -20,12 +20,13 @@ from daemon.errors import PermanentError
 from daemon.outbound import outbox
 from daemon.scheduler import Ticker
 from daemon.service import Service
+from daemon.transports.base import REGISTRY
 
 log = logging.getLogger(__name__)
 
-# Sources that only poll (no server push): the runner waits on them in short slices so a stop
-# request is noticed within STOP_SLICE seconds. A push source (IMAP IDLE) gets the whole wait.
-POLLED_SOURCES = frozenset({"maildir", "memory"})
+# A source that only polls (its registry entry does not push) is waited on in short slices
+# so a stop request is noticed within STOP_SLICE seconds. A push source (IMAP IDLE) gets the
+# whole wait.
 STOP_SLICE = 0.5
 
 
@@ -86,14 +87,14 @@ def run_forever(service: Service, stop: threading.Event | None = None) -> int:
 def _wait_for_mail(service: Service, timeout: float, stop: threading.Event) -> None:
     """Wait up to ``timeout`` seconds for new mail, returning early once ``stop`` is set.
 
-    A polled source (:data:`POLLED_SOURCES`) is asked in slices of :data:`STOP_SLICE`
+    A polled source (its registry entry does not push) is asked in slices of :data:`STOP_SLICE`
     seconds; a slice that ends early means mail is there. Other sources block once.
 
     Raises:
         PermanentError: from the source (e.g. authentication refused).
     """
     source = service.source
-    if service.config.get("transport", "source") not in POLLED_SOURCES:
+    if REGISTRY[service.config.get("transport", "source")].pushes:
         source.wait(timeout)
         return
     deadline = time.monotonic() + timeout

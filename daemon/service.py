@@ -15,54 +15,34 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import threading
-from dataclasses import dataclass
-from typing import Any
 
 from sqlite_utils import Database
 
-from daemon import clock
+from daemon import clock, passes, wiring
 from daemon.config import Config, ensure_var_dir
 from daemon.domain import replies, rules
 from daemon.domain.context import RuleContext, Timings
 from daemon.domain.directory import Directory
-from daemon.domain.effects import KINDS, Effects, Outgoing
+from daemon.domain.effects import KINDS, Effects
 from daemon.domain.events import Command, Incoming
-from daemon.domain.identity import SenderPolicy
-from daemon.domain.messages import Inspection
 from daemon.domain.model import Deadline, MeetingFile
 from daemon.inbound import pipeline
 from daemon.inbound.inspect import inspect_bytes
 from daemon.inbound.link import link_message
+from daemon.inbound.quarantine import quarantine, tell_sender
 from daemon.outbound import outbox
-from daemon.outbound.mailer import Mailer, Sender
+from daemon.outbound.mailer import Cause, Mailer
 from daemon.outbound.render import check_templates
+from daemon.passes import PassReport
 from daemon.scheduler import fire_due
 from daemon.store import meetings, queries
-from daemon.store.db import atomic, open_db
+from daemon.store.db import ThreadDatabases, atomic
 from daemon.store.materials import MaterialStore
 from daemon.store.rows import InboxRow
-from daemon.store.transport_state import TransportState
-from daemon.transports.base import MailSink, MailSource, close_all, load_factory
+from daemon.transports.base import MailSink, MailSource, close_all
 from daemon.transports.calendar import Calendar
-from daemon.workdays import WorkCalendar
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class PassReport:
-    """What one :meth:`Service.run_once` did (counts)."""
-
-    fetched: int = 0
-    processed: int = 0
-    quarantined: int = 0
-    fired: int = 0
-    sent: int = 0
-    failed: int = 0
-
-    def busy(self) -> bool:
-        return bool(self.fetched or self.processed or self.fired or self.sent)
 
 
 class Service:
@@ -88,79 +68,35 @@ class Service:
     ) -> None:
         self.config = config
         ensure_var_dir(config)
-        cal = config.values["calendar"]
-        self.days = WorkCalendar(
-            cal["country"],
-            cal["timezone"],
-            cal["extra_holidays"],
-            cal["extra_workdays"],
-            cal["end_of_day"],
-        )
+        check_templates(KINDS)
+        self.days = wiring.work_calendar(config)
         self.timings = Timings(**config.values["process"])
-        security = config.values["security"]
-        self.security = SenderPolicy(tuple(security["authserv_ids"]), security["exchange_internal"])
+        self.security = wiring.sender_policy(config)
         self.directory = Directory.build(config.people, config.departments)
         self.materials = MaterialStore(config.materials_dir, self.timings.max_material_bytes)
-        check_templates(KINDS)
-        self._local = threading.local()
-        self.source: MailSource = source or self._transport("source")
-        self.sink: MailSink = sink or self._transport("sink")
-        self.calendar: Calendar = calendar or self._transport("calendar")
-        sender = Sender(
-            config.address,
-            config.get("mailbox", "name"),
-            config.msgid_domain,
-            config.get("daemon", "lang"),
+        self._dbs = ThreadDatabases(config.db_path)
+        self.source: MailSource = source or wiring.transport(config, "source")
+        self.sink: MailSink = sink or wiring.transport(config, "sink")
+        self.calendar: Calendar = calendar or wiring.transport(
+            config, "calendar", self.sink, self._dbs.get
         )
-        self.mailer = Mailer(sender, self.context, self.materials.get)
+        self.mailer = Mailer(wiring.mail_sender(config), self.context, self.materials.get)
         self.db  # noqa: B018 - open (and migrate) now so errors show at start
-
-    def _transport(self, role: str) -> Any:
-        name = self.config.get("transport", role)
-        settings = self.config.transports.get(name, {})
-        factory = load_factory(name, role)
-        if role == "calendar":
-            state = TransportState(lambda: self.db, name)
-            return factory(settings, self.config.var_dir, self.sink, state)
-        return factory(settings, self.config.var_dir)
 
     @property
     def db(self) -> Database:
         """This thread's connection to the database (opened and migrated on first use)."""
-        db = getattr(self._local, "db", None)
-        if db is None:
-            db = self._local.db = open_db(self.config.db_path)
-        return db
+        return self._dbs.get()
 
     def close(self) -> None:
         """Close the transports and this thread's database connection."""
         close_all({id(p): p for p in (self.source, self.sink, self.calendar)}.values())
-        db = getattr(self._local, "db", None)
-        if db is not None:
-            db.close()
-            self._local.db = None
+        self._dbs.close()
 
     # ----------------------------------------------------------------- one pass
     def run_once(self, max_rounds: int = 20) -> PassReport:
-        """Ingest, process, fire due deadlines and dispatch until idle (at most
-        ``max_rounds`` rounds). Never raises for a bad message; transport errors are
-        logged and retried on the next pass.
-
-        Raises:
-            PermanentError: the mail source refused us (e.g. its login): retrying cannot
-                help, so the caller stops (``meetingd run --once`` exits with 3).
-        """
-        total = PassReport()
-        self.settle()
-        for _ in range(max_rounds):
-            step = self.ingest_and_process()
-            step.fired = self.fire_deadlines()
-            step.sent, step.failed = self.dispatch()
-            for name in ("fetched", "processed", "quarantined", "fired", "sent", "failed"):
-                setattr(total, name, getattr(total, name) + getattr(step, name))
-            if not step.busy():
-                break
-        return total
+        """One full pass (:func:`daemon.passes.run_once`)."""
+        return passes.run_once(self, max_rounds)
 
     def ingest_and_process(self) -> PassReport:
         """Fetch new mail and apply every stored, unprocessed message.
@@ -204,7 +140,7 @@ class Service:
             queries.event_add(db, now, None, "ignored", f"{why} from {sender}: {msg.subject}")
             return
         if not sender:
-            self._quarantine(db, row, msg, "no_sender")
+            quarantine(db, self.mailer, row, msg, "no_sender")
             return
         if msg.sender_name and not msg.sender_suspicious:
             self.directory.add(sender, msg.sender_name)
@@ -217,15 +153,15 @@ class Service:
             effects = rules.apply_message(file, inc, ctx)
         elif msg.kind != "meeting_request":
             reason = "unknown_meeting" if msg.meeting_ref else "no_meeting"
-            self._quarantine(db, row, msg, reason, replying_to=found.reply_kind)
+            quarantine(db, self.mailer, row, msg, reason, replying_to=found.reply_kind)
             return
         elif (doubt := rules.identity_doubt(inc, ctx)) is not None:
-            self._quarantine(db, row, msg, doubt, replying_to=found.reply_kind)
+            quarantine(db, self.mailer, row, msg, doubt, replying_to=found.reply_kind)
             return
         else:
             file, effects = rules.open_meeting(meetings.next_meeting_number(db), inc, ctx)
         if effects.quarantine:
-            self._quarantine(db, row, msg, effects.quarantine, file, found.reply_kind)
+            quarantine(db, self.mailer, row, msg, effects.quarantine, file, found.reply_kind)
             return
         meetings.save_file(db, file)  # a new meeting must exist before its events
         queries.event_add(
@@ -242,72 +178,11 @@ class Service:
             now=now,
         )
 
-    def _quarantine(
-        self,
-        db: Database,
-        row: InboxRow,
-        msg: Inspection,
-        reason: str,
-        file: MeetingFile | None = None,
-        replying_to: str | None = None,
-    ) -> None:
-        """Keep the message quarantined with ``reason`` and tell the sender what to fix
-        (``replying_to``: the kind of our mail it answers, for the loop guard)."""
-        problems = [reason, *msg.problems]
-        queries.inbox_quarantine(db, row.id, "; ".join(problems))
-        text = f"inbox {row.id} from {msg.sender}: {'; '.join(problems)}"
-        queries.event_add(
-            db, clock.now(), file.meeting.number if file else None, "quarantined", text
-        )
-        log.warning("inbox %s from %s quarantined: %s", row.id, msg.sender, problems)
-        if reason in replies.SILENT_REASONS:
-            log.info("inbox %s: nobody is told (%s)", row.id, reason)
-            return
-        self._notify(db, row.id, msg, problems, file, replying_to)
-
     def _on_quarantine(self, db: Database, row: InboxRow, reason: str) -> None:
+        """After the last failed attempt: the sender hears what happened."""
         msg = inspect_bytes(row.raw, f"inbox:{row.id}", now=clock.now())
         if msg.kind not in replies.NO_REPLY_KINDS:
-            self._notify(db, row.id, msg, ["processing_failed", *msg.problems], None)
-
-    def _notify(
-        self,
-        db: Database,
-        row_id: int,
-        msg: Inspection,
-        problems: list[str],
-        file: MeetingFile | None,
-        replying_to: str | None = None,
-    ) -> None:
-        """Tell the sender what could not be understood (if the reply policy allows)."""
-        sender = (msg.sender or "").lower()
-        out = replies.not_understood(
-            f"inbox{row_id}", sender, msg.message_id, msg.subject, problems
-        )
-        if self._may_send(db, msg, replying_to, out, f"inbox {row_id}"):
-            self.mailer.enqueue(db, file, out)
-
-    def _may_send(
-        self, db: Database, msg: Inspection, replying_to: str | None, out: Outgoing, cause: str
-    ) -> bool:
-        """Whether ``out``, caused by ``msg``, passes the reply policy; logs a refusal."""
-        sender = (msg.sender or "").lower()
-        now = clock.now()
-        since = now - dt.timedelta(days=1)
-        sent = queries.outbox_count_to(db, replies.NOTICE_KINDS, sender, since) if sender else 0
-        why = replies.reply_blocked(
-            out,
-            sender=sender,
-            message_id=msg.message_id,
-            auto_submitted=msg.auto_submitted,
-            replying_to=replying_to,
-            daemon_address=self.config.address,
-            notices_last_day=sent,
-        )
-        if why:
-            log.info("%s: no %s to %r: %s", cause, out.kind, sender, why)
-            queries.event_add(db, now, None, "no_reply", f"{cause} {sender}: {why}")
-        return why is None
+            tell_sender(db, self.mailer, row.id, msg, ["processing_failed", *msg.problems])
 
     # ----------------------------------------------------------------- deadlines, commands
     def _fire(self, db: Database, number: int, deadline: Deadline) -> None:
@@ -358,8 +233,8 @@ class Service:
             queries.event_add(db, clock.now(), number, "decision", line)
         for line in effects.refusals:
             queries.event_add(db, clock.now(), number, "refused", line)
+        answered = Cause(inc.msg, inc.reply_to_kind, cause) if inc is not None else None
         for out in effects.outgoing:
-            if inc is None or self._may_send(db, inc.msg, inc.reply_to_kind, out, cause):
-                self.mailer.enqueue(db, file, out)
+            self.mailer.enqueue(db, file, out, answered)
         if effects.deadlines is not None:
             queries.deadlines_sync(db, number, effects.deadlines)

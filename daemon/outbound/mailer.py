@@ -7,19 +7,26 @@ intent (``Outgoing.calendar`` set) is queued with its
 :class:`~daemon.transports.calendar.MeetingSnapshot`; the calendar backend applies it when
 the outbox is dispatched. An intent whose ``view`` is ``review`` is rendered for the review
 meeting (its own UID, the host and the action owners).
+
+A mail caused by an inbound message (a :class:`Cause`) first passes the reply policy of
+:mod:`daemon.domain.replies`: nothing answers automatic mail, and notices are capped and
+never answer our own notices. Each mail held back is logged and recorded as ``no_reply``.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from sqlite_utils import Database
 
+from daemon.domain import replies
 from daemon.domain.context import RuleContext
 from daemon.domain.directory import Directory
 from daemon.domain.effects import Outgoing
+from daemon.domain.messages import Inspection
 from daemon.domain.model import MeetingFile
 from daemon.domain.views import deadline_times, review_file
 from daemon.outbound import outbox
@@ -28,6 +35,16 @@ from daemon.outbound.snapshot import snapshot_of
 from daemon.store import queries
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Cause:
+    """The inbound message a mail answers: what the reader made of it, the kind of our
+    mail it answers (``X-Meetingd-Kind``, or None) and a label for the log."""
+
+    msg: Inspection
+    replying_to: str | None
+    label: str
 
 
 @dataclass(frozen=True)
@@ -60,11 +77,14 @@ class Mailer:
         self.context = context
         self.load_material = load_material
 
-    def enqueue(self, db: Database, file: MeetingFile | None, out: Outgoing) -> bool:
+    def enqueue(
+        self, db: Database, file: MeetingFile | None, out: Outgoing, cause: Cause | None = None
+    ) -> bool:
         """Render ``out`` and queue it (caller's transaction); True when newly queued.
 
         An intent without recipients is logged and dropped; one already queued (same
-        idempotency key) is not queued again.
+        idempotency key) is not queued again; one caused by ``cause`` that the reply policy
+        forbids is logged and recorded as ``no_reply``.
 
         Raises:
             ValueError: the intent cannot be rendered (e.g. a calendar intent for a meeting
@@ -74,6 +94,8 @@ class Mailer:
             log.info("%s: no recipient, nothing sent", out.kind)
             return False
         ctx = self.context()
+        if cause is not None and not self._allowed(db, out, cause, ctx.now):
+            return False
         view = review_file(file, ctx) if file is not None and out.view == "review" else file
         number = file.meeting.number if file else None
         idem = f"{number}:{out.kind}:{out.action_k or ''}:{out.key}:{','.join(sorted(out.to))}"
@@ -107,6 +129,25 @@ class Mailer:
                 db, ctx.now, number, f"out:{out.kind}", f"to {', '.join(out.to + out.cc)}"
             )
         return queued
+
+    def _allowed(self, db: Database, out: Outgoing, cause: Cause, now: dt.datetime) -> bool:
+        """Whether ``out`` passes the reply policy for ``cause``; logs a refusal."""
+        sender = (cause.msg.sender or "").lower()
+        since = now - dt.timedelta(days=1)
+        sent = queries.outbox_count_to(db, replies.NOTICE_KINDS, sender, since) if sender else 0
+        why = replies.reply_blocked(
+            out,
+            sender=sender,
+            message_id=cause.msg.message_id,
+            auto_submitted=cause.msg.auto_submitted,
+            replying_to=cause.replying_to,
+            daemon_address=self.sender.address,
+            notices_last_day=sent,
+        )
+        if why:
+            log.info("%s: no %s to %r: %s", cause.label, out.kind, sender, why)
+            queries.event_add(db, now, None, "no_reply", f"{cause.label} {sender}: {why}")
+        return why is None
 
     def _compose_context(self, file: MeetingFile | None, ctx: RuleContext) -> ComposeContext:
         return ComposeContext(

@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import sqlite3
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -85,3 +86,26 @@ def atomic(db: Database) -> Iterator[Database]:
         if db.conn.in_transaction:
             db.conn.execute("ROLLBACK")
         raise
+
+
+class ThreadDatabases:
+    """One connection to the database file per thread (the APScheduler tick runs in its
+    own thread), opened and migrated on first use."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = path
+        self._local = threading.local()
+
+    def get(self) -> Database:
+        """This thread's connection. Raises as :func:`open_db`."""
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = self._local.db = open_db(self.path)
+        return db
+
+    def close(self) -> None:
+        """Close this thread's connection, if open."""
+        db = getattr(self._local, "db", None)
+        if db is not None:
+            db.close()
+            self._local.db = None
