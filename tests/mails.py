@@ -1,8 +1,11 @@
-"""Mails as a person would write them, shared by the system tests and the benchmarks."""
+"""Mails as a person would write them, shared by the system tests and the benchmarks, and
+:func:`read_mail` / :func:`body_text` to read the mails the daemon writes."""
 
 from __future__ import annotations
 
 import datetime as dt
+import email
+import email.policy
 import hashlib
 import json
 from email.message import EmailMessage
@@ -49,6 +52,22 @@ def default_message_id(sender: str, subject: str, body: str) -> str:
     """
     digest = hashlib.sha256(json.dumps([sender, subject, body]).encode("utf-8")).hexdigest()
     return f"<{digest[:24]}@client.example>"
+
+
+def read_mail(raw: bytes) -> EmailMessage:
+    """``raw`` parsed with the default policy (an :class:`EmailMessage`, not a ``Message``)."""
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    assert isinstance(msg, EmailMessage)
+    return msg
+
+
+def body_text(msg: EmailMessage, subtype: str = "plain") -> str:
+    """The ``text/<subtype>`` body of ``msg`` (``get_body``); fails the test when it has none."""
+    part = msg.get_body((subtype,))
+    assert part is not None, f"no text/{subtype} body"
+    content = part.get_content()
+    assert isinstance(content, str)
+    return content
 
 
 #: The reference instant the tests give the reader for mails without a Date (aware, UTC).

@@ -9,8 +9,6 @@ copy of each mail, and the invites carry a parseable ``text/calendar; method=REQ
 
 from __future__ import annotations
 
-import email
-import email.policy
 from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
@@ -18,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from daemon.demo import run_demo
+from tests.mails import read_mail
 from tests.system.test_demo import REQUIRED, M
 from tests.transports.servers import PASSWORD, Dovecot, SmtpServer
 
@@ -88,10 +87,7 @@ def monkeypatch_module() -> Iterator[pytest.MonkeyPatch]:
 
 
 def parsed(raws: list[bytes]) -> list[EmailMessage]:
-    return [
-        email.message_from_bytes(r, policy=email.policy.default)  # type: ignore[misc]
-        for r in raws
-    ]
+    return [read_mail(r) for r in raws]
 
 
 def test_every_kind_goes_out_once_over_smtp(run: tuple[Dovecot, SmtpServer, int]) -> None:

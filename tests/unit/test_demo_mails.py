@@ -7,7 +7,7 @@ import datetime as dt
 import email
 import email.policy
 from collections import Counter
-from email.message import EmailMessage
+from email.message import EmailMessage, MIMEPart
 
 import icalendar
 import pytest
@@ -36,7 +36,8 @@ def calendars(msg: EmailMessage) -> list[icalendar.Calendar]:
     out = []
     for part in msg.walk():
         if part.get_content_type() in ("text/calendar", "application/ics"):
-            content = part.get_content()  # type: ignore[attr-defined]
+            assert isinstance(part, MIMEPart)
+            content = part.get_content()
             out.append(icalendar.Calendar.from_ical(content))
     return out
 

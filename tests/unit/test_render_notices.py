@@ -6,6 +6,7 @@ import pytest
 
 from daemon.domain.effects import Outgoing
 from daemon.outbound.compose import compose
+from tests.mails import body_text
 from tests.unit.outbound_samples import context, meeting_file
 
 CODES = [
@@ -23,7 +24,7 @@ CODES = [
 def body(kind: str, lang: str, **extra: object) -> str:
     out = Outgoing(kind, ["someone@corp.example"], key="k", extra=dict(extra))
     msg = compose(out, meeting_file(), context(lang))
-    return str(msg.get_body(("plain",)).get_content())  # type: ignore[union-attr]
+    return body_text(msg)
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
