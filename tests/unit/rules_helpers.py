@@ -10,7 +10,7 @@ from daemon.domain.context import RuleContext, Timings
 from daemon.domain.directory import Directory
 from daemon.domain.effects import Effects
 from daemon.domain.events import Incoming
-from daemon.domain.messages import Inspection, MeetingRequestForm
+from daemon.domain.messages import Inspection, Kind, MeetingRequestForm
 from daemon.domain.model import MeetingFile
 from daemon.workdays import WorkCalendar
 
@@ -64,7 +64,7 @@ def ctx(now: dt.datetime, directory_: Directory | None = None, **timings: Any) -
 _counter = [0]
 
 
-def message(kind: str, sender: str, **fields: Any) -> Inspection:
+def message(kind: Kind, sender: str, **fields: Any) -> Inspection:
     _counter[0] += 1
     body = fields.pop("body_text", "")
     return Inspection(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from daemon.domain.goals import check_goal
+from daemon.domain.messages import ActionUpdate
 from daemon.inbound.parse.actions import parse_action_update
 from daemon.inbound.parse.minutes import parse_minutes
 from daemon.inbound.parse.request import parse_request
@@ -12,6 +13,13 @@ from daemon.inbound.parse.topics import parse_freeform_topic, parse_topics
 
 TZ = dt.timezone(dt.timedelta(hours=8))
 REF = dt.datetime(2027, 3, 10, 9, 0, tzinfo=TZ)
+
+
+def action_update(subject: str, text: str, today: dt.date) -> ActionUpdate:
+    """:func:`parse_action_update`, which must find an update."""
+    update = parse_action_update(subject, text, today)
+    assert update is not None, text
+    return update
 
 
 def test_topics_numbered_halfwidth_colons_and_synonyms():
@@ -36,7 +44,7 @@ def test_table_rows_and_freeform():
     t = parse_topics("当前痛点 | 审批慢\n议题名称 | 报销流程")
     assert len(t) == 1 and t[0].title == "报销流程" and t[0].pain_point == "审批慢"
     f = parse_freeform_topic("建议讨论一个议题：会议室预订冲突太多。\n张三")
-    assert f and f.title.startswith("会议室预订冲突") and "background" in f.missing
+    assert f and f.title and f.title.startswith("会议室预订冲突") and "background" in f.missing
 
 
 def test_minutes_dash_list_labelled_en_and_risk_labels():
@@ -72,15 +80,15 @@ def test_minutes_table_with_reordered_columns():
 def test_action_updates_all_statuses_zh_en():
     d = REF.date()
     subj = "Re: [MTG-3/A-9] reminder"
-    assert parse_action_update(subj, "搞定了", d).status == "done"
-    assert parse_action_update(subj, "Done, see the wiki", d).action_ref == "A-9"
-    assert parse_action_update(subj, "还没完成，预计周五", d).status == "in_progress"
-    up = parse_action_update(subj, "需要推迟到4月1日", d)
+    assert action_update(subj, "搞定了", d).status == "done"
+    assert action_update(subj, "Done, see the wiki", d).action_ref == "A-9"
+    assert action_update(subj, "还没完成，预计周五", d).status == "in_progress"
+    up = action_update(subj, "需要推迟到4月1日", d)
     assert up.status == "delayed" and up.new_due == dt.date(2027, 4, 1)
-    up2 = parse_action_update(subj, "Pushed to Apr 6 because of the audit", d)
+    up2 = action_update(subj, "Pushed to Apr 6 because of the audit", d)
     assert up2.status == "delayed" and up2.new_due == dt.date(2027, 4, 6)
-    assert parse_action_update(subj, "受阻：等待法务审批", d).status == "blocked"
-    assert parse_action_update(subj, "Blocked on the vendor", d).status == "blocked"
+    assert action_update(subj, "受阻：等待法务审批", d).status == "blocked"
+    assert action_update(subj, "Blocked on the vendor", d).status == "blocked"
     assert parse_action_update(subj, "收到", d) is None
 
 

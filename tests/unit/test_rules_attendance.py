@@ -1,16 +1,21 @@
 """Attendance: RSVPs, proxies and proxy chains, counter-proposals, nudges, the report."""
 
+from typing import Any
+
 from daemon.domain import rules
 from daemon.domain.attendance import report
+from daemon.domain.context import RuleContext
 from daemon.domain.deadlines import deadlines_for
+from daemon.domain.effects import Effects
 from daemon.domain.events import Incoming
-from daemon.domain.messages import RsvpReply
+from daemon.domain.messages import PartStat, RsvpReply
+from daemon.domain.model import MeetingFile
 from tests.unit.rules_helpers import addr, approved_meeting, ctx, kinds, local, message, sent_to
 
 START = local(2026, 10, 9, 14)
 
 
-def answer(file, c, who, partstat, **kw):  # type: ignore[no-untyped-def]
+def answer(file: MeetingFile, c: RuleContext, who: str, partstat: PartStat, **kw: Any) -> Effects:
     source = kw.pop("source", "text")
     method = kw.pop("itip_method", None)
     reply = RsvpReply(who, partstat, source=source, **kw)
@@ -19,7 +24,7 @@ def answer(file, c, who, partstat, **kw):  # type: ignore[no-untyped-def]
     )
 
 
-def fire(file, kind):  # type: ignore[no-untyped-def]
+def fire(file: MeetingFile, kind: str) -> Effects:
     d = next(x for x in deadlines_for(file, ctx(local(2026, 9, 14, 10))) if x.kind == kind)
     return rules.apply_deadline(file, d, ctx(d.due_utc))
 
@@ -29,7 +34,8 @@ def test_calendar_accept_is_recorded_quietly_plain_accept_gets_a_receipt() -> No
     assert kinds(answer(file, c, addr("ma.chao"), "ACCEPTED", source="itip")) == []
     fx = answer(file, c, addr("lin.yu"), "ACCEPTED")
     assert kinds(fx) == ["rsvp_receipt"]
-    assert file.rsvp(addr("lin.yu")).partstat == "ACCEPTED"  # type: ignore[union-attr]
+    rsvp = file.rsvp(addr("lin.yu"))
+    assert rsvp is not None and rsvp.partstat == "ACCEPTED"
 
 
 def test_decline_without_proxy_or_opinion_is_asked_for_both() -> None:

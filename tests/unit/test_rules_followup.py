@@ -5,6 +5,7 @@ import datetime as dt
 
 from daemon.domain import rules
 from daemon.domain.deadlines import deadlines_for
+from daemon.domain.effects import Effects
 from daemon.domain.events import Incoming
 from daemon.domain.messages import ActionItemSpec, ActionUpdate, MinutesDoc, RiskSpec
 from daemon.domain.model import MeetingFile
@@ -30,7 +31,12 @@ def held_meeting() -> MeetingFile:
     return file
 
 
-def minutes(file: MeetingFile, *items: ActionItemSpec, when=None, review=None):  # type: ignore[no-untyped-def]
+def minutes(
+    file: MeetingFile,
+    *items: ActionItemSpec,
+    when: dt.datetime | None = None,
+    review: dt.date | None = None,
+) -> Effects:
     doc = MinutesDoc(
         ["按新流程执行"], list(items), [RiskSpec("供应商延期", "启用备选", "马超")], review
     )
@@ -117,7 +123,8 @@ def test_done_stops_reminders_and_delay_moves_them_and_tells_the_host() -> None:
     )
     assert kinds(fx) == ["action_update_receipt", "action_delay_report"]
     assert sent_to(fx, "action_delay_report") == {addr("gao.ming")}
-    assert file.action(1).due == dt.date(2026, 12, 24)  # type: ignore[union-attr]
+    action = file.action(1)
+    assert action is not None and action.due == dt.date(2026, 12, 24)
     keys = {d.key for d in fx.deadlines or []}
     assert any(k.startswith("A-1:2026-12-24") for k in keys)
     assert not any(k.startswith("A-1:2026-12-18") for k in keys)
