@@ -27,9 +27,10 @@ from daemon.domain.effects import KINDS, Effects
 from daemon.domain.events import Command, Incoming
 from daemon.domain.model import Deadline, MeetingFile
 from daemon.inbound import pipeline
+from daemon.inbound.calendar_answers import CalendarAnswers, vouched
 from daemon.inbound.inspect import inspect_bytes
 from daemon.inbound.link import link_message
-from daemon.inbound.quarantine import quarantine, tell_sender
+from daemon.inbound.quarantine import after_failures, ignore, quarantine
 from daemon.outbound import outbox
 from daemon.outbound.mailer import Cause, Mailer
 from daemon.outbound.render import check_templates
@@ -39,6 +40,7 @@ from daemon.store import meetings, queries
 from daemon.store.db import ThreadDatabases, atomic
 from daemon.store.materials import MaterialStore
 from daemon.store.rows import InboxRow
+from daemon.store.transport_state import TransportState
 from daemon.transports.base import MailSink, MailSource, close_all
 from daemon.transports.calendar import Calendar
 
@@ -81,6 +83,8 @@ class Service:
             config, "calendar", self.sink, self._dbs.get
         )
         self.mailer = Mailer(wiring.mail_sender(config), self.context, self.materials.get)
+        answers_state = TransportState(self._dbs.get, "calendar-answers")
+        self.answers = CalendarAnswers(self.calendar, answers_state, config.address)
         self.db  # noqa: B018 - open (and migrate) now so errors show at start
 
     @property
@@ -99,13 +103,15 @@ class Service:
         return passes.run_once(self, max_rounds)
 
     def ingest_and_process(self) -> PassReport:
-        """Fetch new mail and apply every stored, unprocessed message.
+        """Fetch new mail (and the answers the calendar recorded) and apply every stored,
+        unprocessed message.
 
         Raises:
             PermanentError: the mail source refused us (e.g. its login).
         """
         report = PassReport()
         report.fetched = pipeline.ingest(self.db, self.source, clock.now())
+        report.fetched += pipeline.ingest(self.db, self.answers, clock.now())
         done = pipeline.process_pending(
             self.db, self._handle, clock.now(), on_quarantine=self._on_quarantine
         )
@@ -135,9 +141,7 @@ class Service:
         sender = (msg.sender or "").lower()
         log.info("inbox %s: %s from %s, rules %s", row.id, msg.kind, sender, msg.rule_hits)
         if msg.kind in replies.NO_REPLY_KINDS or sender == self.config.address:
-            why = "our own mail" if sender == self.config.address else msg.kind
-            queries.inbox_ignored(db, row.id, why, kind=msg.kind, sender=sender, now=now)
-            queries.event_add(db, now, None, "ignored", f"{why} from {sender}: {msg.subject}")
+            ignore(db, row, msg, "our own mail" if sender == self.config.address else msg.kind)
             return
         if not sender:
             quarantine(db, self.mailer, row, msg, "no_sender")
@@ -146,7 +150,9 @@ class Service:
             self.directory.add(sender, msg.sender_name)
         found = link_message(db, msg)
         kept, refused = self.materials.keep(msg, now)
-        inc = Incoming(msg, found.reply_kind, found.reply_key, kept, refused)
+        inc = Incoming(
+            msg, found.reply_kind, found.reply_key, kept, refused, vouched(row.source_key)
+        )
         ctx = self.context()
         if found.number is not None:
             file = meetings.load_file(db, found.number)
@@ -179,10 +185,7 @@ class Service:
         )
 
     def _on_quarantine(self, db: Database, row: InboxRow, reason: str) -> None:
-        """After the last failed attempt: the sender hears what happened."""
-        msg = inspect_bytes(row.raw, f"inbox:{row.id}", now=clock.now())
-        if msg.kind not in replies.NO_REPLY_KINDS:
-            tell_sender(db, self.mailer, row.id, msg, ["processing_failed", *msg.problems])
+        after_failures(db, self.mailer, row, clock.now())
 
     # ----------------------------------------------------------------- deadlines, commands
     def _fire(self, db: Database, number: int, deadline: Deadline) -> None:

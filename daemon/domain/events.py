@@ -20,6 +20,8 @@ class Incoming:
         reply_to_key: the idempotency key of that mail, or None.
         materials: its attachments, already stored by content hash by the service.
         refused: attachments over the size limit, not stored: ``{"filename", "size"}``.
+        vouched: the calendar backend vouches for the sender (an answer it recorded
+            itself), so the receiving server's verdict is not needed.
     """
 
     msg: Inspection
@@ -27,6 +29,7 @@ class Incoming:
     reply_to_key: str | None = None
     materials: list[Material] = field(default_factory=list)
     refused: list[dict[str, Any]] = field(default_factory=list)
+    vouched: bool = False
 
     @property
     def sender(self) -> str:

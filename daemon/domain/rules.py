@@ -27,10 +27,13 @@ def identity_doubt(inc: Incoming, ctx: RuleContext) -> str | None:
 
     ``suspicious_sender``: the display name carries another address (a forged-looking
     From); ``unverified_sender``: ``[security]`` requires a verified sender and no trusted
-    server vouched for this one (:mod:`daemon.domain.identity`).
+    server vouched for this one (:mod:`daemon.domain.identity`). An answer the calendar
+    backend recorded itself (``inc.vouched``) needs no server's word.
     """
     if inc.msg.sender_suspicious:
         return "suspicious_sender"
+    if inc.vouched:
+        return None
     if not sender_verified(ctx.security, inc.msg.authentication, inc.msg.exchange_auth_as):
         return "unverified_sender"
     return None

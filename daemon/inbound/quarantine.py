@@ -8,6 +8,7 @@ cap: :mod:`daemon.domain.replies`).
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from sqlite_utils import Database
@@ -16,6 +17,7 @@ from daemon import clock
 from daemon.domain import replies
 from daemon.domain.messages import Inspection
 from daemon.domain.model import MeetingFile
+from daemon.inbound.inspect import inspect_bytes
 from daemon.outbound.mailer import Cause, Mailer
 from daemon.store import queries
 from daemon.store.rows import InboxRow
@@ -48,6 +50,22 @@ def quarantine(
         log.info("inbox %s: nobody is told (%s)", row.id, reason)
         return
     tell_sender(db, mailer, row.id, msg, problems, file, replying_to)
+
+
+def ignore(db: Database, row: InboxRow, msg: Inspection, why: str) -> None:
+    """Set inbox ``row`` aside as needing nothing (an auto-reply, a bounce, our own mail)."""
+    now = clock.now()
+    sender = (msg.sender or "").lower()
+    queries.inbox_ignored(db, row.id, why, kind=msg.kind, sender=sender, now=now)
+    queries.event_add(db, now, None, "ignored", f"{why} from {sender}: {msg.subject}")
+
+
+def after_failures(db: Database, mailer: Mailer, row: InboxRow, now: dt.datetime) -> None:
+    """After the last failed processing attempt of ``row``: its sender hears of it (unless
+    it is automatic mail)."""
+    msg = inspect_bytes(row.raw, f"inbox:{row.id}", now=now)
+    if msg.kind not in replies.NO_REPLY_KINDS:
+        tell_sender(db, mailer, row.id, msg, ["processing_failed", *msg.problems])
 
 
 def tell_sender(

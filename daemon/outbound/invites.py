@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, Timezone, vCalAddress, vText
 
-from daemon.transports.calendar import MeetingSnapshot, SnapshotAttendee
+from daemon.transports.calendar import CalendarResponse, MeetingSnapshot, SnapshotAttendee
 
 PRODID = "-//meetingd//Coordination meeting daemon//EN"
 
@@ -125,3 +125,28 @@ def calendar_part(ics_bytes: bytes, method: str) -> MIMEPart:
         params={"method": method.upper(), "charset": "UTF-8"},
     )
     return part
+
+
+def build_reply(response: CalendarResponse, organizer: str) -> bytes:
+    """An iTIP REPLY (or, with a proposed time, a COUNTER) of ``response``, as the attendee's
+    client would send it (RFC 5546 §3.2.3, §3.2.7), as bytes."""
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    counter = response.proposed_start is not None
+    cal.add("method", "COUNTER" if counter else "REPLY")
+    ev = Event()
+    ev.add("uid", response.uid)
+    ev.add("dtstamp", response.received_utc.astimezone(dt.UTC))
+    if counter and response.proposed_start is not None:
+        ev.add("dtstart", response.proposed_start.astimezone(dt.UTC))
+        if response.proposed_end is not None:
+            ev.add("dtend", response.proposed_end.astimezone(dt.UTC))
+    ev.add("organizer", vCalAddress(mailto(organizer)))
+    attendee = vCalAddress(mailto(response.attendee))
+    attendee.params["PARTSTAT"] = response.partstat
+    ev.add("attendee", attendee)
+    if response.comment:
+        ev.add("comment", response.comment)
+    cal.add_component(ev)
+    return cal.to_ical()
