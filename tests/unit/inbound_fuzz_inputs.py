@@ -217,7 +217,12 @@ def from_forms(rng: random.Random) -> tuple[bytes, str | None]:
         (f"{_b(f'孙丽 <{host}>', 'utf-8')} <{real}>", real),
         (f'"Sun Li <{host}>" <{real}>', real),
         (f"Sun Li {host} <{real}>", real),
-        ("(" * rng.randint(1, 10_000) + "x" + ")" * 3 + f" <{real}>", None),
+        # k > 3: the comment never closes and swallows the address; k <= 3: it closes (or
+        # over-closes) before the address, which is then read
+        (
+            "(" * (k := rng.randint(1, 10_000)) + "x" + ")" * 3 + f" <{real}>",
+            real if k <= 3 else None,
+        ),
         ("(" * (n := rng.randint(1, 10_000)) + "x" + ")" * n + f" <{real}>", real),
         ("undisclosed-recipients:;", None),
         ("<>", None),
