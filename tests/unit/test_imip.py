@@ -44,8 +44,12 @@ def sequence_sent(sink: MemoryTransport) -> int:
     msg = email.message_from_bytes(sink.sent[-1].raw, policy=email.policy.default)
     assert isinstance(msg, EmailMessage)
     (part,) = [p for p in msg.walk() if p.get_content_type() == "text/calendar"]
-    (event,) = icalendar.Calendar.from_ical(part.get_payload(decode=True)).walk("VEVENT")
-    return int(event["SEQUENCE"])
+    payload = part.get_payload(decode=True)
+    assert isinstance(payload, bytes)
+    (event,) = icalendar.Calendar.from_ical(payload).walk("VEVENT")
+    sequence = event["SEQUENCE"]
+    assert isinstance(sequence, int), sequence
+    return int(sequence)
 
 
 def test_sequence_starts_at_0_rises_for_updates_and_cancels_not_for_a_delegate() -> None:
