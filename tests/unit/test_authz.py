@@ -12,7 +12,6 @@ import pytest
 
 from daemon.domain import authz, rules
 from daemon.domain.authz import TABLE, Change, Who
-from daemon.domain.refused import CommandRefused
 from daemon.domain.context import RuleContext
 from daemon.domain.deadlines import deadlines_for
 from daemon.domain.effects import Effects
@@ -28,6 +27,7 @@ from daemon.domain.messages import (
     TopicSubmission,
 )
 from daemon.domain.model import Material, MeetingFile
+from daemon.domain.refused import CommandRefused
 from tests.unit.rules_helpers import (
     addr,
     approved_meeting,

@@ -4,11 +4,11 @@ import datetime as dt
 
 import pytest
 
-from daemon.domain.refused import CommandRefused
 from daemon.domain import requests, rules
 from daemon.domain.deadlines import deadlines_for
 from daemon.domain.events import Command, Incoming
 from daemon.domain.messages import RsvpReply
+from daemon.domain.refused import CommandRefused
 from tests.unit.rules_helpers import (
     DAYS,
     addr,
