@@ -287,12 +287,23 @@ def actions(config_file: str | None, ref: str | None) -> None:
 @main.command()
 @config_option
 @click.option("--state", type=click.Choice(["queued", "sending", "sent", "failed"]))
+@click.option("--retry", "retry_id", type=int, help="Send this failed mail again.")
 @friendly
-def outbox(config_file: str | None, state: str | None) -> None:
-    """Outgoing mail and its state (failed ones with the reason)."""
+def outbox(config_file: str | None, state: str | None, retry_id: int | None) -> None:
+    """Outgoing mail and its state (failed ones with the reason); --retry ID sends a failed
+    one again (after fixing the cause)."""
     from daemon.cli.views import outbox_lines
+    from daemon.store import queries
 
-    for line in outbox_lines(service_for(config_file), state):
+    service = service_for(config_file)
+    if retry_id is not None:
+        if not queries.outbox_retry_failed(service.db, retry_id, clock.now()):
+            raise UserError(
+                f"outbox {retry_id} is not failed. Fix: see `meetingd outbox --state failed`."
+            )
+        click.echo(f"outbox {retry_id} will be sent again on the next pass")
+        return
+    for line in outbox_lines(service, state):
         click.echo(line)
 
 

@@ -250,6 +250,18 @@ def outbox_requeue(db: Database, id: int) -> None:
     )
 
 
+def outbox_retry_failed(db: Database, id: int, now: dt.datetime) -> bool:
+    """Queue failed mail ``id`` again, due at ``now``, with its attempts reset; False if it
+    is not ``failed``."""
+    with atomic(db):
+        cur = db.execute(
+            "UPDATE outbox SET state = 'queued', attempts = 0, next_attempt_utc = ?"
+            " WHERE id = ? AND state = 'failed'",
+            [to_iso(now), id],
+        )
+    return cur.rowcount == 1
+
+
 def outbox_by_message_id(db: Database, message_id: str) -> OutboxRow | None:
     """The mail we enqueued with this Message-ID (angle brackets included), or None."""
     return _one(db, OutboxRow, "SELECT * FROM outbox WHERE message_id = ?", [message_id])

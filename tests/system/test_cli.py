@@ -119,3 +119,32 @@ def test_run_stops_within_seconds_on_sigterm(cfg_file: Path) -> None:
     reader.join(5)
     assert code == 0, "".join(lines)
     assert took < 3.0, f"took {took:.1f} s to stop"
+
+
+def test_outbox_retry_queues_a_failed_mail_again(cfg_file: Path) -> None:
+    from daemon import clock as clock_mod
+    from daemon.config import load
+    from daemon.store import queries
+    from daemon.store.db import open_db
+
+    db = open_db(load(cfg_file).db_path)
+    queries.outbox_enqueue(
+        db,
+        idem_key="k",
+        message_id="<m@x>",
+        meeting_number=None,
+        kind="not_understood",
+        recipients=["a@x.example"],
+        subject="s",
+        raw=b"x",
+        now=clock_mod.now(),
+    )
+    (row,) = queries.outbox_list(db)
+    queries.outbox_failed(db, row.id, "permanent: 550")
+    db.conn.commit()
+    code, output = cli(cfg_file, "outbox", "--retry", str(row.id))
+    assert code == 0 and "sent again" in output
+    (again,) = queries.outbox_list(open_db(load(cfg_file).db_path))
+    assert again.state == "queued" and again.attempts == 0
+    code, output = cli(cfg_file, "outbox", "--retry", str(row.id))
+    assert code == 2 and "is not failed" in output
