@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from daemon.domain import questions
 from daemon.domain.context import RuleContext
 from daemon.domain.effects import Effects, Outgoing
 from daemon.domain.events import Incoming
@@ -126,17 +127,28 @@ def _decline(
     missing = missing_for_decline(rsvp)
     if missing:
         effects.outgoing.append(
-            Outgoing(
-                "proxy_request",
-                [rsvp.address],
-                key=inc.key,
-                in_reply_to=inc.msg.message_id,
-                extra={"missing": missing},
-            )
+            proxy_request(file, rsvp, ctx, key=inc.key, reply=inc.msg.message_id)
         )
         effects.log.append(f"{m.ref}: asked {rsvp.address} for {', '.join(missing)}")
     elif rsvp.source == "text":
         effects.outgoing.append(_receipt(rsvp, inc))
+
+
+def proxy_request(
+    file: MeetingFile, rsvp: Rsvp, ctx: RuleContext, *, key: str, reply: str | None = None
+) -> Outgoing:
+    """Ask a decliner for what they still owe (their proxy, their written input); the
+    question stays open until both are known or they no longer decline."""
+    missing = missing_for_decline(rsvp)
+    q = questions.ask(file, "proxy", rsvp.address, ctx.now, about=rsvp.address, wanted=missing)
+    return Outgoing(
+        "proxy_request",
+        [rsvp.address],
+        key=key,
+        in_reply_to=reply,
+        extra={"missing": missing},
+        question_id=q.id,
+    )
 
 
 def missing_for_decline(rsvp: Rsvp) -> list[str]:
@@ -156,11 +168,13 @@ def _counter(
     reply = inc.msg.rsvp
     assert reply is not None
     if m.host:
+        q = questions.ask(file, "counter", m.host, ctx.now, about=attendee)
         effects.outgoing.append(
             Outgoing(
                 "counter_proposal",
                 [m.host],
                 key=inc.key,
+                question_id=q.id,
                 extra={
                     "attendee": attendee,
                     "attendee_name": ctx.directory.name_of(attendee),

@@ -75,6 +75,8 @@ class Outgoing:
         attachments: sha256 digests of stored materials to attach.
         view: what the mail is about: the ``meeting`` itself, or its ``review`` meeting
             (its own UID, the host and the action owners).
+        question_id: the :class:`~daemon.domain.model.Question` this mail asks (a reply to
+            it is read as the answer), or None.
     """
 
     kind: str
@@ -88,6 +90,7 @@ class Outgoing:
     extra: dict[str, Any] = field(default_factory=dict)
     attachments: list[str] = field(default_factory=list)
     view: Literal["meeting", "review"] = "meeting"
+    question_id: int | None = None
 
 
 @dataclass

@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from daemon.domain.messages import Inspection
 from daemon.domain.model import Material
+from daemon.domain.questions import Answer
 
 
 @dataclass
@@ -22,6 +23,9 @@ class Incoming:
         refused: attachments over the size limit, not stored: ``{"filename", "size"}``.
         vouched: the calendar backend vouches for the sender (an answer it recorded
             itself), so the receiving server's verdict is not needed.
+        question_id: the question our mail asked, when this message replies to it.
+        answer: what the message says as the answer to that question (read in its
+            context by ``daemon.inbound.answers``), or None.
     """
 
     msg: Inspection
@@ -30,6 +34,8 @@ class Incoming:
     materials: list[Material] = field(default_factory=list)
     refused: list[dict[str, Any]] = field(default_factory=list)
     vouched: bool = False
+    question_id: int | None = None
+    answer: Answer | None = None
 
     @property
     def sender(self) -> str:

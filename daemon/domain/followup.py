@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from daemon.domain import questions
 from daemon.domain.context import RuleContext
 from daemon.domain.effects import Effects, Outgoing
 from daemon.domain.events import Incoming
@@ -71,6 +72,8 @@ def on_minutes(file: MeetingFile, inc: Incoming, ctx: RuleContext, effects: Effe
             Outgoing("action_assigned", [item.owner], key=f"{item.owner}", action_k=item.k)
         )
     if unknown:
+        about = ",".join(f"A-{u['k']}" for u in unknown)
+        q = questions.ask(file, "owner", inc.sender, ctx.now, about=about, wanted=["owner"])
         effects.outgoing.append(
             Outgoing(
                 "owner_question",
@@ -78,6 +81,7 @@ def on_minutes(file: MeetingFile, inc: Incoming, ctx: RuleContext, effects: Effe
                 key=inc.key,
                 in_reply_to=inc.msg.message_id,
                 extra={"unknown": unknown},
+                question_id=q.id,
             )
         )
     effects.log.append(

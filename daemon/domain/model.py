@@ -180,6 +180,37 @@ class Deadline:
 
 
 @dataclass
+class Question:
+    """Something the daemon asked a person, and is waiting to hear (see
+    :mod:`daemon.domain.questions`).
+
+    Attributes:
+        id: unique within the meeting; the mail that asked carries it (outbox
+            ``question_id``), so a reply to that mail is read as the answer.
+        kind: what was asked (``proxy``, ``request_fields``, ``goal``, ``topic_fields``,
+            ``owner``, ``counter``, ``late_topic``, ``minutes_confirm``, ``empty_agenda``,
+            ``approval``).
+        asked: who was asked (lower-case address).
+        about: what it is about: an attendee's address, ``A-3,A-5``, a topic id, …
+        wanted: the fields still missing (``delegate``, ``written_opinion``, …).
+        state: ``open`` or ``closed``; ``reason`` says why it was closed.
+        asked_utc, closed_utc: aware UTC instants.
+        reminders: how many times it was asked again.
+    """
+
+    id: int
+    kind: str
+    asked: str
+    about: str = ""
+    wanted: list[str] = field(default_factory=list)
+    state: str = "open"
+    asked_utc: dt.datetime | None = None
+    closed_utc: dt.datetime | None = None
+    reason: str | None = None
+    reminders: int = 0
+
+
+@dataclass
 class MeetingFile:
     """Everything known about one meeting: the unit the rules read and write."""
 
@@ -191,6 +222,7 @@ class MeetingFile:
     actions: list[ActionItem] = field(default_factory=list)
     risks: list[Risk] = field(default_factory=list)
     decisions: list[str] = field(default_factory=list)
+    questions: list[Question] = field(default_factory=list)
 
     def person(self, address: str) -> Participant | None:
         """The participant with this address (case-insensitive), or None."""
@@ -203,6 +235,10 @@ class MeetingFile:
 
     def action(self, k: int) -> ActionItem | None:
         return next((a for a in self.actions if a.k == k), None)
+
+    def question(self, id: int | None) -> Question | None:
+        """The question with this id, or None."""
+        return next((q for q in self.questions if q.id == id), None)
 
     def attendees(self) -> list[Participant]:
         """Everyone who gets the invite: host, recorder, core, observers and proxies."""

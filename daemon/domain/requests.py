@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import re
 
+from daemon.domain import questions
 from daemon.domain.context import RuleContext
 from daemon.domain.effects import Effects, Outgoing
 from daemon.domain.events import Incoming
@@ -105,6 +106,7 @@ def apply_form(
     reply_to = inc.msg.message_id
     if form.goal_issues:
         m.status = "goal_rejected"
+        q = questions.ask(file, "goal", m.requester, ctx.now, wanted=["expected_outcome"])
         effects.outgoing.append(
             Outgoing(
                 "goal_rejected",
@@ -112,11 +114,13 @@ def apply_form(
                 key=inc.key,
                 in_reply_to=reply_to,
                 extra={"issues": list(form.goal_issues)},
+                question_id=q.id,
             )
         )
         effects.log.append(f"{m.ref}: goal rejected: {'; '.join(form.goal_issues)}")
     elif missing:
         m.status = "incomplete"
+        q = questions.ask(file, "request_fields", m.requester, ctx.now, wanted=missing)
         effects.outgoing.append(
             Outgoing(
                 "request_question",
@@ -124,6 +128,7 @@ def apply_form(
                 key=inc.key,
                 in_reply_to=reply_to,
                 extra={"missing": missing},
+                question_id=q.id,
             )
         )
         effects.log.append(f"{m.ref}: request incomplete, asked for {', '.join(missing)}")
@@ -133,7 +138,10 @@ def apply_form(
         effects.outgoing.append(
             Outgoing("request_received", [m.requester], key=inc.key, in_reply_to=reply_to)
         )
-        effects.outgoing.append(Outgoing("approval_request", [m.host], key=inc.key))
+        q = questions.ask(file, "approval", m.host, ctx.now)
+        effects.outgoing.append(
+            Outgoing("approval_request", [m.host], key=inc.key, question_id=q.id)
+        )
         effects.log.append(f"{m.ref}: request complete; approval asked of {m.host}")
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 
 from daemon.domain import deadlines as dl
 from daemon.domain.agenda import build_agenda
-from daemon.domain.attendance import missing_for_decline, report
+from daemon.domain.attendance import missing_for_decline, proxy_request, report
 from daemon.domain.context import RuleContext
 from daemon.domain.effects import Effects, Outgoing
 from daemon.domain.followup import action_row, review_extra
@@ -147,14 +147,7 @@ def _replies_due(file: MeetingFile, d: Deadline, ctx: RuleContext, fx: Effects) 
     for rsvp in file.rsvps:
         missing = missing_for_decline(rsvp) if rsvp.partstat in ("DECLINED", "DELEGATED") else []
         if missing:
-            fx.outgoing.append(
-                Outgoing(
-                    "proxy_request",
-                    [rsvp.address],
-                    key=f"{d.key}:final",
-                    extra={"missing": missing},
-                )
-            )
+            fx.outgoing.append(proxy_request(file, rsvp, ctx, key=f"{d.key}:final"))
     if m.host:
         fx.outgoing.append(
             Outgoing("attendance_report", [m.host], key=d.key, extra=report(file, ctx))

@@ -7,6 +7,7 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
+from daemon.domain import questions
 from daemon.domain.context import RuleContext
 from daemon.domain.effects import Effects, Outgoing
 from daemon.domain.events import Incoming
@@ -71,7 +72,15 @@ def on_topics(file: MeetingFile, inc: Incoming, ctx: RuleContext, effects: Effec
         effects.log.append(f"{m.ref}: submission from {sender} held no topic")
         return
     rows = [_row(t) for t in taken]
-    kind = "topic_question" if any(t.missing for t in taken) else "topic_receipt"
+    incomplete = [t for t in taken if t.missing]
+    kind = "topic_question" if incomplete else "topic_receipt"
+    question_id = None
+    if incomplete:
+        about = ",".join(str(t.id) for t in incomplete)
+        wanted = sorted({f for t in incomplete for f in t.missing})
+        question_id = questions.ask(
+            file, "topic_fields", sender, ctx.now, about=about, wanted=wanted
+        ).id
     effects.outgoing.append(
         Outgoing(
             kind,
@@ -79,6 +88,7 @@ def on_topics(file: MeetingFile, inc: Incoming, ctx: RuleContext, effects: Effec
             key=inc.key,
             in_reply_to=inc.msg.message_id,
             extra={"topics": rows, "late": late},
+            question_id=question_id,
         )
     )
     effects.log.append(
@@ -90,11 +100,14 @@ def on_topics(file: MeetingFile, inc: Incoming, ctx: RuleContext, effects: Effec
         _merge_duplicates(file, topic, ctx, effects)
     undecided = [t for t in taken if t.late and t.merged_into is None]
     if undecided and m.host:  # a late topic merged into one on the agenda needs no decision
+        about = ",".join(str(t.id) for t in undecided)
+        q = questions.ask(file, "late_topic", m.host, ctx.now, about=about)
         effects.outgoing.append(
             Outgoing(
                 "topic_late",
                 [m.host],
                 key=inc.key,
+                question_id=q.id,
                 extra={
                     "topics": [_row(t) for t in undecided],
                     "submitter": sender,

@@ -19,13 +19,15 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Link:
-    """``number`` of the meeting (None: none found), how it was found, and the kind and
-    idempotency key of our mail the message answers (when linked by In-Reply-To)."""
+    """``number`` of the meeting (None: none found), how it was found, and the kind,
+    idempotency key and question of our mail the message answers (when linked by
+    In-Reply-To/References)."""
 
     number: int | None
     via: str | None = None
     reply_kind: str | None = None
     reply_key: str | None = None
+    question_id: int | None = None
 
 
 def link_message(db: Database, msg: Inspection) -> Link:
@@ -42,7 +44,7 @@ def link_message(db: Database, msg: Inspection) -> Link:
     reply_kind = ours.kind if ours else None
     reply_key = ours.idem_key if ours else None
     if ours is not None and ours.meeting_number is not None:
-        return Link(ours.meeting_number, "in-reply-to", reply_kind, reply_key)
+        return Link(ours.meeting_number, "in-reply-to", reply_kind, reply_key, ours.question_id)
     if msg.uid:
         number = meetings.find_by_uid(db, msg.uid.removeprefix("review-"))
         if number is not None:

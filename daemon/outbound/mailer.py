@@ -123,6 +123,7 @@ class Mailer:
             message=message,
             now=ctx.now,
             intent=intent,
+            question_id=out.question_id,
         )
         if queued:
             queries.event_add(

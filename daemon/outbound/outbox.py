@@ -62,11 +62,12 @@ def enqueue(
     message: EmailMessage,
     now: dt.datetime,
     intent: dict[str, Any] | None = None,
+    question_id: int | None = None,
 ) -> bool:
     """Queue ``message`` (due at ``now``, UTC); False if ``idem_key`` was already queued.
 
     ``intent`` (a :meth:`MeetingSnapshot.to_json`) makes it a calendar intent whose
-    announcing mail is ``message``.
+    announcing mail is ``message``; ``question_id`` names the question the mail asks.
 
     Call it inside the transaction of the state change that caused the mail. A ``Bcc``
     header is used for the envelope and left out of the stored bytes (the message object
@@ -93,6 +94,7 @@ def enqueue(
         raw=raw,
         now=now,
         intent=intent,
+        question_id=question_id,
     )
     if queued:
         log.info(

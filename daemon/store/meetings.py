@@ -21,6 +21,7 @@ from daemon.domain.model import (
     Meeting,
     MeetingFile,
     Participant,
+    Question,
     Risk,
     Rsvp,
     Topic,
@@ -38,6 +39,7 @@ CHILDREN: dict[str, tuple[str, type]] = {
     "rsvps": ("rsvps", Rsvp),
     "actions": ("action_items", ActionItem),
     "risks": ("risks", Risk),
+    "questions": ("questions", Question),
 }
 
 

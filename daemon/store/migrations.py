@@ -252,6 +252,33 @@ def m0004_calendar_intents(db: Database) -> None:
     db.execute("ALTER TABLE meetings RENAME COLUMN sequence TO revision")
 
 
+@MIGRATIONS(name="0005_questions")
+def m0005_questions(db: Database) -> None:
+    """What the daemon asked and waits to hear (``questions``), and which mail asked it
+    (``outbox.question_id``): a reply to that mail is read as the answer."""
+    db.execute(
+        f"""
+        CREATE TABLE questions (
+            {_CHILD},
+            pos INTEGER NOT NULL,
+            id INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            asked TEXT NOT NULL,
+            about TEXT NOT NULL DEFAULT '',
+            wanted TEXT NOT NULL DEFAULT '[]',
+            state TEXT NOT NULL DEFAULT 'open',
+            asked_utc TEXT,
+            closed_utc TEXT,
+            reason TEXT,
+            reminders INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (meeting_number, pos),
+            UNIQUE (meeting_number, id)
+        )
+        """
+    )
+    db.execute("ALTER TABLE outbox ADD COLUMN question_id INTEGER")
+
+
 def pending(db: Database) -> list[str]:
     """Names of the migrations not yet applied to ``db``, in order."""
     return [m.name for m in MIGRATIONS.pending(db)]

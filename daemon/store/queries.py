@@ -163,6 +163,7 @@ def outbox_enqueue(
     raw: bytes,
     now: dt.datetime,
     intent: dict[str, Any] | None = None,
+    question_id: int | None = None,
 ) -> bool:
     """Queue a rendered mail (or a calendar ``intent`` with its mail), due at ``now``; False
     (nothing written) if ``idem_key`` exists.
@@ -171,8 +172,8 @@ def outbox_enqueue(
     """
     cur = db.execute(
         "INSERT INTO outbox (idem_key, message_id, meeting_number, kind, recipients, subject,"
-        " raw, state, attempts, next_attempt_utc, created_utc, intent)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?) ON CONFLICT(idem_key) DO NOTHING",
+        " raw, state, attempts, next_attempt_utc, created_utc, intent, question_id)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?, ?) ON CONFLICT(idem_key) DO NOTHING",
         [
             idem_key,
             message_id,
@@ -184,6 +185,7 @@ def outbox_enqueue(
             to_iso(now),
             to_iso(now),
             None if intent is None else to_json(intent),
+            question_id,
         ],
     )
     return cur.rowcount == 1

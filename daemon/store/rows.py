@@ -62,6 +62,7 @@ class OutboxRow:
     sent_utc: dt.datetime | None
     claimed_utc: dt.datetime | None
     intent: dict[str, Any] | None = None
+    question_id: int | None = None
 
 
 @dataclass(frozen=True)
