@@ -253,6 +253,11 @@ class CalendarKit(abc.ABC):
         """How many times the backend changed or announced meeting ``uid`` (iMIP: mails
         carrying it; a server calendar: creations and updates of its item)."""
 
+    @abc.abstractmethod
+    def told(self, uid: str) -> frozenset[str]:
+        """The lower-case addresses the backend told of the last change of meeting ``uid``
+        (iMIP: the recipients of the last mail carrying it)."""
+
     def arm_fault(self, fault: Fault) -> None:
         """Make the backend fail the next upsert or cancel with ``fault`` before anything
         reaches an attendee. Needed for every fault in :attr:`CalendarContract.calendar_faults`."""
@@ -543,6 +548,9 @@ class CalendarContract:
     #: The backend records attendees' answers itself (Exchange, Graph); False: ``responses``
     #: is always empty (answers arrive as mail).
     calendar_records_responses: ClassVar[bool] = False
+    #: An upsert with ``notify`` set tells only those addresses (a delegate's invitation);
+    #: False: the backend cannot choose whom its update tells.
+    tells_only_notify: ClassVar[bool] = True
     #: The faults :meth:`CalendarKit.arm_fault` can make, each checked for its error type.
     calendar_faults: ClassVar[frozenset[Fault]] = ALL_FAULTS
 
@@ -600,6 +608,19 @@ class CalendarContract:
         cal.upsert_meeting(moved, f"k2.{token}")
         self._seen_as(calendar_kit, moved)
         assert calendar_kit.changes(first.uid) == 2
+
+    def test_everyone_is_told_then_only_notify(self, calendar_kit: CalendarKit, token: str):
+        """``notify`` None tells every attendee; a delegate's invitation (``notify`` set)
+        tells only the delegate, and the meeting stays as it was."""
+        cal, first = calendar_kit.calendar(), meeting_snapshot(token)
+        cal.upsert_meeting(first, f"k1.{token}")
+        assert calendar_kit.told(first.uid) == {a.address for a in first.attendees}
+        if not self.tells_only_notify:
+            return
+        delegate = meeting_snapshot(token, 2, notify=(CORE,))
+        cal.upsert_meeting(delegate, f"k2.{token}")
+        assert calendar_kit.told(first.uid) == {CORE}
+        self._seen_as(calendar_kit, delegate)
 
     def test_cancel(self, calendar_kit: CalendarKit, token: str) -> None:
         cal, snap = calendar_kit.calendar(), meeting_snapshot(token)

@@ -12,6 +12,7 @@ import datetime as dt
 import email
 import email.policy
 from collections.abc import Iterator
+from email.utils import getaddresses
 from pathlib import Path
 
 import icalendar
@@ -94,6 +95,12 @@ class ImipKit(CalendarKit):
 
     def changes(self, uid: str) -> int:
         return len(events(self.sinks.delivered(), uid))
+
+    def told(self, uid: str) -> frozenset[str]:
+        raw = [r for r in self.sinks.delivered() if events([r], uid)][-1]
+        msg = email.message_from_bytes(raw, policy=email.policy.default)
+        fields = [str(v) for name in ("To", "Cc") for v in msg.get_all(name, [])]
+        return frozenset(address.lower() for _name, address in getaddresses(fields))
 
     def arm_fault(self, fault: Fault) -> None:
         self.sinks.arm_fault(fault)

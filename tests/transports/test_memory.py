@@ -97,6 +97,10 @@ class MemoryCalendarKit(CalendarKit):
     def changes(self, uid: str) -> int:
         return sum(1 for _action, applied in self.cal.applied.values() if applied == uid)
 
+    def told(self, uid: str) -> frozenset[str]:
+        last = [key for key, (_action, applied) in self.cal.applied.items() if applied == uid][-1]
+        return frozenset(a.lower() for a in self.cal.told[last])
+
     def arm_fault(self, fault: Fault) -> None:
         self.cal.errors.append(_error(fault))
 
