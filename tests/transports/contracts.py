@@ -273,15 +273,20 @@ class CalendarKit(abc.ABC):
         close_all(self.opened)
 
 
-def _token(request: pytest.FixtureRequest) -> str:
-    name = re.sub(r"[^a-z0-9]", "", request.node.name.lower())[:24]
-    return f"{name}.{next(_tokens)}"
-
-
 # ---------------------------------------------------------------------------- contracts
 
 
-class MailSourceContract:
+class _Contract:
+    """What every contract class has: the ``token`` fixture."""
+
+    @pytest.fixture
+    def token(self, request: pytest.FixtureRequest) -> str:
+        """A string unique to this test (Message-IDs, UIDs), reproducible run to run."""
+        name = re.sub(r"[^a-z0-9]", "", request.node.name.lower())[:24]
+        return f"{name}.{next(_tokens)}"
+
+
+class MailSourceContract(_Contract):
     """The :class:`~daemon.transports.base.MailSource` contract.
 
     Provide the fixture ``source_kit`` (yield a :class:`SourceKit`); set the flags below.
@@ -301,11 +306,6 @@ class MailSourceContract:
     def _close_source_kit(self, source_kit: SourceKit) -> Iterator[None]:
         yield
         source_kit.close()
-
-    @pytest.fixture
-    def token(self, request: pytest.FixtureRequest) -> str:
-        """A string unique to this test (Message-IDs, UIDs), reproducible run to run."""
-        return _token(request)
 
     def test_fetch_returns_unacked_mail_oldest_first(self, source_kit: SourceKit, token: str):
         raws = [inbound_mail(token, n) for n in range(3)]
@@ -432,7 +432,7 @@ class MailSourceContract:
         assert same_mail(msg.raw, raw) and source_kit.processed() == []
 
 
-class MailSinkContract:
+class MailSinkContract(_Contract):
     """The :class:`~daemon.transports.base.MailSink` contract.
 
     Provide the fixture ``sink_kit`` (yield a :class:`SinkKit`); set the flags below.
@@ -456,11 +456,6 @@ class MailSinkContract:
     def _close_sink_kit(self, sink_kit: SinkKit) -> Iterator[None]:
         yield
         sink_kit.close()
-
-    @pytest.fixture
-    def token(self, request: pytest.FixtureRequest) -> str:
-        """A string unique to this test (Message-IDs, UIDs), reproducible run to run."""
-        return _token(request)
 
     def _not_sent(self, sink: MailSink, message_id: str) -> None:
         """``find_sent`` of a mail that did not go out: False, or None if it cannot tell."""
@@ -535,7 +530,7 @@ class MailSinkContract:
             assert sink.find_sent(mail.message_id) is None
 
 
-class CalendarContract:
+class CalendarContract(_Contract):
     """The :class:`~daemon.transports.calendar.Calendar` contract.
 
     Provide the fixture ``calendar_kit`` (yield a :class:`CalendarKit`); set the flags below.
@@ -562,11 +557,6 @@ class CalendarContract:
     def _close_calendar_kit(self, calendar_kit: CalendarKit) -> Iterator[None]:
         yield
         calendar_kit.close()
-
-    @pytest.fixture
-    def token(self, request: pytest.FixtureRequest) -> str:
-        """A string unique to this test (Message-IDs, UIDs), reproducible run to run."""
-        return _token(request)
 
     def _applied(self, calendar: Calendar, key: str) -> None:
         """``find_applied`` of an applied intent: True, or None if the backend cannot tell."""
