@@ -591,6 +591,20 @@ class CalendarContract(_Contract):
         self._seen_as(calendar_kit, snap)
         assert calendar_kit.changes(snap.uid) in ((1,) if self.find_applied_reliable else (1, 2))
 
+    def test_a_stale_retry_does_not_undo_a_later_update(
+        self, calendar_kit: CalendarKit, token: str
+    ) -> None:
+        """Key 1 applied, then the update of key 2, then key 1 again (a retry that was in
+        flight): the meeting stays as key 2 left it."""
+        cal, first = calendar_kit.calendar(), meeting_snapshot(token)
+        cal.upsert_meeting(first, f"k1.{token}")
+        moved = meeting_snapshot(token, 2, start_utc=first.start_utc + dt.timedelta(days=1))
+        cal.upsert_meeting(moved, f"k2.{token}")
+        calendar_kit.calendar().upsert_meeting(first, f"k1.{token}")
+        self._seen_as(calendar_kit, moved)
+        if self.find_applied_reliable:
+            assert calendar_kit.changes(first.uid) == 2
+
     def test_an_update_under_a_new_key(self, calendar_kit: CalendarKit, token: str) -> None:
         cal, first = calendar_kit.calendar(), meeting_snapshot(token)
         cal.upsert_meeting(first, f"k1.{token}")
@@ -693,6 +707,8 @@ class CalendarContract(_Contract):
         assert all(r.received_utc >= since for r in later)
         assert {r.key for r in every if r.received_utc > since} <= {r.key for r in later}
         assert every[1].key in {r.key for r in later}
+        last = ours(calendar_kit.calendar().responses(every[1].received_utc))
+        assert every[0].key not in {r.key for r in last}  # none from before ``since``
 
 
 #: The contract class of each role of ``REGISTRY`` (``tests/transports/test_registry.py``).

@@ -78,10 +78,13 @@ class ImipKit(CalendarKit):
         return made
 
     def seen(self, uid: str) -> SeenMeeting | None:
+        """As an attendee's calendar shows ``uid`` after every mail carrying it."""
         found = events(self.sinks.delivered(), uid)
         if not found:
             return None
-        method, event = found[-1]
+        # A calendar client keeps the highest SEQUENCE (RFC 5546 §2.1.5); the later mail wins a tie.
+        ranked = sorted(enumerate(found), key=lambda f: (f[1][1].decoded("SEQUENCE"), f[0]))
+        method, event = ranked[-1][1]
         attendees = event.get("ATTENDEE", [])
         attendees = attendees if isinstance(attendees, list) else [attendees]
         cancelled = method == "CANCEL" or str(event.get("STATUS")) == "CANCELLED"
