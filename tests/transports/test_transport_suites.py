@@ -3,7 +3,8 @@
 For each entry and each of its roles (source, sink, calendar), ``tests/transports/test_<name>.py``
 must define a ``Test…`` class that subclasses the matching class of
 :data:`tests.transports.contracts.CONTRACTS`. Adding a transport to the registry without its
-tests fails here, naming the file and the class to add (see ``tests/transports/README.md``).
+tests fails here, naming the file and the class to add (see ``tests/transports/README.md``);
+so does a pushing source (``TransportEntry.pushes``) whose suite opts out of the wait tests.
 """
 
 from __future__ import annotations
@@ -42,11 +43,19 @@ def missing_suites(registry: Mapping[str, TransportEntry], folder: Path = HERE) 
         ]
         for role in sorted(entry.roles):
             contract = CONTRACTS[role]
-            if not any(issubclass(c, contract) for c in classes):
+            suites = [c for c in classes if issubclass(c, contract)]
+            if not suites:
                 problems.append(
                     f"transport {name!r} declares the role {role!r}, but {where} has no Test "
                     f"class subclassing {contract.__name__}: add one (with its "
                     f"{role}_kit fixture) to {where}."
+                )
+            if role == "source" and entry.pushes:
+                problems.extend(
+                    f"transport {name!r} pushes (REGISTRY), but {where}: {c.__name__} sets "
+                    "supports_wait = False: a pushing source must pass the wait tests."
+                    for c in suites
+                    if not getattr(c, "supports_wait", True)
                 )
     return problems
 
@@ -68,3 +77,9 @@ def test_a_role_without_its_class_is_reported() -> None:
     (problem,) = missing_suites({"maildir": entry})
     assert "'calendar'" in problem and "CalendarContract" in problem
     assert "tests/transports/test_maildir.py" in problem
+
+
+def test_a_pushing_source_must_pass_the_wait_tests() -> None:
+    entry = TransportEntry("daemon.transports.memory", frozenset({"source"}), "x", pushes=True)
+    (problem,) = missing_suites({"memory": entry})
+    assert "TestMemorySource sets supports_wait = False" in problem
