@@ -20,8 +20,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import holidays
-
+from daemon import workdays
 from daemon.errors import UserError
 from daemon.transports.settings import (
     check_transports,
@@ -349,7 +348,7 @@ def _check_text(kind: str, value: str) -> str | None:
             return f'unknown time zone {value!r}. Fix: use e.g. "Asia/Shanghai".'
     if kind == "email" and not _EMAIL.fullmatch(value.strip()):
         return f'must be an email address like "meetings@corp.example", got {value!r}.'
-    if kind == "country" and value not in holidays.list_supported_countries():
+    if kind == "country" and not workdays.country_known(value):
         return (
             f"unknown country {value!r} (no public holidays known for it). Fix: use an "
             'ISO 3166 code the holidays package supports, e.g. "CN".'

@@ -20,10 +20,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from daemon import clock
-from daemon import config as config_mod
 from daemon.errors import UserError
 
-if TYPE_CHECKING:  # the service pulls in the whole daemon: import it lazily
+if TYPE_CHECKING:  # the service pulls in the whole daemon, the config 20 ms: import lazily
+    from sqlite_utils import Database
+
+    from daemon import config as config_mod
     from daemon.service import Service
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -73,6 +75,8 @@ def load_config(given: str | None, daemon: bool = False, check: bool = False) ->
     Raises:
         UserError: every configuration problem at once.
     """
+    from daemon import config as config_mod
+
     cfg = config_mod.load(_config_path(given), check_dirs=check, check_env=check)
     setup_logging(str(cfg.get("daemon", "log_level")) if daemon else "WARNING")
     apply_now(cfg.tz)
@@ -155,6 +159,21 @@ def service_for(given: str | None, daemon: bool = False) -> Service:
         ) from None
 
 
+def database_for(given: str | None) -> tuple[config_mod.Config, Database]:
+    """The configuration and its database (created and migrated if new), without the
+    service and its transports: for listings that only read.
+
+    Raises:
+        UserError: a configuration problem, or a var folder that cannot be used.
+    """
+    from daemon import config as config_mod
+    from daemon.store.db import open_db
+
+    cfg = load_config(given)
+    config_mod.ensure_var_dir(cfg)
+    return cfg, open_db(cfg.db_path)
+
+
 def parse_ref(ref: str) -> int:
     text = ref.upper().removeprefix("[").removesuffix("]").removeprefix("MTG-")
     if not text.isdigit():
@@ -168,9 +187,9 @@ def meeting_number(service: Service, ref: str) -> int:
     Raises:
         UserError: ``ref`` is malformed, or there is no such meeting.
     """
-    from daemon.store import meetings
+    from daemon.store import overview
 
     number = parse_ref(ref)
-    if not any(m.number == number for m in meetings.list_meetings(service.db)):
+    if not overview.meeting_exists(service.db, number):
         raise UserError(f"no meeting MTG-{number}. Fix: see `meetingd status`.")
     return number

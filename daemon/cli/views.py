@@ -9,42 +9,87 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from daemon.store import meetings, queries
+from sqlite_utils import Database
+
+from daemon.store import meetings, overview, queries
 
 if TYPE_CHECKING:  # the service pulls in the whole daemon: import it lazily
     from daemon.service import Service
 
 
 def _local(service: Service, when: dt.datetime | None) -> str:
-    return when.astimezone(service.days.tz).strftime("%Y-%m-%d %H:%M") if when else "-"
+    return _at(service.days.tz, when)
 
 
-def status_lines(service: Service) -> Iterator[str]:
-    """One block per meeting: status, time, answers, the next pending deadline."""
-    rows = meetings.list_meetings(service.db)
-    if not rows:
+def _at(tz: dt.tzinfo, when: dt.datetime | None) -> str:
+    return when.astimezone(tz).strftime("%Y-%m-%d %H:%M") if when else "-"
+
+
+#: How many open meetings ``meetingd status`` lists without ``--all``.
+STATUS_PAGE = 20
+
+
+def _meeting_block(m: overview.MeetingSummary, tz: dt.tzinfo) -> Iterator[str]:
+    yield f"[{m.ref}] {m.title}"
+    yield f"  status {m.status}; starts {_at(tz, m.start_utc)}; host {m.host or '-'}"
+    yield (
+        f"  {m.attendees} attendees, {m.answered} answered; "
+        f"{m.topics} topics; {m.actions} action items"
+    )
+    if m.next_kind is not None:
+        yield f"  next: {m.next_kind} at {_at(tz, m.next_due_utc)}"
+
+
+def status_lines(
+    db: Database,
+    tz: dt.tzinfo,
+    now: dt.datetime,
+    *,
+    everything: bool = False,
+    number: int | None = None,
+    limit: int = STATUS_PAGE,
+) -> Iterator[str]:
+    """What ``meetingd status`` prints, computed by SQL (:mod:`daemon.store.overview`).
+
+    Default: a count of meetings by status, then the first ``limit`` open meetings (not
+    closed, cancelled or rejected) by number, one block each (status, start in ``tz``,
+    answers, the next pending deadline), and a line naming how many more there are.
+    ``everything``: every meeting's block. ``number``: that meeting's block and each of
+    its pending deadlines (``KeyError`` if there is no such meeting). Always ends with the
+    inbox counts and the outgoing queue at ``now`` (UTC).
+    """
+    by_status = overview.meetings_by_status(db)
+    total = sum(by_status.values())
+    if number is not None:
+        found = overview.summary(db, number)
+        if found is None:
+            raise KeyError(f"no meeting MTG-{number}")
+        yield from _meeting_block(found, tz)
+        for d in queries.deadlines_pending(db, number):
+            yield f"  pending: {d.kind} {d.key or '-'} at {_at(tz, d.due_utc)}"
+    elif not total:
         yield "no meetings yet"
         return
-    pending = [d for d in queries.deadlines_list(service.db) if d.state == "pending"]
-    for m in rows:
-        file = meetings.load_file(service.db, m.number)
-        upcoming = sorted(
-            (d for d in pending if d.meeting_number == m.number), key=lambda d: d.due_utc
-        )
-        answered = sum(r.partstat != "NEEDS-ACTION" for r in file.rsvps)
-        yield f"[{m.ref}] {m.title}"
-        yield f"  status {m.status}; starts {_local(service, m.start_utc)}; host {m.host or '-'}"
-        yield (
-            f"  {len(file.participants)} attendees, {answered} answered; "
-            f"{len(file.topics)} topics; {len(file.actions)} action items"
-        )
-        if upcoming:
-            nxt = upcoming[0]
-            yield f"  next: {nxt.kind} at {_local(service, nxt.due_utc)}"
-    counts: dict[str, int] = {}
-    for row in queries.inbox_list(service.db):
-        counts[row.state] = counts.get(row.state, 0) + 1
-    yield "inbox: " + (", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "empty")
+    else:
+        counts = ", ".join(f"{n} {s}" for s, n in by_status.items())
+        yield f"meetings: {total} ({counts})"
+        shown = 0
+        for m in overview.summaries(
+            db, open_only=not everything, limit=None if everything else limit
+        ):
+            shown += 1
+            yield from _meeting_block(m, tz)
+        open_total = total - sum(by_status.get(s, 0) for s in overview.FINISHED)
+        if not everything and open_total > shown:
+            yield (
+                f"... {open_total - shown} more open meetings; every meeting: "
+                "`meetingd status --all`, one: `meetingd status --meeting MTG-n`"
+            )
+    inbox = overview.inbox_by_state(db)
+    yield "inbox: " + (", ".join(f"{n} {s}" for s, n in inbox.items()) or "empty")
+    q = overview.outbox_queue(db, now)
+    later = f", {q.later} later (next at {_at(tz, q.next_utc)})" if q.later else ""
+    yield f"outbox: {q.due} due{later}, {q.sending} sending, {q.failed} failed, {q.sent} sent"
 
 
 def action_lines(service: Service, number: int | None) -> Iterator[str]:

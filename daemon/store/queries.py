@@ -170,6 +170,7 @@ def outbox_enqueue(
 
     Raises ``sqlite3.IntegrityError`` if ``message_id`` is already used by another mail.
     """
+    addresses = list(dict.fromkeys(r.lower() for r in recipients))
     cur = db.execute(
         "INSERT INTO outbox (idem_key, message_id, meeting_number, kind, recipients, subject,"
         " raw, state, attempts, next_attempt_utc, created_utc, intent, question_id)"
@@ -188,7 +189,13 @@ def outbox_enqueue(
             question_id,
         ],
     )
-    return cur.rowcount == 1
+    if cur.rowcount != 1:
+        return False
+    db.conn.executemany(
+        "INSERT INTO outbox_recipients (outbox_id, address, kind, created_utc) VALUES (?, ?, ?, ?)",
+        [(cur.lastrowid, a, kind, to_iso(now)) for a in addresses],
+    )
+    return True
 
 
 def outbox_get(db: Database, id: int) -> OutboxRow | None:
@@ -270,12 +277,16 @@ def outbox_by_message_id(db: Database, message_id: str) -> OutboxRow | None:
 
 
 def outbox_count_to(db: Database, kinds: Sequence[str], recipient: str, since: dt.datetime) -> int:
-    """How many mails of any of ``kinds`` were queued to ``recipient`` since ``since`` (UTC)."""
+    """How many mails of any of ``kinds`` were queued to ``recipient`` since ``since`` (UTC).
+
+    An index range over ``outbox_recipients`` (this address, queued since ``since``): its
+    cost follows the mails sent to that address in the window, not the whole outbox.
+    """
     marks = ", ".join("?" for _ in kinds)
     row = db.execute(
-        "SELECT COUNT(*) FROM outbox, json_each(outbox.recipients) AS r "
-        f"WHERE outbox.kind IN ({marks}) AND r.value = ? AND outbox.created_utc >= ?",
-        [*kinds, recipient.lower(), to_iso(since)],
+        "SELECT COUNT(*) FROM outbox_recipients"
+        f" WHERE address = ? AND created_utc >= ? AND kind IN ({marks})",
+        [recipient.lower(), to_iso(since), *kinds],
     ).fetchone()
     return int(row[0])
 
@@ -367,6 +378,17 @@ def deadline_failed(
     )
     row = deadline_get(db, id)
     return row is not None and row.state == "fired"
+
+
+def deadlines_pending(db: Database, meeting_number: int) -> list[DeadlineRow]:
+    """The pending deadlines of one meeting, by due time (index ``deadlines_meeting_pending``)."""
+    return _rows(
+        db,
+        DeadlineRow,
+        "SELECT * FROM deadlines WHERE meeting_number = ? AND state = 'pending'"
+        " ORDER BY due_utc, id",
+        [meeting_number],
+    )
 
 
 def deadlines_list(db: Database, meeting_number: int | None = None) -> list[DeadlineRow]:

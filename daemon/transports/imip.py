@@ -25,7 +25,6 @@ from email.message import EmailMessage
 from typing import Any, Protocol
 
 from daemon import clock
-from daemon.outbound import invites
 from daemon.transports.base import MailSink, OutgoingMail
 from daemon.transports.calendar import CalendarResponse, MeetingSnapshot
 
@@ -105,6 +104,8 @@ class ImipCalendar:
 
     def _send(self, snapshot: MeetingSnapshot, idem_key: str, method: str) -> None:
         sequence = self.sequence_of(snapshot, idem_key)
+        from daemon.outbound import invites  # icalendar: 30 ms, only when a mail goes out
+
         ics = invites.build(snapshot, sequence=sequence, now_utc=clock.now())
         raw = with_calendar(snapshot.mail, ics, method)
         self.sink.send(OutgoingMail(snapshot.message_id, tuple(snapshot.recipients), raw))
@@ -126,6 +127,8 @@ def with_calendar(mail: bytes, ics: bytes, method: str) -> bytes:
     alternative = next(
         (p for p in msg.walk() if p.get_content_type() == "multipart/alternative"), None
     )
+    from daemon.outbound import invites
+
     part = invites.calendar_part(ics, method)
     if alternative is None:
         msg.make_alternative()
