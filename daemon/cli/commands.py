@@ -212,7 +212,7 @@ def status(config_file: str | None, everything: bool, ref: str | None, limit: in
     """Meetings, their state and what happens next: counts, then the open meetings (the
     first --limit), the inbox and the outgoing queue."""
     from daemon.cli.context import database_for, parse_ref
-    from daemon.cli.views import status_lines
+    from daemon.cli.status_view import status_lines
 
     cfg, db = database_for(config_file)
     number = parse_ref(ref) if ref else None

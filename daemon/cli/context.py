@@ -23,10 +23,9 @@ from daemon import clock
 from daemon.errors import UserError
 
 if TYPE_CHECKING:  # the service pulls in the whole daemon, the config 20 ms: import lazily
-    from sqlite_utils import Database
-
     from daemon import config as config_mod
     from daemon.service import Service
+    from daemon.store.overview import Executes
 
 F = TypeVar("F", bound=Callable[..., Any])
 log = logging.getLogger("daemon.cli")
@@ -159,17 +158,24 @@ def service_for(given: str | None, daemon: bool = False) -> Service:
         ) from None
 
 
-def database_for(given: str | None) -> tuple[config_mod.Config, Database]:
-    """The configuration and its database (created and migrated if new), without the
-    service and its transports: for listings that only read.
+def database_for(given: str | None) -> tuple[config_mod.Config, Executes]:
+    """The configuration and its database, without the service and its transports: for
+    listings that only read. An up-to-date file is opened with the standard library alone
+    (:func:`daemon.store.schema.open_current`); a new or older one is created or migrated
+    by :func:`daemon.store.db.open_db`.
 
     Raises:
         UserError: a configuration problem, or a var folder that cannot be used.
     """
     from daemon import config as config_mod
-    from daemon.store.db import open_db
+    from daemon.store.schema import open_current
 
     cfg = load_config(given)
+    current = open_current(cfg.db_path)
+    if current is not None:
+        return cfg, current
+    from daemon.store.db import open_db
+
     config_mod.ensure_var_dir(cfg)
     return cfg, open_db(cfg.db_path)
 

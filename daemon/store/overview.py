@@ -10,13 +10,22 @@ meetings list in well under a second. The child counts use the child tables' pri
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
-from sqlite_utils import Database
+from daemon.store.codec import from_iso, opt_from_iso, to_iso
 
-from daemon.store.codec import opt_from_iso, to_iso
+
+class Executes(Protocol):
+    """What these queries need of a connection: a ``sqlite_utils.Database`` or a plain
+    ``sqlite3.Connection`` (:func:`daemon.store.schema.open_current`) both do."""
+
+    def execute(self, sql: str, parameters: Any = ..., /) -> sqlite3.Cursor: ...
+
+    def close(self) -> None: ...
+
 
 #: Meeting states with nothing left to do: ``status`` lists them only with ``--all``.
 FINISHED = ("closed", "cancelled", "rejected")
@@ -78,7 +87,7 @@ def _summary(row: Sequence[Any]) -> MeetingSummary:
 
 
 def summaries(
-    db: Database, *, open_only: bool = False, limit: int | None = None
+    db: Executes, *, open_only: bool = False, limit: int | None = None
 ) -> Iterator[MeetingSummary]:
     """Meeting summaries by number (``open_only``: not :data:`FINISHED`), at most ``limit``
     (None: all), read one row at a time."""
@@ -92,24 +101,24 @@ def summaries(
         yield _summary(row)
 
 
-def summary(db: Database, number: int) -> MeetingSummary | None:
+def summary(db: Executes, number: int) -> MeetingSummary | None:
     """The summary of meeting ``number``, or None if there is no such meeting."""
     row = db.execute(_SUMMARY + " WHERE m.number = ?", [number]).fetchone()
     return None if row is None else _summary(row)
 
 
-def meeting_exists(db: Database, number: int) -> bool:
+def meeting_exists(db: Executes, number: int) -> bool:
     """True if meeting ``number`` is stored (a primary-key lookup)."""
     return db.execute("SELECT 1 FROM meetings WHERE number = ?", [number]).fetchone() is not None
 
 
-def meetings_by_status(db: Database) -> dict[str, int]:
+def meetings_by_status(db: Executes) -> dict[str, int]:
     """``status -> number of meetings`` (only the states that occur)."""
     rows = db.execute("SELECT status, COUNT(*) FROM meetings GROUP BY status ORDER BY status")
     return {str(s): int(n) for s, n in rows}
 
 
-def inbox_by_state(db: Database) -> dict[str, int]:
+def inbox_by_state(db: Executes) -> dict[str, int]:
     """``state -> number of inbound messages`` (read from the index, not the raw bytes)."""
     rows = db.execute("SELECT state, COUNT(*) FROM inbox GROUP BY state ORDER BY state")
     return {str(s): int(n) for s, n in rows}
@@ -129,7 +138,7 @@ class OutboxQueue:
     next_utc: dt.datetime | None
 
 
-def outbox_queue(db: Database, now: dt.datetime) -> OutboxQueue:
+def outbox_queue(db: Executes, now: dt.datetime) -> OutboxQueue:
     """The outgoing queue at ``now`` (UTC), counted through the ``outbox_due`` index."""
     stamp = to_iso(now)
     counts = {
@@ -151,3 +160,22 @@ def outbox_queue(db: Database, now: dt.datetime) -> OutboxQueue:
         sent=counts.get("sent", 0),
         next_utc=opt_from_iso(nxt),
     )
+
+
+@dataclass(frozen=True)
+class PendingDeadline:
+    """One pending deadline: ``kind``, ``key`` and ``due_utc`` (aware UTC)."""
+
+    kind: str
+    key: str
+    due_utc: dt.datetime
+
+
+def pending_deadlines(db: Executes, number: int) -> list[PendingDeadline]:
+    """The pending deadlines of meeting ``number``, by due time (``deadlines_meeting_pending``)."""
+    rows = db.execute(
+        "SELECT kind, key, due_utc FROM deadlines WHERE meeting_number = ? AND state = 'pending'"
+        " ORDER BY due_utc, id",
+        [number],
+    )
+    return [PendingDeadline(k, key, from_iso(due)) for k, key, due in rows]

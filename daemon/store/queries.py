@@ -380,17 +380,6 @@ def deadline_failed(
     return row is not None and row.state == "fired"
 
 
-def deadlines_pending(db: Database, meeting_number: int) -> list[DeadlineRow]:
-    """The pending deadlines of one meeting, by due time (index ``deadlines_meeting_pending``)."""
-    return _rows(
-        db,
-        DeadlineRow,
-        "SELECT * FROM deadlines WHERE meeting_number = ? AND state = 'pending'"
-        " ORDER BY due_utc, id",
-        [meeting_number],
-    )
-
-
 def deadlines_list(db: Database, meeting_number: int | None = None) -> list[DeadlineRow]:
     """Deadline rows (all states), optionally of one meeting, by due time."""
     where, params = _where({"meeting_number": meeting_number})

@@ -19,7 +19,6 @@ import contextlib
 import errno
 import hashlib
 import logging
-import mailbox
 import os
 import re
 import shutil
@@ -60,6 +59,8 @@ class MaildirTransport:
     """
 
     def __init__(self, inbox: Path, processed: Path, outbox: Path) -> None:
+        import mailbox  # 10 ms at import: only where the Maildirs are opened
+
         self.inbox, self.processed, self.outbox = inbox, processed, outbox
         for path in (inbox, processed, outbox):
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -77,7 +77,10 @@ def expected_block(cfg_file: Path, number: int) -> list[str]:
     """The block of ``number`` computed the slow way, from its meeting file."""
     service = Service(load(cfg_file))
     file = meetings.load_file(service.db, number)
-    pending = sorted(queries.deadlines_pending(service.db, number), key=lambda d: d.due_utc)
+    pending = sorted(
+        (d for d in queries.deadlines_list(service.db, number) if d.state == "pending"),
+        key=lambda d: d.due_utc,
+    )
     service.close()
     tz = load(cfg_file).tz
     m = file.meeting
