@@ -169,7 +169,8 @@ class Service:
         if effects.quarantine:
             quarantine(db, self.mailer, row, msg, effects.quarantine, file, found.reply_kind)
             return
-        meetings.save_file(db, file)  # a new meeting must exist before its events
+        if found.number is None:
+            meetings.save_file(db, file)  # a new meeting must exist before its events
         queries.event_add(
             db, now, file.meeting.number, f"in:{msg.kind}", f"{sender}: {msg.subject}"
         )
