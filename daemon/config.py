@@ -103,6 +103,40 @@ SPEC: dict[str, list[Key]] = {
         Key("merge_similarity", "int", 80, "Merge topics at this similarity (0-100).", 0, 100),
         Key("max_material_bytes", "int", 20_000_000, "Largest attachment kept, in bytes.", 0),
     ],
+    "sending": [
+        Key(
+            "budget_seconds",
+            "int",
+            20,
+            "A dispatch round sends for at most this long; a burst goes on in the next round"
+            " at once.",
+            1,
+        ),
+        Key(
+            "budget_bytes", "int", 50_000_000, "A dispatch round sends at most this many bytes.", 1
+        ),
+        Key(
+            "per_minute",
+            "int",
+            0,
+            "Most mails a minute from the mailbox (Exchange Online: 30); 0: no limit.",
+            0,
+        ),
+        Key(
+            "recipients_per_day",
+            "int",
+            0,
+            "Most recipients in any 24 h (Exchange Online: 10000); 0: no limit.",
+            0,
+        ),
+        Key(
+            "recipient_gap_seconds",
+            "int",
+            0,
+            "Least seconds between two mails to one address; 0: none.",
+            0,
+        ),
+    ],
     "security": [
         Key(
             "authserv_ids",
@@ -252,6 +286,7 @@ def _build(
                 f"{where}: [transport] {role}: unknown transport {name!r}. "
                 f"Fix: use one of {', '.join(sorted(possible))}."
             )
+    problems += _sending_problems(where, values["sending"])
     for section in set(data) - set(SPEC) - {"departments", "people"}:
         problems.append(f"{where}: [{section}]: unknown section. Fix: remove it.")
     raw_transport = data.get("transport", {})
@@ -300,6 +335,29 @@ def ensure_var_dir(config: Config) -> Path:
     if problems:
         raise UserError(problems)
     return config.var_dir
+
+
+#: A daily recipient limit must let the largest meeting's mail go out: below this it is refused.
+MIN_RECIPIENTS_PER_DAY = 100
+
+
+def _sending_problems(where: str, sending: dict[str, Any]) -> list[str]:
+    """Problems of the ``[sending]`` limits taken together (each key is checked alone too)."""
+    problems = []
+    per_day = sending.get("recipients_per_day")
+    if isinstance(per_day, int) and 0 < per_day < MIN_RECIPIENTS_PER_DAY:
+        problems.append(
+            f"{where}: [sending] recipients_per_day: {per_day} is too few for a meeting's mail."
+            f" Fix: 0 (no limit) or at least {MIN_RECIPIENTS_PER_DAY}; Exchange Online allows"
+            " 10000."
+        )
+    per_minute = sending.get("per_minute")
+    if isinstance(per_minute, int) and isinstance(per_day, int) and 0 < per_day < per_minute:
+        problems.append(
+            f"{where}: [sending] per_minute: {per_minute} mails a minute exceeds"
+            f" recipients_per_day ({per_day}). Fix: lower per_minute (Exchange Online: 30)."
+        )
+    return problems
 
 
 def _check(key: Key, value: Any) -> tuple[Any, list[str]]:

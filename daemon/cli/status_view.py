@@ -47,7 +47,8 @@ def status_lines(
     closed, cancelled or rejected) by number, one block each (status, start in ``tz``,
     answers, the next pending deadline), and a line naming how many more there are.
     ``everything``: every meeting's block. ``number``: that meeting's block and each of
-    its pending deadlines (``KeyError`` if there is no such meeting). Always ends with the
+    its pending deadlines (``KeyError`` if there is no such meeting); no meeting at all: one
+    line saying so. Always ends with the
     inbox counts and the outgoing queue at ``now`` (UTC).
     """
     by_status = overview.meetings_by_status(db)
@@ -61,7 +62,6 @@ def status_lines(
             yield f"  pending: {d.kind} {d.key or '-'} at {local_text(tz, d.due_utc)}"
     elif not total:
         yield "no meetings yet"
-        return
     else:
         counts = ", ".join(f"{n} {s}" for s, n in by_status.items())
         yield f"meetings: {total} ({counts})"
@@ -82,3 +82,6 @@ def status_lines(
     q = overview.outbox_queue(db, now)
     later = f", {q.later} later (next at {local_text(tz, q.next_utc)})" if q.later else ""
     yield f"outbox: {q.due} due{later}, {q.sending} sending, {q.failed} failed, {q.sent} sent"
+    held = overview.outbox_held(db)
+    if held is not None:
+        yield f"  held back by the sending limits since {local_text(tz, held[1])}: {held[0]}"

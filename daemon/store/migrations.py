@@ -287,7 +287,8 @@ def m0006_hot_path_indexes(db: Database) -> None:
     ``outbox_recipients``: one row per envelope recipient of each queued mail, with its
     kind and queue time copied, so counting the notices sent to one address in the last day
     (the reply-loop guard) is an index range, not a ``json_each`` scan of the whole outbox;
-    filled from ``outbox.recipients`` for the mails already queued.
+    filled from ``outbox.recipients`` for the mails already queued. ``outbox_sent``: the
+    mails sent in the last minute or day (the sending limits).
     """
     db.execute(
         "CREATE INDEX deadlines_meeting_pending ON deadlines(meeting_number, state, due_utc)"
@@ -304,6 +305,7 @@ def m0006_hot_path_indexes(db: Database) -> None:
         " FROM outbox AS o, json_each(o.recipients) AS r"
     )
     db.execute("CREATE INDEX outbox_recipients_mail ON outbox_recipients(outbox_id)")
+    db.execute("CREATE INDEX outbox_sent ON outbox(sent_utc) WHERE sent_utc IS NOT NULL")
 
 
 def pending(db: Database) -> list[str]:

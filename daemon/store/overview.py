@@ -10,6 +10,7 @@ meetings list in well under a second. The child counts use the child tables' pri
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -179,3 +180,15 @@ def pending_deadlines(db: Executes, number: int) -> list[PendingDeadline]:
         [number],
     )
     return [PendingDeadline(k, key, from_iso(due)) for k, key, due in rows]
+
+
+def outbox_held(db: Executes) -> tuple[str, dt.datetime] | None:
+    """(why, since when in UTC) the sending limits hold due mail back, as the dispatcher
+    last recorded it (``transport_state`` scope ``outbox``, key ``held``), or None."""
+    row = db.execute(
+        "SELECT value FROM transport_state WHERE scope = 'outbox' AND key = 'held'"
+    ).fetchone()
+    value = None if row is None else json.loads(row[0])
+    if not isinstance(value, dict):
+        return None
+    return str(value["reason"]), from_iso(value["since_utc"])
