@@ -283,7 +283,8 @@ def m0005_questions(db: Database) -> None:
 def m0006_hot_path_indexes(db: Database) -> None:
     """Indexes for the hot paths at a company's scale (10,000 meetings, 350k mails).
 
-    ``deadlines_meeting_pending``: a meeting's next pending deadline (``status``).
+    ``deadlines_meeting_pending``: a meeting's next pending deadline (``status``);
+    ``meetings_status``: the meetings counted by status (``status``).
     ``outbox_recipients``: one row per envelope recipient of each queued mail, with its
     kind and queue time copied, so counting the notices sent to one address in the last day
     (the reply-loop guard) is an index range, not a ``json_each`` scan of the whole outbox;
@@ -293,6 +294,7 @@ def m0006_hot_path_indexes(db: Database) -> None:
     db.execute(
         "CREATE INDEX deadlines_meeting_pending ON deadlines(meeting_number, state, due_utc)"
     )
+    db.execute("CREATE INDEX meetings_status ON meetings(status)")
     db.execute(
         "CREATE TABLE outbox_recipients ("
         " outbox_id INTEGER NOT NULL REFERENCES outbox(id) ON DELETE CASCADE,"

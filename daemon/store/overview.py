@@ -12,10 +12,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
+import typing
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from daemon.domain.model import MeetingStatus
 from daemon.store.codec import from_iso, opt_from_iso, to_iso
 
 
@@ -30,6 +32,8 @@ class Executes(Protocol):
 
 #: Meeting states with nothing left to do: ``status`` lists them only with ``--all``.
 FINISHED = ("closed", "cancelled", "rejected")
+#: The other states: a meeting in one of them is open (found through ``meetings_status``).
+OPEN = tuple(s for s in typing.get_args(MeetingStatus) if s not in FINISHED)
 
 
 @dataclass(frozen=True)
@@ -92,8 +96,8 @@ def summaries(
 ) -> Iterator[MeetingSummary]:
     """Meeting summaries by number (``open_only``: not :data:`FINISHED`), at most ``limit``
     (None: all), read one row at a time."""
-    where = f" WHERE m.status NOT IN ({', '.join('?' for _ in FINISHED)})" if open_only else ""
-    params: list[Any] = list(FINISHED) if open_only else []
+    where = f" WHERE m.status IN ({', '.join('?' for _ in OPEN)})" if open_only else ""
+    params: list[Any] = list(OPEN) if open_only else []
     tail = ""
     if limit is not None:
         tail = " LIMIT ?"
