@@ -77,6 +77,17 @@ def status_lines(
                 f"... {open_total - shown} more open meetings; every meeting: "
                 "`meetingd status --all`, one: `meetingd status --meeting MTG-n`"
             )
+    count, unowned = overview.unowned_actions(db, number)
+    if count:
+        yield f"action items without an owner: {count}"
+        for u in unowned:
+            written = f" (minutes say: {u.written})" if u.written else ""
+            yield (
+                f"  MTG-{u.number}/A-{u.k} {u.what}{written}; "
+                f"fix: meetingd assign MTG-{u.number}/A-{u.k} PERSON"
+            )
+        if count > len(unowned):
+            yield f"  ... {count - len(unowned)} more"
     inbox = overview.inbox_by_state(db)
     yield "inbox: " + (", ".join(f"{n} {s}" for s, n in inbox.items()) or "empty")
     q = overview.outbox_queue(db, now)

@@ -19,6 +19,8 @@ from __future__ import annotations
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from daemon.store.schema import UNOWNED
+
 MIGRATIONS = Migrations("meetingd")
 MIGRATIONS.migrations_table = "_migrations"
 
@@ -314,7 +316,8 @@ def m0006_hot_path_indexes(db: Database) -> None:
 def m0007_dialogue(db: Database) -> None:
     """Minutes carry a version and the time they went out; a meeting knows its review
     meeting (``review_number``, the review's own ``MTG-n``); the host's agenda edits give a
-    topic its own time box and place (``topics.minutes``, ``topics.position``)."""
+    topic its own time box and place (``topics.minutes``, ``topics.position``); the action
+    items still without an owner are found by the partial index ``action_items_unowned``."""
     db.execute("ALTER TABLE meetings ADD COLUMN minutes_version INTEGER NOT NULL DEFAULT 0")
     db.execute("ALTER TABLE meetings ADD COLUMN minutes_distributed_utc TEXT")
     db.execute("ALTER TABLE meetings ADD COLUMN review_number INTEGER")
@@ -323,6 +326,9 @@ def m0007_dialogue(db: Database) -> None:
     db.execute(
         "UPDATE meetings SET minutes_version = 1, minutes_distributed_utc = minutes_received_utc"
         " WHERE minutes_received_utc IS NOT NULL"
+    )
+    db.execute(
+        f"CREATE INDEX action_items_unowned ON action_items(meeting_number, k) WHERE {UNOWNED}"
     )
 
 

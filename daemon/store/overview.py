@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 from daemon.domain.model import MeetingStatus
 from daemon.store.codec import from_iso, opt_from_iso, to_iso
+from daemon.store.schema import UNOWNED
 
 
 class Executes(Protocol):
@@ -184,6 +185,33 @@ def pending_deadlines(db: Executes, number: int) -> list[PendingDeadline]:
         [number],
     )
     return [PendingDeadline(k, key, from_iso(due)) for k, key, due in rows]
+
+
+@dataclass(frozen=True)
+class Unowned:
+    """A live action item ``A-k`` of meeting ``number`` with no resolved owner (what the
+    minutes said: ``written``)."""
+
+    number: int
+    k: int
+    what: str
+    written: str | None
+
+
+def unowned_actions(
+    db: Executes, number: int | None = None, limit: int = 20
+) -> tuple[int, list[Unowned]]:
+    """(how many, the first ``limit`` by meeting and ``k``) live action items without an
+    owner, of meeting ``number`` or of all (index ``action_items_unowned``)."""
+    where = UNOWNED + (" AND meeting_number = ?" if number is not None else "")
+    params: list[Any] = [number] if number is not None else []
+    (count,) = db.execute(f"SELECT COUNT(*) FROM action_items WHERE {where}", params).fetchone()
+    rows = db.execute(
+        f"SELECT meeting_number, k, what, owner_name FROM action_items WHERE {where}"
+        " ORDER BY meeting_number, k LIMIT ?",
+        [*params, limit],
+    )
+    return int(count), [Unowned(int(n), int(k), what, written) for n, k, what, written in rows]
 
 
 def outbox_held(db: Executes) -> tuple[str, dt.datetime] | None:

@@ -13,6 +13,9 @@ from pathlib import Path
 
 SCHEMA_VERSION = 7
 BUSY_TIMEOUT_MS = 5000
+#: Live action items without a resolved owner: the condition of the partial index
+#: ``action_items_unowned`` (migration 0007), which ``status`` reads.
+UNOWNED = "owner IS NULL AND status NOT IN ('done', 'cancelled')"
 
 
 def open_current(path: Path) -> sqlite3.Connection | None:
