@@ -25,13 +25,19 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import logging
 import re
+import string
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 import jinja2
 from markupsafe import Markup, escape
+
+from daemon.domain.problems import code_of
+
+log = logging.getLogger(__name__)
 
 FALLBACK_LANG = "en"
 DEFAULT_TZ = ZoneInfo("Asia/Shanghai")
@@ -69,6 +75,16 @@ in_progress      | 进行中           | in progress
 delayed          | 已延期           | delayed
 blocked          | 受阻             | blocked
 done             | 已完成           | done
+requested        | 已收到申请       | requested
+goal_rejected    | 待完善会议目标   | waiting for a measurable goal
+incomplete       | 待补充信息       | waiting for missing details
+awaiting_approval | 待主持人审批    | waiting for approval
+rejected         | 未获批准         | not approved
+scheduled        | 已安排           | scheduled
+held             | 已召开           | held
+minutes_received | 已收到会议纪要   | minutes received
+closed           | 已结束           | closed
+cancelled        | 已取消           | cancelled
 """
 LABELS: dict[str, dict[str, str]] = {"zh": {}, "en": {}}
 for _row in _LABEL_TABLE.strip().splitlines():
@@ -160,6 +176,53 @@ def clause(text: object) -> str:
     return str(text).strip().rstrip(_END_PUNCT)
 
 
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+def problem_sentence(
+    value: str, lang: str, table: Mapping[str, str], tz: dt.tzinfo | None = None
+) -> str:
+    """A problem (:class:`~daemon.domain.problems.Problem`, a reason code, or plain text) as
+    a clause in ``lang``, from ``table`` (the ``[problems]`` table of
+    ``mail_templates/<lang>/messages.toml``).
+
+    Parameters are shown as given, except: a nested problem (or any ``{name:problem}``) as
+    its own sentence, an aware datetime as :func:`fmt_dt` in ``tz``, and ``{name:label}``
+    through :func:`label`. Plain
+    text that is no code is shown only when it is written in ``lang`` (CJK for zh, none for
+    en); otherwise, like a code without a sentence, it becomes ``table["other"]`` and a
+    warning is logged. Final punctuation is stripped (:func:`clause`).
+    """
+    found = code_of(value)
+    if found is None:
+        if bool(_CJK.search(value)) == (lang == "zh"):
+            return clause(value)
+        log.warning("problem text %r is not in %s; the mail says %r instead", value, lang, "other")
+        return clause(table.get("other", ""))
+    code, params = found
+    sentence = table.get(code)
+    if sentence is None:
+        log.warning("no %s sentence for problem code %r", lang, code)
+        return clause(table.get("other", ""))
+    return clause(_ProblemFormatter(lang, table, tz).format(sentence, **params))
+
+
+class _ProblemFormatter(string.Formatter):
+    """``str.format`` for the sentences of :func:`problem_sentence`."""
+
+    def __init__(self, lang: str, table: Mapping[str, str], tz: dt.tzinfo | None) -> None:
+        self.lang, self.table, self.tz = lang, table, tz
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        if isinstance(value, str) and (format_spec == "problem" or code_of(value) is not None):
+            return problem_sentence(value, self.lang, self.table, self.tz)
+        if isinstance(value, dt.datetime):
+            return fmt_dt(value, self.lang, self.tz)
+        if format_spec == "label":
+            return label(str(value), self.lang)
+        return str(format(value, format_spec))
+
+
 _URL = re.compile(r"(https?://[^\s<>\"'，。；）)]+)")
 _BULLET = re.compile(r"^\s*(?:[-•·*]|\d+[.、)])\s+")
 
@@ -232,6 +295,19 @@ def _f_who(ctx: jinja2.runtime.Context, address: str | None) -> str:
     return names.get(address, names.get(address.lower(), address))
 
 
+@jinja2.pass_context
+def _f_problem(ctx: jinja2.runtime.Context, value: str) -> str:
+    """Filter ``problem``: :func:`problem_sentence` in the mail's language, from the tables
+    the renderer loaded (environment global ``messages``: lang → table name → code →
+    sentence)."""
+    lang = ctx.get("lang", "zh")
+    tables = cast(
+        Mapping[str, Mapping[str, Mapping[str, str]]], ctx.environment.globals["messages"]
+    )
+    table = tables.get(lang, {}).get("problems", {})
+    return problem_sentence(value, lang, table, ctx.get("tz"))
+
+
 def _t_prefixed(value: object, prefix: str) -> bool:
     """Test ``prefixed``: a string that starts with ``prefix`` (``x.missing|select("prefixed",
     "participant:")``)."""
@@ -267,7 +343,9 @@ def install(env: jinja2.Environment) -> None:
         who_list=jinja2.pass_context(_f_who_list),
         fmt_size=fmt_size,
         clause=clause,
+        problem=_f_problem,
         text_to_html=text_to_html,
     )
     env.tests["prefixed"] = _t_prefixed
     env.globals["upcoming"] = _g_upcoming
+    env.globals.setdefault("messages", {})
