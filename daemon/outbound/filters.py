@@ -12,9 +12,12 @@ fmt_time      18:00                                18:00
 iso           2026-09-29                           2026-09-29
 ============  ===================================  ==========================================
 
-Plus ``who`` (address → display name from ``names``), ``label`` (field/role/PARTSTAT name →
-words in the mail's language), ``fmt_size`` (bytes → "1.2 MB"), ``clause`` (free text without
-its final punctuation, so that a template can add its own) and ``text_to_html``; the test
+Plus ``who`` (address → display name from ``names``, the recipient's language; an optional
+argument is the name written for it), ``dept`` (department → its name in that language),
+``label`` (field/role/PARTSTAT name → words in the mail's language), ``problem`` (a problem
+code → its sentence, see :func:`problem_sentence`), ``fmt_size`` (bytes → "1.2 MB"),
+``clause`` (free text without its final punctuation, so that a template can add its own)
+and ``text_to_html``; the test
 ``prefixed`` (``x.missing|select("prefixed", "participant:")``).
 
 Globals: ``upcoming(key)`` is True while ``deadlines[key]`` exists and ``now`` is before it;
@@ -46,7 +49,8 @@ _ZH_WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周
 _EN_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _EN_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
-#: Field, role, PARTSTAT and action-status names → words (key | zh | en), ``label`` filter.
+#: Field, role, PARTSTAT, action and meeting status names and the fixed agenda boxes
+#: (``agenda_<part>``) → words (key | zh | en), ``label`` filter.
 _LABEL_TABLE = """
 title            | 会议主题         | Title
 core_problem     | 需解决的核心问题 | Core problem
@@ -55,6 +59,7 @@ start            | 会议时间         | Time
 end              | 结束时间         | End
 location         | 地点/线上链接    | Place / online link
 host             | 主持人           | Host
+department       | 部门             | Department
 recorder         | 记录人           | Recorder
 participants     | 参会人员         | Participants
 core             | 核心参会人       | Core participant
@@ -75,6 +80,9 @@ in_progress      | 进行中           | in progress
 delayed          | 已延期           | delayed
 blocked          | 受阻             | blocked
 done             | 已完成           | done
+agenda_opening   | 开场与议程确认   | Opening and agenda
+agenda_actions   | 形成共识与行动项 | Decisions and action items
+agenda_wrapup    | 会议总结         | Wrap-up
 requested        | 已收到申请       | requested
 goal_rejected    | 待完善会议目标   | waiting for a measurable goal
 incomplete       | 待补充信息       | waiting for missing details
@@ -287,12 +295,23 @@ def _f_label(ctx: jinja2.runtime.Context, value: str, lang: str | None = None) -
 
 
 @jinja2.pass_context
-def _f_who(ctx: jinja2.runtime.Context, address: str | None) -> str:
-    """Display name for an address: ``names[address]``, else the address itself."""
-    if not address:
-        return ""
+def _f_who(ctx: jinja2.runtime.Context, address: str | None, written: str | None = None) -> str:
+    """Display name for an address in the mail's language: ``names[address]``, else the
+    name ``written`` for it (``x.owner|who(x.owner_name)``), else the address itself."""
     names: Mapping[str, str] = ctx.get("names") or {}
-    return names.get(address, names.get(address.lower(), address))
+    if not address:
+        return written or ""
+    return names.get(address, names.get(address.lower(), written or address))
+
+
+@jinja2.pass_context
+def _f_dept(ctx: jinja2.runtime.Context, name: str | None) -> str:
+    """A department's name in the mail's language (context ``departments``; a name not
+    configured is shown as written)."""
+    if not name:
+        return ""
+    departments: Mapping[str, str] = ctx.get("departments") or {}
+    return departments.get(name, name)
 
 
 @jinja2.pass_context
@@ -341,6 +360,7 @@ def install(env: jinja2.Environment) -> None:
         label=_f_label,
         who=_f_who,
         who_list=jinja2.pass_context(_f_who_list),
+        dept=_f_dept,
         fmt_size=fmt_size,
         clause=clause,
         problem=_f_problem,
