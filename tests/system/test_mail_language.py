@@ -5,7 +5,6 @@ their calendar parts with ``icalendar``, and answers written in English read as 
 from __future__ import annotations
 
 import datetime as dt
-import mailbox
 import re
 from collections.abc import Callable, Iterator
 from email.message import EmailMessage
@@ -18,7 +17,8 @@ from daemon import clock
 from daemon.config import load
 from daemon.service import Service
 from daemon.store import meetings
-from tests.mails import REQUEST_ZH, body_text, mail, read_mail
+from tests.mails import REQUEST_ZH, body_text, mail
+from tests.system.test_service import drop, outbox
 
 NOW = dt.datetime(2026, 9, 14, 1, 0, tzinfo=dt.UTC)  # Mon 14 Sep 2026 09:00 Shanghai
 CJK = re.compile(r"[\u3400-\u9fff\u3000-\u303f\uff00-\uffef]")
@@ -81,18 +81,15 @@ def service(
     svc.close()
 
 
-def drop(svc: Service, raw: bytes) -> None:
-    mailbox.Maildir(svc.config.var_dir / "inbox", create=True).add(raw)
-
-
-def outbox(svc: Service) -> list[EmailMessage]:
-    box = mailbox.Maildir(svc.config.var_dir / "outbox", create=True)
-    sent = [read_mail(box.get_bytes(k)) for k in box.iterkeys()]
-    return sorted(sent, key=lambda m: str(m["Message-ID"]))
-
-
 def of(svc: Service, kind: str) -> list[EmailMessage]:
     return [m for m in outbox(svc) if m["X-Meetingd-Kind"] == kind]
+
+
+def reply(svc: Service, sender: str, to_msg: EmailMessage, body: str) -> None:
+    """``sender`` answers ``to_msg`` with ``body`` (In-Reply-To set), then one pass."""
+    subject = "Re: " + str(to_msg["Subject"])
+    drop(svc, mail(sender, subject, body, In_Reply_To=str(to_msg["Message-ID"])))
+    svc.run_once()
 
 
 def to(msg: EmailMessage) -> set[str]:
@@ -110,16 +107,7 @@ def approved(svc: Service) -> None:
     drop(svc, mail("feng.tao@corp.example", "会议需求申请：仓储系统切换协调会", REQUEST_ZH))
     svc.run_once()
     (approval,) = of(svc, "approval_request")
-    drop(
-        svc,
-        mail(
-            "qian.feng@corp.example",
-            "回复: " + str(approval["Subject"]),
-            "同意。",
-            In_Reply_To=str(approval["Message-ID"]),
-        ),
-    )
-    svc.run_once()
+    reply(svc, "qian.feng@corp.example", approval, "同意。")
 
 
 def calendar_of(msg: EmailMessage) -> icalendar.Event:
@@ -161,16 +149,7 @@ def test_an_invite_to_two_languages_is_one_mail_each_with_one_calendar_object(
 def test_an_update_to_two_languages_raises_the_sequence_once(service: Service) -> None:
     approved(service)
     (approval,) = of(service, "approval_request")
-    drop(
-        service,
-        mail(
-            "qian.feng@corp.example",
-            "回复: " + str(approval["Subject"]),
-            "改期到2026年10月10日 14:00",
-            In_Reply_To=str(approval["Message-ID"]),
-        ),
-    )
-    service.run_once()
+    reply(service, "qian.feng@corp.example", approval, "改期到2026年10月10日 14:00")
     updates = of(service, "invite_update")
     assert {str(m["Content-Language"]) for m in updates} == {"zh-CN", "en"}
     assert {sequence(calendar_of(m)) for m in updates} == {1}
@@ -185,16 +164,7 @@ def test_an_update_to_two_languages_raises_the_sequence_once(service: Service) -
 def test_an_answer_in_english_to_the_en_mail_is_read(service: Service) -> None:
     approved(service)
     en = next(m for m in of(service, "invite") if m["Content-Language"] == "en")
-    drop(
-        service,
-        mail(
-            "wei.dong@corp.example",
-            "Re: " + str(en["Subject"]),
-            "Accept, I will attend.",
-            In_Reply_To=str(en["Message-ID"]),
-        ),
-    )
-    service.run_once()
+    reply(service, "wei.dong@corp.example", en, "Accept, I will attend.")
     file = meetings.load_file(service.db, 1)
     assert {r.address: r.partstat for r in file.rsvps}["wei.dong@corp.example"] == "ACCEPTED"
     (receipt,) = of(service, "rsvp_receipt")
@@ -205,17 +175,8 @@ def test_an_answer_in_english_to_the_en_mail_is_read(service: Service) -> None:
 def test_a_problem_is_told_in_the_sender_language(service: Service) -> None:
     approved(service)
     call = next(m for m in of(service, "call_for_topics") if m["Content-Language"] == "en")
-    drop(
-        service,
-        mail(
-            "wei.dong@corp.example",
-            "Re: " + str(call["Subject"]),
-            "> quoted only\n",
-            In_Reply_To=str(call["Message-ID"]),
-        ),
-    )
     drop(service, mail("feng.tao@corp.example", "Re: [MTG-9] 议题", "议题：x"))
-    service.run_once()
+    reply(service, "wei.dong@corp.example", call, "> quoted only\n")
     notices = {next(iter(to(m))): m for m in of(service, "not_understood")}
     en = body_text(notices["wei.dong@corp.example"])
     zh = body_text(notices["feng.tao@corp.example"])
