@@ -28,9 +28,10 @@ def deadline_times(file: MeetingFile, days: WorkingDays, t: Timings) -> dict[str
     return out
 
 
-def review_file(file: MeetingFile, ctx: RuleContext) -> MeetingFile:
+def review_file(file: MeetingFile, ctx: RuleContext, lang: str | None = None) -> MeetingFile:
     """The review meeting (复盘) as its own calendar object: same tag, its own UID, the
-    host and the action owners as attendees."""
+    host and the action owners as attendees; its title is prefixed in ``lang`` (the mail's
+    language; default the meeting's)."""
     m = file.meeting
     start, end = review_window(file, ctx)
     owners = sorted({a.owner for a in file.actions if a.owner})
@@ -40,7 +41,7 @@ def review_file(file: MeetingFile, ctx: RuleContext) -> MeetingFile:
         for o in owners
         if o != m.host
     ]
-    title = ("复盘：" if m.lang == "zh" else "Review: ") + m.title
+    title = ("复盘：" if (lang or m.lang) == "zh" else "Review: ") + m.title
     meeting = replace(
         m,
         uid=m.review_uid or f"review-{m.uid}",

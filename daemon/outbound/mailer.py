@@ -121,7 +121,8 @@ class Mailer:
     ) -> bool:
         """Render ``out`` in ``lang`` and queue it; ``part_of`` is the key of the whole
         intent when ``out`` is one language's part of it."""
-        view = review_file(file, ctx) if file is not None and out.view == "review" else file
+        review = file is not None and out.view == "review"
+        view = review_file(file, ctx, lang) if file is not None and review else file
         number = file.meeting.number if file else None
         idem = _idem_key(number, out)
         # The Message-ID is derived from the key: make it the full idempotency key.

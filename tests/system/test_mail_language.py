@@ -194,3 +194,22 @@ def test_a_vague_goal_is_explained_in_the_requester_language(service: Service) -
     reason = next(ln for ln in text.splitlines() if ln.startswith("- "))
     assert "讨论一下问题" in reason and "describes an activity" in reason
     assert not CJK.search(reason.replace("讨论一下问题", ""))
+
+
+def test_a_topic_in_the_form_the_en_call_shows_is_read_and_receipted_in_english(
+    service: Service,
+) -> None:
+    approved(service)
+    call = next(m for m in of(service, "call_for_topics") if m["Content-Language"] == "en")
+    assert "Topic:" in body_text(call) and "Expected outcome:" in body_text(call)
+    topic = (
+        "Topic: Inventory count rules\nBackground: the two systems disagree\n"
+        "Pain point: stock cannot be reconciled\nExpected outcome: agree on one counting rule\n"
+    )
+    reply(service, "wei.dong@corp.example", call, topic)
+    file = meetings.load_file(service.db, 1)
+    assert [t.title for t in file.topics] == ["Inventory count rules"]
+    (receipt,) = of(service, "topic_receipt")
+    text = body_text(receipt)
+    assert receipt["Content-Language"] == "en" and "Inventory count rules" in text
+    assert not CJK.search(own_words(text))
