@@ -105,5 +105,6 @@ def decide_late_topic(file: MeetingFile, cmd: Command, ctx: RuleContext, fx: Eff
         f"{m.ref}: {cmd.actor} {'included' if include else 'excluded'} late topic(s) "
         + ", ".join(t.title for t in pending)
     )
-    if include and m.agenda_sent_utc and m.status == "scheduled":
+    topics_closed = m.agenda_sent_utc or any(q.kind == "empty_agenda" for q in file.questions)
+    if include and topics_closed and m.status == "scheduled":
         publish_agenda(file, ctx, fx, key=f"late-{pending[0].id}", reason="late_topic")

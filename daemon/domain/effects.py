@@ -54,6 +54,13 @@ KINDS: tuple[str, ...] = (
     "review_invite",
     "not_understood",
     "change_refused",
+    "minutes_confirm",
+    "minutes_update",
+    "counter_decision",
+    "request_approved",
+    "materials_receipt",
+    "empty_agenda",
+    "handover",
 )
 
 
@@ -103,7 +110,9 @@ class Effects:
     the message could not be acted on: the service keeps it quarantined with that reason
     and tells the sender (``not_understood``). ``refusals`` are the log lines of changes
     the sender was not allowed to make (see :mod:`daemon.domain.authz`); the service records
-    each as a ``refused`` event.
+    each as a ``refused`` event. ``question_id``: with ``quarantine``, the question the
+    mail failed to answer (the notice asks it again, and carries it). ``spawn_review``: the
+    service opens the review meeting (:func:`daemon.domain.review.open_review`).
     """
 
     outgoing: list[Outgoing] = field(default_factory=list)
@@ -111,3 +120,5 @@ class Effects:
     log: list[str] = field(default_factory=list)
     quarantine: str | None = None
     refusals: list[str] = field(default_factory=list)
+    question_id: int | None = None
+    spawn_review: bool = False

@@ -36,6 +36,9 @@ OPERATOR: dict[str, str | None] = {
     "meeting_rejected": None,
     "not_a_participant": None,
     "agenda_change": None,
+    "answer_unclear": None,
+    "proxy_unknown": None,
+    "owner_unknown": None,
     "command_refused": "command_refused: {reason}",
     # --- why a command of the host does not fit the meeting (CommandRefused)
     "not_awaiting_approval": "{ref} is {status}, not awaiting approval",
@@ -45,6 +48,7 @@ OPERATOR: dict[str, str | None] = {
     "already_status": "{ref} is already {status}",
     "no_late_topic": "{ref} has no late topic waiting for a decision",
     "time_passed": "{ref}'s time has already passed; give it a new time first",
+    "no_action_item": "{ref} has no action item A-{k}",
     # --- what the reader found (inbound)
     "internal_error": "the message could not be parsed ({error})",
     "file_unreadable": "the file could not be read: {error}",
@@ -128,6 +132,9 @@ OPERATOR: dict[str, str | None] = {
         "the topic was written as free text; please resend it with 议题/背景/痛点/期望成果 "
         "(Topic/Background/Pain point/Expected outcome) lines so nothing is missed"
     ),
+    # --- what a reply to one of our questions holds that could not be read
+    "answer_unreadable": "answer_unreadable:{error}",
+    "owner_unreadable": "owner_unreadable:{item}",
     # --- why an expected outcome is not a measurable goal (goals.check_goal)
     "goal_empty": (
         "the expected outcome is empty: say what the meeting must decide, who owns it and by when"
