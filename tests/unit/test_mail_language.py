@@ -19,7 +19,7 @@ from daemon.domain.views import review_file
 from daemon.errors import UserError
 from daemon.outbound.compose import compose
 from daemon.outbound.mailer import by_language, department_names, directory_names
-from tests.mails import body_text
+from tests.mails import body_text, read_mail
 from tests.unit.outbound_samples import (
     HOST,
     LEGAL,
@@ -85,7 +85,8 @@ def _mail_for(kind: str, lang: str) -> tuple[Outgoing, str, str, str]:
         names=directory_names(DIRECTORY, lang),
         departments=department_names(DIRECTORY, lang),
     )
-    msg = compose(out, meeting_file(), ctx)
+    msg = read_mail(compose(out, meeting_file(), ctx).as_bytes())  # as a client reads it
+    assert msg["Content-Language"] == ("zh-CN" if lang == "zh" else "en")
     html = msg.get_body(("html",))
     assert html is not None
     return out, str(msg["Subject"]), body_text(msg), html.get_content()
