@@ -175,7 +175,17 @@ class Service:
             file, effects = rules.open_meeting(meetings.next_meeting_number(db), inc, ctx)
         if effects.quarantine:
             asked = file.question(effects.question_id)
-            quarantine(db, self.mailer, row, msg, effects.quarantine, file, found.reply_kind, asked)
+            quarantine(
+                db,
+                self.mailer,
+                row,
+                msg,
+                effects.quarantine,
+                file,
+                found.reply_kind,
+                asked,
+                effects.notice_problems,
+            )
             return
         meetings.save_file(db, file)  # a new meeting must exist before its events
         queries.event_add(

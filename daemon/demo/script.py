@@ -106,6 +106,8 @@ SCRIPT = [
     # The silent department sends its topic after the deadline; the host takes it.
     Step("27-late-topic-en-gmail", -3, _H(19, 0), reply_to="topic_reminder"),
     Step("28-host-takes-late-topic-zh", -3, _H(20, 0), reply_to="topic_late"),
+    # The host retimes and reorders the agenda by reply: one invite update for both.
+    Step("38-host-agenda-change-zh", -2, _H(9, 0), reply_to="agenda"),
     # Minutes with one owner nobody can identify ("小张"): the recorder confirms first.
     Step("29-minutes-zh", 1, _H(11, 0), reply_to="minutes_request"),
     # The recorder corrects them once, confirms, then names the owner by a bare reply.

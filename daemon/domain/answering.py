@@ -16,6 +16,7 @@ import datetime as dt
 from typing import Literal
 
 from daemon.domain import attendance, authz, changes, minutes, questions, requests
+from daemon.domain.agenda_edits import apply_edits
 from daemon.domain.context import RuleContext
 from daemon.domain.effects import Effects, Outgoing
 from daemon.domain.events import Command, Incoming
@@ -57,10 +58,17 @@ def apply_answer(
     return True
 
 
-def unclear(file: MeetingFile, q: Question, fx: Effects, why: str = "answer_unclear") -> None:
+def unclear(
+    file: MeetingFile,
+    q: Question,
+    fx: Effects,
+    why: str = "answer_unclear",
+    inc: Incoming | None = None,
+) -> None:
     """Change nothing; quarantine the reply and ask ``q`` again (the notice quotes it)."""
     fx.quarantine = why
     fx.question_id = q.id
+    fx.notice_problems = [p for p in (inc.answer.problems if inc and inc.answer else [])]
     fx.log.append(f"{file.meeting.ref}: reply to question {q.id} ({q.kind}) did not answer it")
 
 
@@ -70,7 +78,7 @@ def _proxy(file: MeetingFile, inc: Incoming, q: Question, ctx: RuleContext, fx: 
     values = inc.answer.values
     rsvp = file.rsvp(q.about)
     if rsvp is None or not values:
-        unclear(file, q, fx)
+        unclear(file, q, fx, inc=inc)
         return
     reply = RsvpReply(
         attendee=q.about,
@@ -83,7 +91,7 @@ def _proxy(file: MeetingFile, inc: Incoming, q: Question, ctx: RuleContext, fx: 
     if reply.delegate is None and reply.delegate_name:
         found = ctx.directory.resolve(reply.delegate_name)
         if found.address is None:
-            unclear(file, q, fx, "proxy_unknown")
+            unclear(file, q, fx, "proxy_unknown", inc)
             return
         reply.delegate = found.address
     msg = dataclasses.replace(inc.msg, kind="rsvp", rsvp=reply)
@@ -104,7 +112,7 @@ def _owner(file: MeetingFile, inc: Incoming, q: Question, ctx: RuleContext, fx: 
         assign(file, item.k, address, written, ctx, fx, by=inc.sender)
         taken.append(ref)
     if not taken:
-        unclear(file, q, fx, "owner_unknown")
+        unclear(file, q, fx, "owner_unknown", inc)
     elif left:
         fx.log.append(f"{file.meeting.ref}: owner of {', '.join(left)} still unknown")
 
@@ -113,7 +121,7 @@ def _request(file: MeetingFile, inc: Incoming, q: Question, ctx: RuleContext, fx
     assert inc.answer is not None
     form = inc.answer.form
     if form is None or not inc.answer.values:
-        unclear(file, q, fx)
+        unclear(file, q, fx, inc=inc)
         return
     requests.apply_form(file, form, inc, ctx, fx)
 
@@ -123,7 +131,7 @@ def _topic(file: MeetingFile, inc: Incoming, q: Question, ctx: RuleContext, fx: 
     ids = q.about.split(",")
     targets = [t for t in file.topics if str(t.id) in ids and t.missing]
     if len(targets) != 1 or not inc.answer.values:
-        unclear(file, q, fx)
+        unclear(file, q, fx, inc=inc)
         return
     topic = targets[0]
     for name, value in inc.answer.values.items():
@@ -174,7 +182,7 @@ def _counter(file: MeetingFile, inc: Incoming, q: Question, ctx: RuleContext, fx
         return
     start = inc.answer.start if decision == "move" else proposed if decision == "accept" else None
     if start is None:
-        unclear(file, q, fx)
+        unclear(file, q, fx, inc=inc)
         return
     end = None
     if decision == "accept" and rsvp and rsvp.proposed_end_utc:
@@ -196,7 +204,7 @@ def _late_topic(
     assert inc.answer is not None
     decision = inc.answer.decision
     if decision not in ("include", "exclude"):
-        unclear(file, q, fx)
+        unclear(file, q, fx, inc=inc)
         return
     verb: Literal["include_topic", "exclude_topic"] = (
         "include_topic" if decision == "include" else "exclude_topic"
@@ -224,7 +232,7 @@ def _empty_agenda(
         cmd = Command("reschedule", actor=inc.sender, start=inc.answer.start, end=end)
         changes.reschedule(file, cmd, ctx, fx)
     else:
-        unclear(file, q, fx)
+        unclear(file, q, fx, inc=inc)
         return
     fx.log.append(questions.close(q, f"answered: {decision}", ctx.now))
 
@@ -239,7 +247,18 @@ def _minutes_confirm(
     elif inc.answer.decision == "correct" and inc.answer.minutes is not None:
         minutes.take(file, inc, inc.answer.minutes, ctx, fx)
     else:
-        unclear(file, q, fx)
+        unclear(file, q, fx, inc=inc)
+
+
+def _agenda(file: MeetingFile, inc: Incoming, q: Question, ctx: RuleContext, fx: Effects) -> None:
+    assert inc.answer is not None
+    if inc.answer.decision == "keep":
+        fx.log.append(f"{file.meeting.ref}: the host keeps the agenda as it is")
+        return
+    if not inc.answer.edits:
+        unclear(file, q, fx, "agenda_unclear", inc)
+        return
+    apply_edits(file, inc.answer.edits, ctx, fx, actor=inc.sender, key=inc.key)
 
 
 _HANDLERS = {
@@ -252,4 +271,5 @@ _HANDLERS = {
     "late_topic": _late_topic,
     "empty_agenda": _empty_agenda,
     "minutes_confirm": _minutes_confirm,
+    "agenda": _agenda,
 }

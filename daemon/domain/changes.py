@@ -6,10 +6,12 @@ from __future__ import annotations
 import datetime as dt
 
 from daemon.domain import requests
+from daemon.domain.agenda_edits import apply_edits
 from daemon.domain.context import RuleContext
 from daemon.domain.effects import Effects, Outgoing
 from daemon.domain.events import Command
 from daemon.domain.model import MeetingFile
+from daemon.domain.owners import assign, resolve_owner
 from daemon.domain.problems import problem
 from daemon.domain.refused import CommandRefused
 from daemon.domain.roster import everyone
@@ -34,8 +36,28 @@ def run(file: MeetingFile, cmd: Command, ctx: RuleContext, fx: Effects) -> None:
         reschedule(file, cmd, ctx, fx)
     elif cmd.verb == "cancel":
         cancel(file, cmd, fx)
+    elif cmd.verb == "agenda":
+        key = f"agenda:{ctx.now.isoformat()}"
+        apply_edits(file, list(cmd.edits), ctx, fx, actor=cmd.actor, key=key)
+    elif cmd.verb == "assign":
+        assign_owner(file, cmd, ctx, fx)
     else:
         decide_late_topic(file, cmd, ctx, fx)
+
+
+def assign_owner(file: MeetingFile, cmd: Command, ctx: RuleContext, fx: Effects) -> None:
+    """``meetingd assign REF/A-k PERSON``: give the item its owner (a department: its head).
+
+    Raises:
+        CommandRefused: no such item, or PERSON matches nobody (or several people).
+    """
+    item = file.action(cmd.action_k or 0)
+    if item is None:
+        raise CommandRefused(problem("no_action_item", ref=file.meeting.ref, k=cmd.action_k))
+    owner = resolve_owner(cmd.owner, ctx)
+    if owner is None:
+        raise CommandRefused(problem("owner_not_found", written=cmd.owner))
+    assign(file, item.k, owner, cmd.owner, ctx, fx, by=cmd.actor)
 
 
 def reschedule(file: MeetingFile, cmd: Command, ctx: RuleContext, fx: Effects) -> None:

@@ -126,7 +126,7 @@ def action_deadlines(
     Reminders whose time had passed when the item was assigned (``since``, UTC) are left
     out: the assignment mail itself tells the owner.
     """
-    if action.status == "done" or action.due is None or action.owner is None:
+    if action.status in ("done", "cancelled") or action.due is None or action.owner is None:
         return []
     days, t = ctx.days, ctx.timings
     due = days.roll_forward(action.due)

@@ -111,7 +111,8 @@ class Effects:
     and tells the sender (``not_understood``). ``refusals`` are the log lines of changes
     the sender was not allowed to make (see :mod:`daemon.domain.authz`); the service records
     each as a ``refused`` event. ``question_id``: with ``quarantine``, the question the
-    mail failed to answer (the notice asks it again, and carries it). ``spawn_review``: the
+    mail failed to answer (the notice asks it again, and carries it), with
+    ``notice_problems``: what in the answer could not be read. ``spawn_review``: the
     service opens the review meeting (:func:`daemon.domain.review.open_review`).
     """
 
@@ -121,4 +122,5 @@ class Effects:
     quarantine: str | None = None
     refusals: list[str] = field(default_factory=list)
     question_id: int | None = None
+    notice_problems: list[str] = field(default_factory=list)
     spawn_review: bool = False

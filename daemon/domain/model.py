@@ -109,9 +109,11 @@ class Topic:
     late: bool = False
     complex: bool = False
     merged_into: int | None = None
-    decision: str | None = None  # the host's word on a late topic: included | excluded
+    decision: str | None = None  # included | excluded (a late topic); dropped (agenda edit)
     also_from: list[str] = field(default_factory=list)
     received_utc: dt.datetime | None = None
+    minutes: int | None = None  # a time box the host fixed (None: shared)
+    position: int | None = None  # the host's order on the agenda (None: order of arrival)
 
 
 @dataclass

@@ -39,6 +39,7 @@ OPERATOR: dict[str, str | None] = {
     "answer_unclear": None,
     "proxy_unknown": None,
     "owner_unknown": None,
+    "agenda_unclear": None,
     "command_refused": "command_refused: {reason}",
     # --- why a command of the host does not fit the meeting (CommandRefused)
     "not_awaiting_approval": "{ref} is {status}, not awaiting approval",
@@ -49,6 +50,13 @@ OPERATOR: dict[str, str | None] = {
     "no_late_topic": "{ref} has no late topic waiting for a decision",
     "time_passed": "{ref}'s time has already passed; give it a new time first",
     "no_action_item": "{ref} has no action item A-{k}",
+    "owner_not_found": (
+        "{written!r} matches nobody in the directory (or several people); give an address"
+    ),
+    "agenda_not_scheduled": "{ref} is {status}; only a scheduled meeting's agenda can change",
+    "agenda_no_change": "no agenda change given",
+    "agenda_no_topic": "the agenda has no topic {n} (it has 1 to {count})",
+    "agenda_bad_length": "{minutes} minutes is not a topic length (1 to 240)",
     # --- what the reader found (inbound)
     "internal_error": "the message could not be parsed ({error})",
     "file_unreadable": "the file could not be read: {error}",
@@ -135,6 +143,7 @@ OPERATOR: dict[str, str | None] = {
     # --- what a reply to one of our questions holds that could not be read
     "answer_unreadable": "answer_unreadable:{error}",
     "owner_unreadable": "owner_unreadable:{item}",
+    "agenda_line_unread": "agenda_line_unread:{line}",
     # --- why an expected outcome is not a measurable goal (goals.check_goal)
     "goal_empty": (
         "the expected outcome is empty: say what the meeting must decide, who owns it and by when"

@@ -17,7 +17,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from daemon.domain.authz import Change
-from daemon.domain.messages import MeetingRequestForm, MinutesDoc
+from daemon.domain.messages import AgendaEdit, MeetingRequestForm, MinutesDoc
 from daemon.domain.model import MeetingFile, Question
 
 #: What each question is about, as a change of the authorisation table: who may answer it.
@@ -32,6 +32,7 @@ CHANGE_OF: dict[str, Change] = {
     "minutes_confirm": Change.MINUTES,
     "empty_agenda": Change.RESCHEDULE,
     "approval": Change.APPROVE,
+    "agenda": Change.AGENDA,
 }
 
 #: The mail kind that asks each question (and asks it again).
@@ -46,6 +47,7 @@ ASKED_BY: dict[str, str] = {
     "minutes_confirm": "minutes_confirm",
     "empty_agenda": "empty_agenda",
     "approval": "approval_request",
+    "agenda": "agenda",
 }
 
 
@@ -63,6 +65,7 @@ class Answer:
         start, duration_minutes: the new time of a ``move`` (aware), and its length.
         form: a request or goal answer read as a request form (only the given fields set).
         minutes: the corrected minutes of a ``correct`` answer.
+        edits: the agenda changes of an ``agenda`` answer, as one set.
         problems: what was written but could not be read (problem codes, e.g.
             ``owner_unreadable`` with ``item="A-3"``).
     """
@@ -74,11 +77,12 @@ class Answer:
     duration_minutes: int | None = None
     form: MeetingRequestForm | None = None
     minutes: MinutesDoc | None = None
+    edits: list[AgendaEdit] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
     def empty(self) -> bool:
         """True when the reply answered nothing the question asked."""
-        return not self.values and self.decision is None
+        return not self.values and self.decision is None and not self.edits
 
 
 def ask(
@@ -164,6 +168,8 @@ def moot(file: MeetingFile, q: Question) -> str | None:
         ]
         if not pending:
             return "the topics are complete"
+    if q.kind == "agenda" and m.status != "scheduled":
+        return f"the meeting is {m.status}"
     if q.kind == "empty_agenda" and m.agenda_sent_utc is not None:
         return "the agenda went out"
     if q.kind == "late_topic" and not any(

@@ -155,6 +155,8 @@ _COMMAND_CHANGES = {
     "cancel": Change.CANCEL,
     "include_topic": Change.LATE_TOPIC,
     "exclude_topic": Change.LATE_TOPIC,
+    "agenda": Change.AGENDA,
+    "assign": Change.MINUTES,
 }
 
 
@@ -189,9 +191,6 @@ def _dispatch(file: MeetingFile, inc: Incoming, ctx: RuleContext, effects: Effec
         followup.on_action_update(file, inc, ctx, effects)
     elif inc.materials:
         _materials_only(file, inc, ctx, effects)
-    elif inc.reply_to_kind == "agenda" and inc.sender == m.host:
-        # Free-form agenda changes are kept for the administrator (meetingd quarantine).
-        effects.quarantine = "agenda_change"
     else:
         effects.quarantine = "not_understood"
 

@@ -42,7 +42,7 @@ def agenda_rows(file: MeetingFile, ctx: RuleContext) -> tuple[list[dict[str, obj
     t = ctx.timings
     slot = m.duration_minutes or t.default_minutes
     agenda = build_agenda(
-        [(x.title, x.submitter) for x in live_topics(file)],
+        [(x.title, x.submitter, x.minutes) for x in live_topics(file)],
         slot,
         lang=m.lang,
         opening=t.opening_minutes,
@@ -64,11 +64,13 @@ def publish_agenda(
     m.agenda_sent_utc = ctx.now
     m.revision += 1
     if m.host:
+        q = questions.ask(file, "agenda", m.host, ctx.now)
         fx.outgoing.append(
             Outgoing(
                 "agenda",
                 [m.host],
                 key=key,
+                question_id=q.id,
                 extra={
                     "agenda": rows,
                     "total_minutes": total,

@@ -20,6 +20,7 @@ from daemon.domain.messages import Inspection
 from daemon.domain.model import Question
 from daemon.domain.problems import problem
 from daemon.domain.questions import Answer
+from daemon.inbound.parse.agenda_edit import parse_agenda_edits
 from daemon.inbound.parse.commands import parse_command
 from daemon.inbound.parse.minutes import parse_minutes
 from daemon.inbound.parse.request import REQUEST_LABELS, parse_request
@@ -47,7 +48,7 @@ _OPINION_LABEL = re.compile(
 )
 _CJK_NAME = re.compile(r"^[\u4e00-\u9fff]{2,4}$")
 _EN_NAME = re.compile(r"^[A-Z][a-z]+(?:[ .][A-Z][a-z]+){1,2}$")
-_ITEM = re.compile(r"\bA\s*-?\s*(?P<k>\d{1,3})\b", re.I)
+_ITEM = re.compile(r"(?<![A-Za-z])(?:A\s*-?\s*|a-)(?P<k>\d{1,3})(?!\d)")
 _OWNER_OF = re.compile(
     r"^(?:的)?\s*(?:负责人|負責人|owner)?\s*(?:是|为|為|[:：=]|is|->|→)?\s*(?P<v>.+?)\s*"
     r"(?:负责|負責)?\s*[。.]?$",
@@ -170,13 +171,25 @@ def _proxy(q: Question, msg: Inspection, a: Answer) -> None:
             rest.append(line)
     if opinion:
         a.values["written_opinion"] = "\n".join(opinion)
-    elif (
+    elif _rest_is_opinion(q, a, rest):
+        a.values["written_opinion"] = "\n".join(rest)
+
+
+def _rest_is_opinion(q: Question, a: Answer, rest: list[str]) -> bool:
+    """Unlabelled text is the written input only when that is what is still asked for and
+    the proxy is settled (named now, or not asked), and it is not a hedge or a bare
+    decline."""
+    proxy_settled = (
+        "delegate" not in q.wanted or "delegate" in a.values or ("delegate_name" in a.values)
+    )
+    return (
         "written_opinion" in q.wanted
         and "written_opinion" not in a.values
-        and rest
+        and bool(rest)
+        and proxy_settled
         and not _looks_like_rsvp_only(rest)
-    ):
-        a.values["written_opinion"] = "\n".join(rest)
+        and not any(_HEDGE.search(line) for line in rest)
+    )
 
 
 def _looks_like_rsvp_only(lines: list[str]) -> bool:
@@ -386,6 +399,26 @@ def _minutes_confirm(q: Question, msg: Inspection, a: Answer) -> None:
         a.decision = "confirm"
 
 
+def _agenda(q: Question, msg: Inspection, a: Answer) -> None:
+    lines = _without_intro_and_name(substance(msg.fresh_text), msg.sender_name)
+    edits, unread = parse_agenda_edits(lines)
+    if unread:
+        a.problems += [problem("agenda_line_unread", line=line) for line in unread]
+    elif edits:
+        a.edits = edits
+    elif lines and all(_confirms(line) for line in lines[:1]) and len(lines) <= 2:
+        a.decision = "keep"  # "好的" / "OK": the agenda stays as it is
+
+
+def _without_intro_and_name(lines: list[str], sender_name: str | None) -> list[str]:
+    """``lines`` without an introduction ("收到，调整两处：", "Two changes:") and without a
+    closing line that is only the sender's name (a signature the reader left)."""
+    out = [line for line in lines if not re.search(r"[:：]\s*$", line)]
+    if out and (out[-1] == (sender_name or "").strip() or _CJK_NAME.match(out[-1])):
+        out = out[:-1]
+    return out
+
+
 _READERS: dict[str, Callable[[Question, Inspection, Answer], None]] = {
     "proxy": _proxy,
     "owner": _owner,
@@ -396,4 +429,5 @@ _READERS: dict[str, Callable[[Question, Inspection, Answer], None]] = {
     "late_topic": _late_topic,
     "empty_agenda": _empty_agenda,
     "minutes_confirm": _minutes_confirm,
+    "agenda": _agenda,
 }

@@ -34,6 +34,7 @@ def quarantine(
     file: MeetingFile | None = None,
     replying_to: str | None = None,
     question: Question | None = None,
+    more: list[str] | None = None,
 ) -> None:
     """Quarantine inbox ``row`` with ``reason`` (and the reader's problems), in the caller's
     transaction; tell the sender unless ``reason`` is one of
@@ -42,8 +43,9 @@ def quarantine(
     Args:
         replying_to: ``X-Meetingd-Kind`` of our mail it answers (the loop guard needs it).
         question: the open question the mail failed to answer: the notice asks it again.
+        more: further problem codes for the notice (what in the answer could not be read).
     """
-    problems = [reason, *msg.problems]
+    problems = [reason, *(more or []), *msg.problems]
     queries.inbox_quarantine(db, row.id, "; ".join(problems))
     text = f"inbox {row.id} from {msg.sender}: {'; '.join(problems)}"
     queries.event_add(db, clock.now(), file.meeting.number if file else None, "quarantined", text)

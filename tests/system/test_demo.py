@@ -120,6 +120,9 @@ def test_answers_to_our_questions_are_read_as_answers(sent: list[EmailMessage]) 
     assert addr("zhou.qiang") in {a for m in of(sent, "action_assigned") for a in to(m)}
     # The requester, who is not the host, hears of the approval.
     assert of(sent, "request_approved")
+    # The host's agenda change by reply gives one invite update that says so.
+    changed = [m for m in of(sent, "invite_update") if "主持人调整了会议议程" in body_text(m)]
+    assert len(changed) == 1
     # A reply to the review invite stays on the review meeting.
     assert to(of(sent, "rsvp_receipt", "MTG-3")[0]) == {addr("wang.fang")}
     assert addr("wang.fang") not in {a for m in of(sent, "rsvp_receipt") for a in to(m)}
@@ -235,7 +238,8 @@ def test_second_meeting_rejected_resubmitted_moved_and_cancelled(sent: list[Emai
 def test_late_topic_included_and_unknown_owner_asked(sent: list[EmailMessage]) -> None:
     assert to(of(sent, "topic_late")[0]) == {addr("sun.li")}
     updates = [calendar_of(m).walk("VEVENT")[0] for m in of(sent, "invite_update")]
-    assert [sequence(e) for e in updates] == [1, 2]  # agenda, then the late topic
+    # agenda, the late topic, then the host's two agenda edits in one update
+    assert [sequence(e) for e in updates] == [1, 2, 3]
     assert to(of(sent, "owner_question")[0]) == {addr("chen.jing")}
     assert "小张" in body_text(of(sent, "owner_question")[0])
     assert to(of(sent, "topic_merged")[0]) == {addr("wang.fang"), addr("zhao.lei")}
