@@ -3,7 +3,10 @@ recipient's language only (issue 11, item 6)."""
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import json
+import pickle
 import re
 import string
 from pathlib import Path
@@ -159,3 +162,11 @@ def test_a_problem_is_still_the_operator_sentence() -> None:
         problem("date_out_of_range")
     with pytest.raises(KeyError):
         problem("no_such_code")
+
+
+def test_a_problem_survives_json_copy_and_pickle() -> None:
+    p = problem("date_out_of_range", written="x", first=1970, last=2199)
+    assert json.loads(json.dumps({"problems": [p]})) == {"problems": [str(p)]}
+    for again in (copy.deepcopy(p), pickle.loads(pickle.dumps(p))):
+        assert isinstance(again, Problem) and again == p
+        assert again.code == p.code and again.params == p.params
