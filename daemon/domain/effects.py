@@ -80,8 +80,6 @@ class Outgoing:
         in_reply_to: Message-ID (with brackets) of the mail this one answers.
         extra: kind-specific template values (documented in ``mail_templates/README.md``).
         attachments: sha256 digests of stored materials to attach.
-        view: what the mail is about: the ``meeting`` itself, or its ``review`` meeting
-            (its own UID, the host and the action owners).
         question_id: the :class:`~daemon.domain.model.Question` this mail asks (a reply to
             it is read as the answer), or None.
     """
@@ -96,7 +94,6 @@ class Outgoing:
     in_reply_to: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
     attachments: list[str] = field(default_factory=list)
-    view: Literal["meeting", "review"] = "meeting"
     question_id: int | None = None
 
 

@@ -17,7 +17,7 @@ import hashlib
 from daemon.domain.context import RuleContext
 from daemon.domain.effects import Effects, Outgoing
 from daemon.domain.followup import review_extra
-from daemon.domain.model import Meeting, MeetingFile
+from daemon.domain.model import Meeting, MeetingFile, Role
 from daemon.domain.roster import add_participant, everyone
 from daemon.domain.timed import review_window
 
@@ -36,7 +36,7 @@ def open_review(
     domain = ctx.daemon_address.rpartition("@")[2] or "meetingd.local"
     meeting = Meeting(
         number=number,
-        title=m.title,
+        title=("复盘：" if m.lang == "zh" else "Review: ") + m.title,
         status="scheduled",
         requester=m.host or m.requester,
         lang=m.lang,
@@ -52,14 +52,17 @@ def open_review(
         approved_utc=ctx.now,
     )
     file = MeetingFile(meeting)
-    if m.host:
-        add_participant(file, m.host, "host", ctx.directory)
-    if m.recorder:
-        add_participant(file, m.recorder, "recorder", ctx.directory)
     owners = sorted({a.owner for a in reviewed.actions if a.owner and a.status != "cancelled"})
-    for owner in owners:
-        if file.person(owner) is None:
-            add_participant(file, owner, "core", ctx.directory)
+    people: list[tuple[str | None, Role]] = [(m.host, "host"), (m.recorder, "recorder")]
+    people += [(o, "core") for o in owners]
+    for address, role in people:
+        if address is None or file.person(address) is not None:
+            continue
+        known = reviewed.person(address)
+        if known is not None:  # keep the name and department the meeting knew
+            file.participants.append(dataclasses.replace(known, role=role, delegate_of=None))
+        else:
+            add_participant(file, address, role, ctx.directory)
     file.actions = [dataclasses.replace(a) for a in reviewed.actions if a.status != "cancelled"]
     m.review_number = number
     fx = Effects()

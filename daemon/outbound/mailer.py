@@ -5,8 +5,7 @@ materials) and queues it under an idempotency key made of the meeting, the kind,
 item, the rules' key and the recipients: the same intent is never queued twice. A calendar
 intent (``Outgoing.calendar`` set) is queued with its
 :class:`~daemon.transports.calendar.MeetingSnapshot`; the calendar backend applies it when
-the outbox is dispatched. An intent whose ``view`` is ``review`` is rendered for the review
-meeting (its own UID, the host and the action owners).
+the outbox is dispatched.
 
 A mail caused by an inbound message (a :class:`Cause`) first passes the reply policy of
 :mod:`daemon.domain.replies`: nothing answers automatic mail, and notices are capped and
@@ -28,7 +27,7 @@ from daemon.domain.directory import Directory
 from daemon.domain.effects import Outgoing
 from daemon.domain.messages import Inspection
 from daemon.domain.model import MeetingFile
-from daemon.domain.views import deadline_times, review_file
+from daemon.domain.views import deadline_times
 from daemon.outbound import outbox
 from daemon.outbound.compose import ComposeContext, MaterialLoader, compose_rendered
 from daemon.outbound.snapshot import snapshot_of
@@ -121,19 +120,17 @@ class Mailer:
     ) -> bool:
         """Render ``out`` in ``lang`` and queue it; ``part_of`` is the key of the whole
         intent when ``out`` is one language's part of it."""
-        review = file is not None and out.view == "review"
-        view = review_file(file, ctx, lang) if file is not None and review else file
         number = file.meeting.number if file else None
         idem = _idem_key(number, out)
         # The Message-ID is derived from the key: make it the full idempotency key.
         keyed = replace(out, key=idem)
-        message, rendered = compose_rendered(keyed, view, self._compose_context(file, ctx, lang))
+        message, rendered = compose_rendered(keyed, file, self._compose_context(file, ctx, lang))
         intent = None
         if out.calendar is not None:
-            if view is None:
+            if file is None:
                 raise ValueError(f"{out.kind}: a calendar intent needs a meeting")
             snapshot = snapshot_of(
-                view,
+                file,
                 out,
                 tz=ctx.days.tz.key,
                 organizer=self.sender.address,

@@ -15,7 +15,6 @@ import pytest
 from daemon.config import Department, Person, load
 from daemon.domain.directory import Directory
 from daemon.domain.effects import KINDS, Outgoing
-from daemon.domain.views import review_file
 from daemon.errors import UserError
 from daemon.outbound.compose import compose
 from daemon.outbound.mailer import by_language, department_names, directory_names
@@ -32,7 +31,6 @@ from tests.unit.outbound_samples import (
     meeting_file,
     outgoing,
 )
-from tests.unit.rules_helpers import ctx, local
 
 PEOPLE = [
     Person(HOST, "孙丽", "Sun Li", "总经办", None),
@@ -238,10 +236,3 @@ def test_a_wrong_person_lang_names_file_key_and_fix(tmp_path: Path) -> None:
     (problem,) = exc.value.problems
     assert str(path) in problem and "liu.yang@corp.example" in problem
     assert "lang" in problem and "'english'" in problem and 'lang = "en"' in problem
-
-
-@pytest.mark.parametrize(("lang", "title"), [("zh", "复盘："), ("en", "Review: ")])
-def test_the_review_meeting_title_is_prefixed_in_the_mail_language(lang: str, title: str) -> None:
-    file = meeting_file()
-    review = review_file(file, ctx(local(2026, 10, 10, 9)), lang)
-    assert review.meeting.title == title + file.meeting.title
