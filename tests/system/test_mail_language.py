@@ -213,3 +213,18 @@ def test_a_topic_in_the_form_the_en_call_shows_is_read_and_receipted_in_english(
     text = body_text(receipt)
     assert receipt["Content-Language"] == "en" and "Inventory count rules" in text
     assert not CJK.search(own_words(text))
+
+
+def test_a_cancellation_to_two_languages_is_one_cancel_in_each(service: Service) -> None:
+    approved(service)
+    (approval,) = of(service, "approval_request")
+    reply(service, "qian.feng@corp.example", approval, "取消会议，项目延期。")
+    cancels = of(service, "cancel")
+    assert {str(m["Content-Language"]) for m in cancels} == {"zh-CN", "en"}
+    events = [calendar_of(m) for m in cancels]
+    assert {sequence(e) for e in events} == {1} and {str(e["STATUS"]) for e in events} == {
+        "CANCELLED"
+    }
+    en = next(m for m in cancels if m["Content-Language"] == "en")
+    text = body_text(en).replace("取消会议，项目延期", "")  # the host's words, quoted
+    assert not CJK.search(own_words(text)), text
