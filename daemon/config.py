@@ -21,6 +21,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from daemon import workdays
+from daemon.domain.directory import LANGS  # mail languages: [daemon] lang, [[people]] lang
 from daemon.errors import UserError
 from daemon.transports.settings import (
     check_transports,
@@ -61,7 +62,12 @@ SPEC: dict[str, list[Key]] = {
         ),
         Key("db", "str", "meetingd.db", "SQLite database file; relative to var_dir."),
         Key("tick_seconds", "int", 60, "How often deadlines are checked and mail is sent.", 1),
-        Key("lang", "lang", "zh", "Language of the mails: zh or en."),
+        Key(
+            "lang",
+            "lang",
+            "zh",
+            "Language of the mails: zh or en (a person's own lang in [[people]] wins).",
+        ),
         Key("log_level", "level", "INFO", "DEBUG, INFO, WARNING or ERROR."),
     ],
     "mailbox": [
@@ -186,12 +192,14 @@ class Department:
 
 @dataclass(frozen=True)
 class Person:
-    """A person of the directory: address (lower-case), zh and en names, department."""
+    """A person of the directory: address (lower-case), zh and en names, department, and
+    the language of the mails to them (``zh``/``en``; None: ``[daemon] lang``)."""
 
     address: str
     name: str | None
     name_en: str | None
     department: str | None
+    lang: str | None = None
 
 
 @dataclass(frozen=True)
@@ -416,7 +424,7 @@ def _check(key: Key, value: Any) -> tuple[Any, list[str]]:
 
 def _check_text(kind: str, value: str) -> str | None:
     """The problem with a string value of ``kind``, or None."""
-    if kind == "lang" and value not in ("zh", "en"):
+    if kind == "lang" and value not in LANGS:
         return f'must be "zh" or "en", got {value!r}.'
     if kind == "confirm" and value not in CONFIRM_MODES:
         return f"must be one of {', '.join(CONFIRM_MODES)}, got {value!r}."
@@ -454,7 +462,7 @@ def _check_dates(value: Any) -> tuple[list[dt.date], list[str]]:
 
 
 DEPARTMENT_KEYS = ("name", "name_en", "head", "members")
-PERSON_KEYS = ("address", "name", "name_en", "department")
+PERSON_KEYS = ("address", "name", "name_en", "department", "lang")
 
 
 def _unknown_keys(where: str, table: dict[str, Any], known: tuple[str, ...]) -> list[str]:
@@ -557,9 +565,23 @@ def _people(where: str, raw: Any, names: set[str], problems: list[str]) -> tuple
                 f"{here} department: no [[departments]] table is named {department!r} "
                 f"(known: {known}). Fix: correct the name or add that department."
             )
+        lang = p.get("lang")
+        if lang is not None and lang not in LANGS:
+            found.append(
+                f'{here} lang: must be "zh" or "en", got {lang!r}. Fix: write lang = "en" '
+                "(or remove it: mails then use [daemon] lang)."
+            )
         problems += found
         if not found:
-            out.append(Person(address.strip().lower(), p.get("name"), p.get("name_en"), department))
+            out.append(
+                Person(
+                    address.strip().lower(),
+                    p.get("name"),
+                    p.get("name_en"),
+                    department,
+                    lang,
+                )
+            )
     return tuple(out)
 
 
@@ -591,5 +613,7 @@ def example_toml() -> str:
         '# name = "刘洋"',
         '# name_en = "Liu Yang"',
         '# department = "技术部"',
+        '# lang = "zh"            # language of the mails to this person: zh or en',
+        "#                        # (default: [daemon] lang)",
     ]
     return "\n".join(lines) + "\n"

@@ -202,8 +202,11 @@ def unowned_actions(
     db: Executes, number: int | None = None, limit: int = 20
 ) -> tuple[int, list[Unowned]]:
     """(how many, the first ``limit`` by meeting and ``k``) live action items without an
-    owner, of meeting ``number`` or of all (index ``action_items_unowned``)."""
-    where = UNOWNED + (" AND meeting_number = ?" if number is not None else "")
+    owner, of meeting ``number`` or of every meeting not finished (index
+    ``action_items_unowned``, and ``meetings_status`` for the finished ones)."""
+    finished = ", ".join(f"'{s}'" for s in FINISHED)
+    where = f"{UNOWNED} AND meeting_number NOT IN (SELECT number FROM meetings WHERE status IN"
+    where += f" ({finished}))" + (" AND meeting_number = ?" if number is not None else "")
     params: list[Any] = [number] if number is not None else []
     (count,) = db.execute(f"SELECT COUNT(*) FROM action_items WHERE {where}", params).fetchone()
     rows = db.execute(

@@ -7,7 +7,9 @@ module owns the SEQUENCE (RFC 5545 §3.8.7.4), kept per UID in the transport sta
 * the first REQUEST of a UID has SEQUENCE 0;
 * a REQUEST to everyone after it raises SEQUENCE by one (an update);
 * a REQUEST to some attendees only (a delegate's invitation, RFC 5546 §4.2.5) keeps it;
-* a CANCEL raises it by one.
+* a CANCEL raises it by one;
+* the parts of one intent told in several mails, one per language (``part_of``), share
+  one SEQUENCE, chosen as for a mail to everyone.
 
 The SEQUENCE of an intent is chosen once and recorded with its Message-ID before the mail
 is sent, so a retry after a failure or a crash sends the same object again, and
@@ -88,15 +90,20 @@ class ImipCalendar:
         if record is not None:
             return int(record["sequence"])
         last = self.state.get(f"uid:{snapshot.uid}")
-        if last is None:
+        shared = self.state.get(f"parts:{snapshot.part_of}") if snapshot.part_of else None
+        if shared is not None:
+            sequence = int(shared)  # another language's part of the same intent
+        elif last is None:
             sequence = 0
-        elif snapshot.action == "upsert" and snapshot.notify is not None:
+        elif snapshot.action == "upsert" and snapshot.notify is not None and not snapshot.part_of:
             sequence = int(last)  # a delegate's invitation: the meeting did not change
         else:
             sequence = int(last) + 1
         self.state.put(
             f"intent:{idem_key}", {"sequence": sequence, "message_id": snapshot.message_id}
         )
+        if snapshot.part_of:
+            self.state.put(f"parts:{snapshot.part_of}", sequence)
         self.state.put(f"uid:{snapshot.uid}", max(sequence, int(last or 0)))
         return sequence
 

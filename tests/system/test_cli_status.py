@@ -101,7 +101,12 @@ def test_default_lists_counts_and_a_page_of_open_meetings(cfg_file: Path) -> Non
     assert lines[0] == "meetings: 5 (1 cancelled, 1 closed, 1 held, 2 scheduled)"
     assert lines[1:9] == expected_block(cfg_file, 1) + expected_block(cfg_file, 3)
     assert lines[9].startswith("... 1 more open meetings; every meeting: `meetingd status --all`")
-    assert lines[10:] == ["inbox: empty", "outbox: 0 due, 0 sending, 0 failed, 0 sent"]
+    assert lines[10:] == [
+        "action items without an owner: 1",
+        "  MTG-5/A-1 do; fix: meetingd assign MTG-5/A-1 PERSON",
+        "inbox: empty",
+        "outbox: 0 due, 0 sending, 0 failed, 0 sent",
+    ]
 
 
 def test_all_lists_every_meeting_finished_ones_too(cfg_file: Path) -> None:
