@@ -1,0 +1,120 @@
+"""Attendees' answers as Exchange records them → :class:`CalendarResponse`.
+
+Both are stamped with the time the daemon records them (``received_utc``).
+
+* A ``MeetingResponse`` item (accept, decline, tentative; its text is the comment, and
+  ``proposed_start``/``proposed_end`` a counter-proposal) becomes one answer, keyed by its
+  Internet Message-ID. Its status is reconciled with the organizer's item: the attendee's
+  ``response_type`` there (read fresh, exchangelib #362/#963) is authoritative, so a stale
+  response (the attendee changed their mind since) records the current answer.
+* On the organizer's item, an attendee whose ``response_type`` changed without a response
+  item reaching us (:func:`status_answers`) is an answer keyed by the attendee and the
+  ``last_response_time``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from daemon.transports.calendar import CalendarResponse
+
+log = logging.getLogger(__name__)
+
+#: EWS ResponseTypeType → RFC 5545 PARTSTAT (Unknown, Organizer, NoResponseReceived: none).
+PARTSTAT = {"Accept": "ACCEPTED", "Decline": "DECLINED", "Tentative": "TENTATIVE"}
+#: The MeetingResponse item classes (MS-OXOCAL §2.2.6.1) → PARTSTAT.
+CLASS_PARTSTAT = {
+    "IPM.Schedule.Meeting.Resp.Pos": "ACCEPTED",
+    "IPM.Schedule.Meeting.Resp.Neg": "DECLINED",
+    "IPM.Schedule.Meeting.Resp.Tent": "TENTATIVE",
+}
+
+
+def utc(value: Any) -> dt.datetime | None:
+    """An exchangelib ``EWSDateTime`` (aware) as a plain aware UTC datetime; None stays."""
+    if value is None:
+        return None
+    return dt.datetime.fromtimestamp(value.timestamp(), dt.UTC)
+
+
+def attendees_of(item: Any) -> list[Any]:
+    """Required, optional and resource attendees of an exchangelib CalendarItem."""
+    return [
+        *(item.required_attendees or []),
+        *(item.optional_attendees or []),
+        *(item.resources or []),
+    ]
+
+
+def address_of(attendee: Any) -> str:
+    """The attendee's SMTP address, lower-case."""
+    return str(attendee.mailbox.email_address or "").lower()
+
+
+def from_response(response: Any, meeting: Any | None, now: dt.datetime) -> CalendarResponse | None:
+    """The answer a ``MeetingResponse`` carries, or None if it is not about one of our
+    meetings (``meeting`` is the organizer's item with ``mtgd_uid``, or None).
+
+    ``received_utc`` is ``now`` (UTC), when the daemon records the answer.
+    """
+    uid = getattr(meeting, "mtgd_uid", None) if meeting is not None else None
+    if not uid:
+        return None
+    attendee = str(response.author.email_address if response.author else "").lower()
+    if not attendee:
+        return None
+    partstat = CLASS_PARTSTAT.get(str(response.item_class or ""), "")
+    partstat = PARTSTAT.get(str(response.response_type or ""), partstat)
+    for listed in attendees_of(meeting):
+        current = PARTSTAT.get(str(listed.response_type or ""))
+        if address_of(listed) == attendee and current and current != partstat:
+            log.info(
+                "ews: %s answered %s, the meeting records %s now: %s is taken",
+                attendee,
+                partstat or "?",
+                current,
+                current,
+            )
+            partstat = current
+    if not partstat:
+        return None
+    comment = (response.text_body or str(response.body or "")).strip() or None
+    return CalendarResponse(
+        uid=str(uid),
+        attendee=attendee,
+        partstat=partstat,
+        key=f"ews-response:{response.message_id or response.id}",
+        received_utc=now,
+        comment=comment,
+        proposed_start=utc(getattr(response, "proposed_start", None)),
+        proposed_end=utc(getattr(response, "proposed_end", None)),
+    )
+
+
+def status_answers(
+    meeting: Any, recorded: dict[str, str], now: dt.datetime
+) -> list[CalendarResponse]:
+    """Answers the organizer's item ``meeting`` shows that differ from ``recorded``
+    (attendee → PARTSTAT last recorded for this meeting), received ``now`` (UTC)."""
+    uid = getattr(meeting, "mtgd_uid", None)
+    if not uid:
+        return []
+    out = []
+    for attendee in attendees_of(meeting):
+        partstat = PARTSTAT.get(str(attendee.response_type or ""))
+        address = address_of(attendee)
+        if not partstat or not address or recorded.get(address) == partstat:
+            continue
+        when = utc(attendee.last_response_time) or now
+        out.append(
+            CalendarResponse(
+                uid=str(uid),
+                attendee=address,
+                partstat=partstat,
+                key=f"ews-status:{uid}:{address}:{when.isoformat()}",
+                received_utc=now,
+            )
+        )
+    return out

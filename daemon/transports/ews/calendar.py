@@ -1,0 +1,266 @@
+"""The EWS calendar: each meeting a real ``CalendarItem`` in the daemon's calendar, with
+invitations, updates and cancellations sent by Exchange, and the answers Exchange records.
+
+* **Create**: ``save(send_meeting_invitations=SEND_TO_ALL_AND_SAVE_COPY)`` (a plain
+  ``save()`` sends nothing, exchangelib #216/#55). Required and optional attendees are
+  ``Attendee`` objects; the room (``room`` setting, and any resource of the snapshot) is a
+  resource attendee, which is what books it (LOCATION alone books nothing, exchangelib #303).
+  Times are written in the company zone; the item's UID is the meeting's iCalendar UID.
+* **Update**: ``save(update_fields=…, send_meeting_invitations=SEND_TO_CHANGED_AND_SAVE_COPY)``:
+  Exchange tells whom the change concerns (an added delegate only, for instance).
+* **Cancel**: ``cancel(new_body=…)`` with the snapshot's text (``CancelCalendarItem`` reads
+  ``NewBodyContent``; its ``Body`` is ignored). Exchange moves the item to Deleted Items.
+* **Once only**: every idempotency key applied is appended to the item's ``mtgd_keys``
+  extended property *in the same request* that applies it, so :meth:`EwsCalendar.find_applied`
+  (calendar and Deleted Items, searched by key) tells after a crash or a lost answer whether
+  the intent took effect, and a retried intent that did is not applied again. A cancel writes
+  its key first (``mtgd_cancel``, sending nothing), then cancels: it counts as applied only
+  once the item is cancelled.
+* Exchange owns the item's sequence; no .ics is ever sent for an item it manages.
+* **Answers** (:meth:`EwsCalendar.responses`): those the source took from meeting responses
+  (:mod:`.answers`), and changes of an attendee's ``response_type`` on our items that the
+  calendar's own ``SyncFolderItems`` (state in SQLite) reports. ``received_utc`` is when the
+  daemon recorded the answer, so the ``since`` watermark never skips one that came late.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from exchangelib import (  # type: ignore[import-untyped]
+    Attendee,
+    Body,
+    CalendarItem,
+    EWSDateTime,
+    EWSTimeZone,
+    Mailbox,
+)
+from exchangelib.errors import ErrorInvalidSyncStateData  # type: ignore[import-untyped]
+from exchangelib.items import (  # type: ignore[import-untyped]
+    SEND_TO_ALL_AND_SAVE_COPY,
+    SEND_TO_CHANGED_AND_SAVE_COPY,
+    SEND_TO_NONE,
+)
+
+from daemon import clock
+from daemon.transports.calendar import CalendarResponse, MeetingSnapshot
+from daemon.transports.ews import answers, props, zones
+from daemon.transports.ews.account import Connection
+from daemon.transports.ews.errors import translated
+from daemon.transports.ews.state import State, SyncBook
+
+log = logging.getLogger(__name__)
+
+#: The fields an update rewrites (with ``mtgd_keys``).
+FIELDS = (
+    "subject",
+    "body",
+    "start",
+    "end",
+    "location",
+    "required_attendees",
+    "optional_attendees",
+    "resources",
+)
+_SYNC_FIELDS = ["mtgd_uid", "required_attendees", "optional_attendees", "resources"]
+
+
+class EwsCalendar:
+    """A :class:`~daemon.transports.calendar.Calendar` kept by Exchange."""
+
+    def __init__(self, conn: Connection, state: State) -> None:
+        props.register()
+        self.conn = conn
+        self.book = SyncBook(state)
+        conn.calendar_attached = True
+
+    # -- Calendar --------------------------------------------------------------------------
+    def upsert_meeting(self, snapshot: MeetingSnapshot, idem_key: str) -> str:
+        """Create the meeting's item or bring it up to ``snapshot`` (once per key).
+
+        Returns:
+            The EWS item id.
+
+        Raises:
+            TransientError: Exchange cannot be reached, throttles, or refused the login.
+            PermanentError: Exchange refused the item.
+        """
+        with translated(f"upsert {snapshot.ref} ({idem_key})"):
+            account = self.conn.account
+            item = self._find(account.calendar, mtgd_uid=snapshot.uid)
+            if item is not None and idem_key in (item.mtgd_keys or []):
+                log.info("ews: %s applied to %s already", idem_key, snapshot.ref)
+                return str(item.id)
+            fields = self._fields(snapshot)
+            if item is None:
+                item = CalendarItem(
+                    account=account,
+                    folder=account.calendar,
+                    uid=snapshot.uid,
+                    mtgd_uid=snapshot.uid,
+                    mtgd_ref=snapshot.ref,
+                    mtgd_keys=[idem_key],
+                    **fields,
+                )
+                item.save(send_meeting_invitations=SEND_TO_ALL_AND_SAVE_COPY)
+                how = "created, invitations sent to all"
+            else:
+                changed = [name for name in FIELDS if differs(name, getattr(item, name), fields)]
+                for name in changed:
+                    setattr(item, name, fields[name])
+                item.mtgd_keys = [*(item.mtgd_keys or []), idem_key]
+                item.save(
+                    update_fields=[*changed, "mtgd_keys"],
+                    send_meeting_invitations=SEND_TO_CHANGED_AND_SAVE_COPY,
+                )
+                how = f"updated ({', '.join(changed) or 'nothing changed'})"
+        log.info("ews: %s %s (%s, %s)", snapshot.ref, how, idem_key, item.id)
+        return str(item.id)
+
+    def cancel_meeting(self, ref: str, idem_key: str, snapshot: MeetingSnapshot) -> None:
+        """Cancel meeting ``ref`` (its UID) with the snapshot's text as the message.
+
+        Raises:
+            TransientError, PermanentError: as :meth:`upsert_meeting`.
+        """
+        with translated(f"cancel {snapshot.ref} ({idem_key})"):
+            account = self.conn.account
+            item = self._find(account.calendar, mtgd_uid=ref)
+            if item is None:
+                if self._applied(idem_key):
+                    log.info("ews: %s cancelled already (%s)", snapshot.ref, idem_key)
+                else:
+                    log.warning("ews: %s has no item in the calendar; nothing to cancel", ref)
+                return
+            if item.is_cancelled:
+                log.info("ews: %s is cancelled already", snapshot.ref)
+                return
+            if idem_key not in (item.mtgd_keys or []):
+                item.mtgd_keys = [*(item.mtgd_keys or []), idem_key]
+                item.mtgd_cancel = idem_key
+                item.save(
+                    update_fields=["mtgd_keys", "mtgd_cancel"],
+                    send_meeting_invitations=SEND_TO_NONE,
+                )
+            item.cancel(new_body=snapshot.description or snapshot.summary)
+        log.info("ews: %s cancelled, attendees told (%s)", snapshot.ref, idem_key)
+
+    def responses(self, since: dt.datetime | None) -> list[CalendarResponse]:
+        """The answers recorded after ``since`` (UTC; None: all kept), oldest first; the
+        calendar is synced first (see the module docstring).
+
+        Raises:
+            TransientError, PermanentError: the calendar cannot be synced now.
+        """
+        with translated("calendar sync"):
+            self._sync()
+        return [a for a in self.book.answers() if since is None or a.received_utc > since]
+
+    def find_applied(self, idem_key: str) -> bool | None:
+        """True if an item of ours (in the calendar or Deleted Items) carries the key (a
+        cancel: and is cancelled), else False; never None.
+
+        Raises:
+            TransientError, PermanentError: the question cannot be asked now.
+        """
+        with translated(f"find_applied {idem_key}"):
+            return self._applied(idem_key)
+
+    def close(self) -> None:
+        """Close the shared connection's sessions."""
+        self.conn.close()
+
+    # -- internals -------------------------------------------------------------------------
+    def _find(self, folder: Any, **query: Any) -> Any | None:
+        found = list(folder.filter(**query))
+        calendar_items = [i for i in found if isinstance(i, CalendarItem)]
+        if len(calendar_items) > 1:
+            log.warning("ews: %d items match %s; the first is used", len(calendar_items), query)
+        return calendar_items[0] if calendar_items else None
+
+    def _applied(self, idem_key: str) -> bool:
+        account = self.conn.account
+        for folder in (account.calendar, account.trash):
+            item = self._find(folder, mtgd_keys=idem_key)
+            if item is not None:
+                return bool(item.is_cancelled) if item.mtgd_cancel == idem_key else True
+        return False
+
+    def _fields(self, snapshot: MeetingSnapshot) -> dict[str, Any]:
+        zone = EWSTimeZone(zones.resolve(snapshot.tz, "UTC"))
+        organizer = self.conn.cfg.address.lower()
+        required: list[Any] = []
+        optional: list[Any] = []
+        resources: list[Any] = []
+        for attendee in snapshot.attendees:
+            if attendee.address.lower() == organizer:
+                continue
+            person = Attendee(
+                mailbox=Mailbox(email_address=attendee.address, name=attendee.name),
+                response_type="Unknown",
+            )
+            {"optional": optional, "resource": resources}.get(attendee.role, required).append(
+                person
+            )
+        room = self.conn.cfg.room
+        if room and all(str(r.mailbox.email_address).lower() != room for r in resources):
+            resources.append(Attendee(mailbox=Mailbox(email_address=room), response_type="Unknown"))
+        return {
+            "subject": snapshot.summary,
+            "body": Body(snapshot.description),
+            "start": _in_zone(snapshot.start_utc, zone),
+            "end": _in_zone(snapshot.end_utc, zone),
+            "location": snapshot.location,
+            "required_attendees": required,
+            "optional_attendees": optional,
+            "resources": resources,
+        }
+
+    def _sync(self, fresh: bool = False) -> None:
+        calendar = self.conn.account.calendar
+        state = None if fresh else self.book.sync_state("calendar")
+        calendar.item_sync_state = state  # exchangelib falls back to it for None
+        now = clock.now()
+        try:
+            for kind, item in calendar.sync_items(
+                sync_state=state,
+                only_fields=_SYNC_FIELDS,
+                max_changes_returned=self.conn.cfg.page_size,
+            ):
+                if kind not in ("create", "update") or not getattr(item, "mtgd_uid", None):
+                    continue
+                for answer in answers.status_answers(item, self.book.statuses(item.mtgd_uid), now):
+                    if self.book.add_answer(answer, now):
+                        log.info(
+                            "ews: the calendar records %s %s for %s",
+                            answer.attendee,
+                            answer.partstat,
+                            item.mtgd_uid,
+                        )
+        except ErrorInvalidSyncStateData:
+            if fresh:
+                raise
+            log.warning("ews: the calendar sync state is no longer valid; syncing afresh")
+            self._sync(fresh=True)
+            return
+        self.book.set_sync_state("calendar", calendar.item_sync_state)
+
+
+def differs(name: str, current: Any, fields: dict[str, Any]) -> bool:
+    """Whether field ``name`` of the item (``current``) differs from ``fields[name]``:
+    instants compared as instants, attendees as their addresses, text as text."""
+    wanted = fields[name]
+    if name in ("required_attendees", "optional_attendees", "resources"):
+        return [answers.address_of(a) for a in current or []] != [
+            answers.address_of(a) for a in wanted
+        ]
+    if name in ("start", "end"):
+        return current is None or answers.utc(current) != answers.utc(wanted)
+    return str(current or "").strip() != str(wanted or "").strip()
+
+
+def _in_zone(instant: dt.datetime, zone: Any) -> Any:
+    """An aware UTC instant as an exchangelib ``EWSDateTime`` in ``zone``."""
+    return EWSDateTime.from_datetime(instant.astimezone(dt.UTC)).astimezone(zone)
