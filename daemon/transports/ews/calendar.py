@@ -64,6 +64,7 @@ FIELDS = (
     "optional_attendees",
     "resources",
 )
+ATTENDEE_FIELDS = ("required_attendees", "optional_attendees", "resources")
 _SYNC_FIELDS = ["mtgd_uid", "required_attendees", "optional_attendees", "resources"]
 
 
@@ -93,7 +94,7 @@ class EwsCalendar:
             if item is not None and idem_key in (item.mtgd_keys or []):
                 log.info("ews: %s applied to %s already", idem_key, snapshot.ref)
                 return str(item.id)
-            fields = self._fields(snapshot)
+            fields = self._fields(snapshot, item)
             if item is None:
                 item = CalendarItem(
                     account=account,
@@ -107,7 +108,10 @@ class EwsCalendar:
                 item.save(send_meeting_invitations=SEND_TO_ALL_AND_SAVE_COPY)
                 how = "created, invitations sent to all"
             else:
-                changed = [name for name in FIELDS if differs(name, getattr(item, name), fields)]
+                # Speaking to some attendees only (a delegate's invitation): only the list
+                # of attendees changes, so Exchange tells only those added.
+                names = ATTENDEE_FIELDS if snapshot.notify is not None else FIELDS
+                changed = [n for n in names if differs(n, getattr(item, n), fields)]
                 for name in changed:
                     setattr(item, name, fields[name])
                 item.mtgd_keys = [*(item.mtgd_keys or []), idem_key]
@@ -188,25 +192,44 @@ class EwsCalendar:
                 return bool(item.is_cancelled) if item.mtgd_cancel == idem_key else True
         return False
 
-    def _fields(self, snapshot: MeetingSnapshot) -> dict[str, Any]:
+    def _fields(self, snapshot: MeetingSnapshot, item: Any = None) -> dict[str, Any]:
+        """The item's fields for ``snapshot``. Updating ``item``: an attendee the snapshot
+        does not list stays when the snapshot speaks to some attendees only (a delegate's
+        invitation lists the delegate and the delegator) or when they delegated to someone
+        listed; removing them would make Exchange send them a cancellation."""
         zone = EWSTimeZone(zones.resolve(snapshot.tz, "UTC"))
         organizer = self.conn.cfg.address.lower()
-        required: list[Any] = []
-        optional: list[Any] = []
-        resources: list[Any] = []
+        roles: dict[str, list[Any]] = {"required": [], "optional": [], "resource": []}
+        listed: set[str] = set()
         for attendee in snapshot.attendees:
-            if attendee.address.lower() == organizer:
+            address = attendee.address.lower()
+            if address == organizer or address in listed:
                 continue
+            listed.add(address)
             person = Attendee(
                 mailbox=Mailbox(email_address=attendee.address, name=attendee.name),
                 response_type="Unknown",
             )
-            {"optional": optional, "resource": resources}.get(attendee.role, required).append(
-                person
-            )
+            roles.get(attendee.role, roles["required"]).append(person)
+        if item is not None:
+            handed_over = {d.lower() for a in snapshot.attendees for d in a.delegated_from}
+            for role, name in (
+                ("required", "required_attendees"),
+                ("optional", "optional_attendees"),
+                ("resource", "resources"),
+            ):
+                for kept in getattr(item, name) or []:
+                    address = answers.address_of(kept)
+                    partial = snapshot.notify is not None
+                    if address not in listed and (partial or address in handed_over):
+                        listed.add(address)
+                        roles[role].append(kept)
         room = self.conn.cfg.room
-        if room and all(str(r.mailbox.email_address).lower() != room for r in resources):
-            resources.append(Attendee(mailbox=Mailbox(email_address=room), response_type="Unknown"))
+        if room and room not in listed:
+            roles["resource"].append(
+                Attendee(mailbox=Mailbox(email_address=room), response_type="Unknown")
+            )
+        required, optional, resources = roles["required"], roles["optional"], roles["resource"]
         return {
             "subject": snapshot.summary,
             "body": Body(snapshot.description),
@@ -252,7 +275,7 @@ def differs(name: str, current: Any, fields: dict[str, Any]) -> bool:
     """Whether field ``name`` of the item (``current``) differs from ``fields[name]``:
     instants compared as instants, attendees as their addresses, text as text."""
     wanted = fields[name]
-    if name in ("required_attendees", "optional_attendees", "resources"):
+    if name in ATTENDEE_FIELDS:
         return [answers.address_of(a) for a in current or []] != [
             answers.address_of(a) for a in wanted
         ]
