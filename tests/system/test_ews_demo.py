@@ -18,7 +18,7 @@ import email.policy
 from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import icalendar
 import pytest
@@ -33,7 +33,11 @@ from tests.transports.fake_ews.fixture import forget_protocols
 
 DAEMON = "meetings@corp.example"
 PASSWORD_ENV = "MEETINGD_TEST_EWS_PASSWORD"
-_RESPONSE = {"ACCEPTED": "Accept", "DECLINED": "Decline", "TENTATIVE": "Tentative"}
+_RESPONSE: dict[str, Literal["Accept", "Decline", "Tentative"]] = {
+    "ACCEPTED": "Accept",
+    "DECLINED": "Decline",
+    "TENTATIVE": "Tentative",
+}
 
 
 def transport_toml(server: FakeEwsServer) -> str:
