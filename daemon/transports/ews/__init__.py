@@ -6,7 +6,8 @@ account, shared by the three roles), :mod:`.errors` (exchangelib errors → tran
 permanent), :mod:`.props` (the extended properties that find our items again),
 :mod:`.state` (sync states, pending items, recorded answers), :mod:`.source`,
 :mod:`.sink`, :mod:`.calendar`, :mod:`.answers` (meeting responses → answers),
-:mod:`.zones` (Exchange's zone names) and :mod:`.probe` (``check-config``).
+:mod:`.zones` (Exchange's zone names), :mod:`.mailbox` (source and sink as one object)
+and :mod:`.check` (``check-config``).
 
 exchangelib is imported only inside this package.
 """
@@ -47,7 +48,7 @@ def create_calendar(settings: dict[str, Any], var_dir: Path, sink: Any, state: A
 
 def probe(settings: dict[str, Any]) -> str | None:
     """``check-config``: None if the endpoint answers for the mailbox, else one line saying
-    what failed (DNS, TLS, 401, wrong version, ...). See :mod:`.probe`."""
-    from daemon.transports.ews.probe import probe as run
+    what failed (DNS, TLS, 401, wrong version, ...). See :mod:`.check`."""
+    from daemon.transports.ews.check import probe as run
 
     return run(parse(settings))

@@ -24,9 +24,8 @@ from daemon.errors import PermanentError, TransientError
 
 log = logging.getLogger(__name__)
 
-#: Errors that say "try again later".
-TRANSIENT: tuple[type[BaseException], ...] = (
-    ews.TransportError,  # RateLimitError, SOAPError, MalformedResponseError, RedirectError
+#: EWS response codes that say "try again later" (ResponseMessageError subclasses).
+TRANSIENT_CODES: tuple[type[BaseException], ...] = (
     ews.ErrorServerBusy,
     ews.ErrorTimeoutExpired,
     ews.ErrorInternalServerTransientError,
@@ -35,6 +34,11 @@ TRANSIENT: tuple[type[BaseException], ...] = (
     ews.ErrorMailboxMoveInProgress,
     ews.ErrorConnectionFailed,
     ews.ErrorConnectionFailedTransientError,
+)
+#: Failures below EWS: the connection, HTTP, a garbled answer (RateLimitError, SOAPError,
+#: MalformedResponseError, RedirectError are TransportErrors).
+TRANSIENT: tuple[type[BaseException], ...] = (
+    ews.TransportError,
     requests.exceptions.RequestException,
     ConnectionError,
     TimeoutError,
@@ -61,11 +65,21 @@ def translated(what: str, *, login_permanent: bool = False) -> Iterator[None]:
         text = f"ews {what}: Exchange asks to wait {exc.wait:.0f} s (throttled); retried later"
         log.warning("%s", text)
         raise TransientError(text) from exc
+    except TRANSIENT_CODES as exc:
+        raise _transient(what, exc) from exc
+    except ews.ResponseMessageError as exc:  # a TransportError, but Exchange said no
+        text = f"ews {what}: Exchange refused: {type(exc).__name__}: {exc}"
+        log.error("%s", text)
+        raise PermanentError(text) from exc
     except TRANSIENT as exc:
-        text = f"ews {what}: {type(exc).__name__}: {exc}; retried later"
-        log.warning("%s", text)
-        raise TransientError(text) from exc
+        raise _transient(what, exc) from exc
     except ews.EWSError as exc:
         text = f"ews {what}: Exchange refused: {type(exc).__name__}: {exc}"
         log.error("%s", text)
         raise PermanentError(text) from exc
+
+
+def _transient(what: str, exc: BaseException) -> TransientError:
+    text = f"ews {what}: {type(exc).__name__}: {exc}; retried later"
+    log.warning("%s", text)
+    return TransientError(text)

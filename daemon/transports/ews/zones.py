@@ -32,19 +32,19 @@ def resolve(name: str | None, fallback: str, at: dt.datetime | None = None) -> s
             or None.
         fallback: the company zone (IANA), used for None, ``Customized Time Zone`` and
             names that cannot be read.
-        at: the instant (aware) whose UTC offset a display name is matched at (default:
-            January 1 of this year, standard time in the north).
+        at: the instant (aware) at which a display name's offset, a standard offset, is
+            matched (default: January 1 of this year).
     """
     if not name:
         return fallback
-    if name in MS_TIMEZONE_TO_IANA_MAP:
-        return str(MS_TIMEZONE_TO_IANA_MAP[name])
     if "/" in name or name == "UTC":
         try:
             zoneinfo.ZoneInfo(name)
             return name
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             pass
+    if name in MS_TIMEZONE_TO_IANA_MAP:
+        return str(MS_TIMEZONE_TO_IANA_MAP[name])
     match = _DISPLAY.match(name)
     if match:
         minutes = 0
@@ -57,8 +57,12 @@ def resolve(name: str | None, fallback: str, at: dt.datetime | None = None) -> s
 
 
 def _offset_minutes(zone: str, at: dt.datetime) -> int | None:
-    offset = at.astimezone(zoneinfo.ZoneInfo(zone)).utcoffset()
-    return None if offset is None else int(offset.total_seconds() // 60)
+    """The zone's standard offset at ``at`` (summer time taken off), as display names give."""
+    local = at.astimezone(zoneinfo.ZoneInfo(zone))
+    offset, dst = local.utcoffset(), local.dst()
+    if offset is None:
+        return None
+    return int((offset - (dst or dt.timedelta(0))).total_seconds() // 60)
 
 
 def _by_offset(minutes: int, fallback: str, at: dt.datetime | None) -> str:

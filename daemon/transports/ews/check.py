@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import socket
+import ssl
 from urllib.parse import urlsplit
 
 import requests
@@ -17,6 +18,7 @@ from exchangelib import FailFast  # type: ignore[import-untyped]
 from exchangelib import errors as ews  # type: ignore[import-untyped]
 
 from daemon.transports.ews.account import build_account
+from daemon.transports.ews.errors import TRANSIENT_CODES
 from daemon.transports.ews.settings import EwsSettings
 
 _VERSION_ERRORS = (
@@ -41,11 +43,6 @@ def probe(cfg: EwsSettings) -> str | None:
     try:
         account = build_account(dataclasses.replace(cfg, timeout=min(cfg.timeout, 15)), FailFast())
         account.inbox.refresh()
-    except requests.exceptions.SSLError as exc:
-        return (
-            f"{where} endpoint: TLS: {endpoint}: {_first_line(exc)}. Fix: install the "
-            "server's CA (REQUESTS_CA_BUNDLE) or correct the host name."
-        )
     except ews.UnauthorizedError:
         return (
             f"{where} username: 401: {endpoint} refused the login of "
@@ -64,14 +61,42 @@ def probe(cfg: EwsSettings) -> str | None:
             f"({type(exc).__name__}). Fix: grant the rights (docs/operations.md) or log in "
             "as the mailbox itself."
         )
-    except (requests.exceptions.RequestException, ews.TransportError, OSError) as exc:
-        return f"{where} endpoint: cannot reach {endpoint}: {_first_line(exc)}. Fix: check the URL."
+    except TRANSIENT_CODES as exc:  # ErrorTimeoutExpired also stands for "no connection"
+        return _unreachable(where, endpoint, exc)
+    except ews.ResponseMessageError as exc:  # Exchange answered, and said no
+        return f"{where}: {endpoint} answered {type(exc).__name__}: {_first_line(exc)}."
+    except (requests.exceptions.RequestException, ews.TransportError) as exc:
+        return _unreachable(where, endpoint, exc)
+    except OSError as exc:
+        return _unreachable(where, endpoint, exc)
     except ews.EWSError as exc:
         return f"{where}: {endpoint} answered {type(exc).__name__}: {_first_line(exc)}."
     finally:
         if account is not None:
             account.protocol.close()
     return None
+
+
+def _unreachable(where: str, endpoint: str, exc: BaseException) -> str:
+    """The line for a connection that failed: TLS if that is behind it, else the reason."""
+    if _is_tls(exc):
+        return (
+            f"{where} endpoint: TLS: {endpoint}: {_first_line(exc)}. Fix: install the "
+            "server's CA (REQUESTS_CA_BUNDLE) or correct the host name."
+        )
+    return f"{where} endpoint: cannot reach {endpoint}: {_first_line(exc)}. Fix: check the URL."
+
+
+def _is_tls(exc: BaseException | None) -> bool:
+    """Whether a TLS failure (certificate, protocol) is behind ``exc`` (exchangelib wraps
+    the ``requests`` error, which wraps urllib3's, which wraps ``ssl``'s)."""
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, ssl.SSLError | requests.exceptions.SSLError) or "SSLError" in str(exc):
+            return True
+        exc = exc.__cause__ or exc.__context__
+        seen += 1
+    return False
 
 
 def _name(cfg: EwsSettings) -> str:
