@@ -12,6 +12,7 @@ from sqlite_utils import Database
 
 from daemon.store.transport_state import TransportState
 from daemon.transports import base
+from daemon.transports.ews import account
 from tests.transports.fake_ews import FakeEwsServer
 
 PASSWORD_ENV = "MEETINGD_TEST_EWS_PASSWORD"
@@ -43,6 +44,7 @@ def ews_parts(
 ) -> tuple[Any, Any]:
     """``(mailbox, calendar)``: the EWS source+sink and calendar from the registry."""
     monkeypatch.setenv(PASSWORD_ENV, server.password)
+    monkeypatch.setattr(account, "_CONNECTIONS", {})  # no connection left by another test
     settings = ews_settings(server, **override)
     state = TransportState(lambda: db, "ews")
     mailbox = base.load_factory("ews", "source")(settings, tmp_path, state)

@@ -145,12 +145,16 @@ class Connection:
         return self._processed
 
     def close(self) -> None:
-        """Close the HTTP sessions (the account is built again on next use)."""
+        """Close the HTTP sessions and leave the shared cache (the next
+        :func:`connection_for` builds a new connection)."""
         with self._lock:
             if self._account is not None:
                 self._account.protocol.close()
                 self._account = None
                 self._processed = None
+        with _CONNECTIONS_LOCK:
+            if _CONNECTIONS.get(self.cfg.key) is self:
+                del _CONNECTIONS[self.cfg.key]
 
 
 _CONNECTIONS: dict[tuple[str, str, str], Connection] = {}
