@@ -276,3 +276,24 @@ def test_a_response_to_a_meeting_not_ours_is_mail(
     ews_server.mailbox.respond(other.id, "alice@example.test", "Accept")
     [mail] = box.fetch()
     assert b"METHOD:REPLY" in mail.raw
+
+
+@pytest.mark.parametrize("zone", ["Customized Time Zone", "China Standard Time", None])
+def test_an_item_outlook_rewrote_in_its_own_zone_is_read_by_instants(
+    ews_server: FakeEwsServer, parts: tuple[Any, Any], zone: str | None
+) -> None:
+    box, cal = parts
+    cal.upsert_meeting(snapshot(), "k1")
+    item = ews_server.mailbox.find_calendar_item(UID)
+    item.start_timezone = item.end_timezone = zone  # as an Outlook client may leave it
+    ews_server.mailbox.touch(item)
+    ews_server.mailbox.respond(UID, "alice@example.test", "Accept")
+    box.fetch()
+    assert [(a.attendee, a.partstat) for a in cal.responses(None)] == [
+        ("alice@example.test", "ACCEPTED")
+    ]
+    sent = len(ews_server.mailbox.transmissions)
+    cal.upsert_meeting(snapshot(), "k2")  # same instants: nothing to tell anyone
+    assert len(ews_server.mailbox.transmissions) == sent
+    update = [r for r in ews_server.requests if r.operation == "UpdateItem"][-1]
+    assert b"calendar:Start" not in update.body

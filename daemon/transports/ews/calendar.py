@@ -12,7 +12,8 @@ invitations, updates and cancellations sent by Exchange, and the answers Exchang
   ``NewBodyContent``; its ``Body`` is ignored). Exchange moves the item to Deleted Items.
 * **Once only**: every idempotency key applied is appended to the item's ``mtgd_keys``
   extended property *in the same request* that applies it, so :meth:`EwsCalendar.find_applied`
-  (calendar and Deleted Items, searched by key) tells after a crash or a lost answer whether
+  (the meeting's items in the calendar and Deleted Items, found by the UID recorded for the
+  key before the request) tells after a crash or a lost answer whether
   the intent took effect, and a retried intent that did is not applied again. A cancel writes
   its key first (``mtgd_cancel``, sending nothing), then cancels: it counts as applied only
   once the item is cancelled.
@@ -88,6 +89,7 @@ class EwsCalendar:
             TransientError: Exchange cannot be reached, throttles, or refused the login.
             PermanentError: Exchange refused the item.
         """
+        self.book.set_intent_uid(idem_key, snapshot.uid)
         with translated(f"upsert {snapshot.ref} ({idem_key})"):
             account = self.conn.account
             item = self._find(account.calendar, mtgd_uid=snapshot.uid)
@@ -129,11 +131,12 @@ class EwsCalendar:
         Raises:
             TransientError, PermanentError: as :meth:`upsert_meeting`.
         """
+        self.book.set_intent_uid(idem_key, ref)
         with translated(f"cancel {snapshot.ref} ({idem_key})"):
             account = self.conn.account
             item = self._find(account.calendar, mtgd_uid=ref)
             if item is None:
-                if self._applied(idem_key):
+                if self._applied(idem_key, ref):
                     log.info("ews: %s cancelled already (%s)", snapshot.ref, idem_key)
                 else:
                     log.warning("ews: %s has no item in the calendar; nothing to cancel", ref)
@@ -163,14 +166,18 @@ class EwsCalendar:
         return [a for a in self.book.answers() if since is None or a.received_utc > since]
 
     def find_applied(self, idem_key: str) -> bool | None:
-        """True if an item of ours (in the calendar or Deleted Items) carries the key (a
-        cancel: and is cancelled), else False; never None.
+        """True if our item of the intent's meeting (in the calendar or Deleted Items)
+        carries the key (a cancel: and is cancelled); False if not, or if the intent never
+        got as far as Exchange; never None.
 
         Raises:
             TransientError, PermanentError: the question cannot be asked now.
         """
+        uid = self.book.intent_uid(idem_key)
+        if uid is None:
+            return False
         with translated(f"find_applied {idem_key}"):
-            return self._applied(idem_key)
+            return self._applied(idem_key, uid)
 
     def close(self) -> None:
         """Close the shared connection's sessions."""
@@ -184,11 +191,14 @@ class EwsCalendar:
             log.warning("ews: %d items match %s; the first is used", len(calendar_items), query)
         return calendar_items[0] if calendar_items else None
 
-    def _applied(self, idem_key: str) -> bool:
+    def _applied(self, idem_key: str, uid: str) -> bool:
+        """Searched by the meeting's UID (single-valued), the keys compared here: EWS
+        restrictions on a multi-valued property are not relied on."""
         account = self.conn.account
         for folder in (account.calendar, account.trash):
-            item = self._find(folder, mtgd_keys=idem_key)
-            if item is not None:
+            for item in folder.filter(mtgd_uid=uid):
+                if not isinstance(item, CalendarItem) or idem_key not in (item.mtgd_keys or []):
+                    continue
                 return bool(item.is_cancelled) if item.mtgd_cancel == idem_key else True
         return False
 

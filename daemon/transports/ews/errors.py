@@ -21,6 +21,7 @@ import requests
 from exchangelib import errors as ews  # type: ignore[import-untyped]
 
 from daemon.errors import PermanentError, TransientError
+from daemon.transports.ews import zones
 
 log = logging.getLogger(__name__)
 
@@ -47,14 +48,16 @@ TRANSIENT: tuple[type[BaseException], ...] = (
 
 @contextlib.contextmanager
 def translated(what: str, *, login_permanent: bool = False) -> Iterator[None]:
-    """Run the block; re-raise exchangelib errors as the daemon's (see the module docstring).
+    """Run the block; re-raise exchangelib errors as the daemon's (see the module docstring),
+    with exchangelib's "Customized Time Zone" warning silenced (:func:`.zones.quiet`).
 
     Args:
         what: what was being done, for the message (``"fetch"``, ``"send <Message-ID>"``).
         login_permanent: a refused login raises PermanentError (else TransientError).
     """
     try:
-        yield
+        with zones.quiet():
+            yield
     except (TransientError, PermanentError):
         raise
     except ews.UnauthorizedError as exc:

@@ -7,7 +7,9 @@
   that was reported but not stored when the daemon stopped), in the order reported;
 * ``answers``: the attendees' answers Exchange recorded (meeting responses and changes of an
   attendee's ``response_type``), as :class:`CalendarResponse` JSON, kept for :data:`KEEP`;
-* ``status:<uid>``: the last answer recorded per attendee of our meeting ``uid``.
+* ``status:<uid>``: the last answer recorded per attendee of our meeting ``uid``;
+* ``intent:<idem key>``: the UID of the meeting a calendar intent is about, written before
+  the intent is sent to Exchange (``find_applied`` looks at that meeting's items).
 
 Every write is committed before the call returns, so what was recorded survives a crash.
 """
@@ -71,6 +73,16 @@ class SyncBook:
         status[answer.attendee] = answer.partstat
         self.state.put(f"status:{answer.uid}", status)
         return True
+
+    def intent_uid(self, idem_key: str) -> str | None:
+        """The meeting UID recorded for the calendar intent ``idem_key``, or None."""
+        value = self.state.get(f"intent:{idem_key}")
+        return str(value) if value else None
+
+    def set_intent_uid(self, idem_key: str, uid: str) -> None:
+        """Record which meeting the calendar intent ``idem_key`` is about."""
+        if self.intent_uid(idem_key) != uid:
+            self.state.put(f"intent:{idem_key}", uid)
 
     def statuses(self, uid: str) -> dict[str, str]:
         """Attendee address → the last PARTSTAT recorded for meeting ``uid``."""

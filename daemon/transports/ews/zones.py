@@ -12,14 +12,30 @@ falls back to the company zone.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import re
+import warnings
 import zoneinfo
+from collections.abc import Iterator
 
 from exchangelib.winzone import MS_TIMEZONE_TO_IANA_MAP  # type: ignore[import-untyped]
 
 log = logging.getLogger(__name__)
+
+
+@contextlib.contextmanager
+def quiet() -> Iterator[None]:
+    """Silence exchangelib's warning on items an Outlook client wrote in its own zone
+    ("Customized Time Zone"): the instants are UTC and read correctly, so the warning says
+    nothing an operator can act on."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            "ignore", message="Cannot convert value 'Customized Time Zone'", category=UserWarning
+        )
+        yield
+
 
 _DISPLAY = re.compile(r"^\(UTC(?:(?P<sign>[+-])(?P<h>\d{1,2}):(?P<m>\d{2}))?\)")
 
