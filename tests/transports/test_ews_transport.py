@@ -246,13 +246,31 @@ def test_the_organizer_item_is_authoritative(
     ews_server.mailbox.respond(UID, "alice@example.test", "Accept")
     ews_server.mailbox.respond(UID, "alice@example.test", "Decline")  # changed her mind
     box.fetch()
-    assert [a.partstat for a in cal.responses(None)] == ["DECLINED", "DECLINED"]
+    # Both responses are read against the item, which records her last answer: one answer.
+    assert [(a.attendee, a.partstat) for a in cal.responses(None)] == [
+        ("alice@example.test", "DECLINED")
+    ]
     # A status set on the item with no response item reaching us (e.g. Outlook on the web).
-    ews_server.mailbox.find_calendar_item(UID).attendee("bob@example.test").response_type = "Accept"
-    ews_server.mailbox.touch(ews_server.mailbox.find_calendar_item(UID))
-    latest = cal.responses(None)[-1]
-    assert (latest.attendee, latest.partstat) == ("bob@example.test", "ACCEPTED")
-    assert len(cal.responses(None)) == 3
+    item = ews_server.mailbox.find_calendar_item(UID)
+    item.attendee("bob@example.test").response_type = "Accept"
+    ews_server.mailbox.touch(item)
+    answers = cal.responses(None)
+    assert [(a.attendee, a.partstat) for a in answers][1:] == [("bob@example.test", "ACCEPTED")]
+    assert answers[0].received_utc < answers[1].received_utc
+    assert cal.responses(None) == answers
+
+
+def test_a_response_seen_first_on_the_item_is_one_answer(
+    ews_server: FakeEwsServer, parts: tuple[Any, Any]
+) -> None:
+    box, cal = parts
+    cal.upsert_meeting(snapshot(), "k1")
+    ews_server.mailbox.respond(UID, "alice@example.test", "Decline", comment="出差")
+    [first] = cal.responses(None)  # the calendar's sync saw the item change first
+    assert (first.attendee, first.partstat) == ("alice@example.test", "DECLINED")
+    assert box.fetch() == []  # then the source takes the response: the same answer
+    assert cal.responses(None) == [first]
+    assert ews_server.mailbox.inbox_items() == []
 
 
 def test_a_response_to_a_meeting_not_ours_is_mail(

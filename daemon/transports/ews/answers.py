@@ -1,6 +1,8 @@
 """Attendees' answers as Exchange records them → :class:`CalendarResponse`.
 
-Both are stamped with the time the daemon records them (``received_utc``).
+Both are stamped with the time the daemon records them (``received_utc``), and keyed by
+the meeting, the attendee and the answer's time on the organizer's item, so that a response
+and the status change it made are one answer, applied once.
 
 * A ``MeetingResponse`` item (accept, decline, tentative; its text is the comment, and
   ``proposed_start``/``proposed_end`` a counter-proposal) becomes one answer, keyed by its
@@ -53,11 +55,21 @@ def address_of(attendee: Any) -> str:
     return str(attendee.mailbox.email_address or "").lower()
 
 
+def answer_key(uid: str, attendee: str, when: dt.datetime | None, fallback: str) -> str:
+    """The key of one answer: the meeting, the attendee and the time the organizer's item
+    records for their answer (``last_response_time``), so that the meeting response and the
+    status change it caused are one answer; ``fallback`` (the response's Message-ID) when
+    Exchange gives no time."""
+    if when is None:
+        return f"ews-response:{fallback}"
+    return f"ews:{uid}:{attendee}:{when.isoformat()}"
+
+
 def from_response(response: Any, meeting: Any | None, now: dt.datetime) -> CalendarResponse | None:
     """The answer a ``MeetingResponse`` carries, or None if it is not about one of our
-    meetings (``meeting`` is the organizer's item with ``mtgd_uid``, or None).
+    meetings (``meeting`` is the organizer's item with ``mtgd_uid``, read fresh, or None).
 
-    ``received_utc`` is ``now`` (UTC), when the daemon records the answer.
+    ``received_utc`` is ``now`` (UTC); :meth:`.state.SyncBook.add_answer` stamps it.
     """
     uid = getattr(meeting, "mtgd_uid", None) if meeting is not None else None
     if not uid:
@@ -67,9 +79,13 @@ def from_response(response: Any, meeting: Any | None, now: dt.datetime) -> Calen
         return None
     partstat = CLASS_PARTSTAT.get(str(response.item_class or ""), "")
     partstat = PARTSTAT.get(str(response.response_type or ""), partstat)
+    when = None
     for listed in attendees_of(meeting):
+        if address_of(listed) != attendee:
+            continue
+        when = utc(listed.last_response_time)
         current = PARTSTAT.get(str(listed.response_type or ""))
-        if address_of(listed) == attendee and current and current != partstat:
+        if current and current != partstat:
             log.info(
                 "ews: %s answered %s, the meeting records %s now: %s is taken",
                 attendee,
@@ -85,7 +101,7 @@ def from_response(response: Any, meeting: Any | None, now: dt.datetime) -> Calen
         uid=str(uid),
         attendee=attendee,
         partstat=partstat,
-        key=f"ews-response:{response.message_id or response.id}",
+        key=answer_key(str(uid), attendee, when, str(response.message_id or response.id)),
         received_utc=now,
         comment=comment,
         proposed_start=utc(getattr(response, "proposed_start", None)),
@@ -107,13 +123,14 @@ def status_answers(
         address = address_of(attendee)
         if not partstat or not address or recorded.get(address) == partstat:
             continue
-        when = utc(attendee.last_response_time) or now
+        when = utc(attendee.last_response_time)
+        fallback = f"{uid}:{address}:{partstat}:{now.isoformat()}"
         out.append(
             CalendarResponse(
                 uid=str(uid),
                 attendee=address,
                 partstat=partstat,
-                key=f"ews-status:{uid}:{address}:{when.isoformat()}",
+                key=answer_key(str(uid), address, when, fallback),
                 received_utc=now,
             )
         )

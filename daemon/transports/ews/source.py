@@ -37,6 +37,7 @@ from exchangelib.items.calendar_item import (  # type: ignore[import-untyped]
 from exchangelib.properties import ItemId  # type: ignore[import-untyped]
 
 from daemon import clock
+from daemon.errors import PermanentError, TransientError
 from daemon.transports.base import FetchedMessage
 from daemon.transports.ews import answers, props
 from daemon.transports.ews.account import Connection
@@ -77,19 +78,37 @@ class EwsSource:
         return out[:limit]
 
     def ack(self, source_key: str) -> None:
-        """Mark the item read and move it to the processed folder (no-op if it is gone).
+        """Mark the item read and move it to the processed folder. A key that is not
+        pending (acknowledged before, or never fetched) is a no-op.
 
         Raises:
             TransientError, PermanentError: as :meth:`fetch`.
         """
+        if source_key not in self.book.pending():
+            log.info("ews: ack of %s: not pending (acknowledged before); nothing to do", source_key)
+            return
         with translated(f"ack {source_key}", login_permanent=True):
             self._file(source_key)
 
     def wait(self, timeout: float) -> bool:
-        """Sleep up to ``timeout`` seconds (at most ``poll_seconds``); True (poll again)."""
-        if timeout > 0:
-            time.sleep(min(timeout, self.conn.cfg.poll_seconds))
-        return True
+        """Up to ``timeout`` seconds for new mail, syncing every ``poll_seconds``: True as
+        soon as unacknowledged mail is known (at once if some is), False at the timeout, True
+        when Exchange cannot be asked now (the fetch that follows says why)."""
+        deadline = time.monotonic() + max(timeout, 0)
+        while True:
+            if self.book.pending():
+                return True
+            try:
+                with translated("wait", login_permanent=True):
+                    self._sync()
+            except (TransientError, PermanentError):
+                return True
+            if self.book.pending():
+                return True
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            time.sleep(min(left, self.conn.cfg.poll_seconds))
 
     def close(self) -> None:
         """Close the shared connection's sessions."""

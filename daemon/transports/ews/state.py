@@ -16,6 +16,7 @@ Every write is committed before the call returns, so what was recorded survives 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any, Protocol
 
@@ -61,13 +62,17 @@ class SyncBook:
         return [answer_from_json(a) for a in self.state.get("answers") or []]
 
     def add_answer(self, answer: CalendarResponse, now: dt.datetime) -> bool:
-        """Record ``answer`` (once per key; answers older than :data:`KEEP` are dropped);
-        False if its key was recorded already."""
+        """Record ``answer`` (once per key; answers older than :data:`KEEP` are dropped),
+        stamped ``received_utc`` = ``now``, or just after the last answer recorded, so that
+        the stamps rise strictly in recording order. False if its key was recorded already.
+        """
         kept = [a for a in self.state.get("answers") or [] if _utc(a["received_utc"]) > now - KEEP]
         if any(a["key"] == answer.key for a in kept):
             return False
-        kept.append(answer_to_json(answer))
-        kept.sort(key=lambda a: a["received_utc"])
+        stamp = now.astimezone(dt.UTC)
+        if kept:
+            stamp = max(stamp, _utc(kept[-1]["received_utc"]) + dt.timedelta(microseconds=1))
+        kept.append(answer_to_json(dataclasses.replace(answer, received_utc=stamp)))
         self.state.put("answers", kept)
         status = self.statuses(answer.uid)
         status[answer.attendee] = answer.partstat
