@@ -3,6 +3,7 @@ trying the endpoint and saying in one line what failed (DNS, TLS, 401, wrong ver
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from daemon.cli import main
 from daemon.errors import UserError
 from daemon.transports.ews import probe
 from daemon.transports.ews.settings import parse
+from daemon.transports.settings import toml_value
 from tests.transports.ews_parts import PASSWORD_ENV, ews_settings
 from tests.transports.fake_ews import FakeEwsServer
 from tests.transports.fake_ews.fixture import ews_server
@@ -21,15 +23,12 @@ __all__ = ["ews_server"]
 
 
 def toml(settings: dict[str, Any]) -> str:
-    lines = ['[daemon]\nvar_dir = "var"\n', '[transport]\nsource = "ews"\nsink = "ews"']
-    lines.append('calendar = "ews"\n\n[transport.ews]')
-    for key, value in settings.items():
-        lines.append(
-            f"{key} = {value!r}".replace("'", '"')
-            if isinstance(value, str)
-            else f"{key} = {str(value).lower() if isinstance(value, bool) else value}"
-        )
-    return "\n".join(lines) + "\n"
+    """A config using EWS for every role, with ``settings`` as ``[transport.ews]``."""
+    table = "\n".join(f"{key} = {toml_value(value)}" for key, value in settings.items())
+    return (
+        '[daemon]\nvar_dir = "var"\n\n[transport]\nsource = "ews"\nsink = "ews"\n'
+        f'calendar = "ews"\n\n[transport.ews]\n{table}\n'
+    )
 
 
 def check_config(tmp_path: Path, settings: dict[str, Any]) -> tuple[int, str]:
@@ -114,3 +113,17 @@ def test_unknown_and_plain_password_keys_are_refused(
     assert code == 2
     assert "[transport.ews] password: a plain password is not allowed" in out
     assert "[transport.ews] hots: unknown key" in out
+
+
+def test_run_once_exits_3_when_exchange_refuses_the_login(
+    ews_server: FakeEwsServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(PASSWORD_ENV, "not-the-password")
+    path = tmp_path / "meetingd.toml"
+    path.write_text(toml(ews_settings(ews_server)), encoding="utf-8")
+    started = time.monotonic()
+    result = CliRunner().invoke(main, ["run", "--once", "-c", str(path)])
+    assert result.exit_code == 3, result.output
+    assert "the mail source refused us" in result.output
+    assert time.monotonic() - started < 10  # a 401 is not waited out as throttling
+    assert sum(r.status == 401 for r in ews_server.requests) <= 2
