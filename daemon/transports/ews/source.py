@@ -47,6 +47,22 @@ from daemon.transports.ews.state import State, SyncBook
 log = logging.getLogger(__name__)
 
 FORWARD_CLASS = "IPM.Schedule.Meeting.Notification.Forward"
+#: What is read of an inbox item: its MIME, and what a meeting response says.
+READ_FIELDS = [
+    "mime_content",
+    "item_class",
+    "subject",
+    "author",
+    "message_id",
+    "text_body",
+    "body",
+    "response_type",
+    "associated_calendar_item_id",
+    "proposed_start",
+    "proposed_end",
+]
+#: What is read of the organizer's item a response is about.
+MEETING_FIELDS = ["mtgd_uid", "required_attendees", "optional_attendees", "resources"]
 
 
 class EwsSource:
@@ -148,7 +164,7 @@ class EwsSource:
     def _read(self, ids: list[str]) -> list[FetchedMessage]:
         account = self.conn.account
         out = []
-        found = account.fetch(ids=[ItemId(id=i) for i in ids])
+        found = account.fetch(ids=[ItemId(id=i) for i in ids], only_fields=READ_FIELDS)
         for item_id, item in zip(ids, found, strict=True):
             if isinstance(item, ErrorItemNotFound):
                 log.info("ews: %s left the inbox before it was read; dropped", item_id)
@@ -202,7 +218,7 @@ class EwsSource:
         ref = response.associated_calendar_item_id
         if ref is None:
             return None
-        [meeting] = self.conn.account.fetch(ids=[ItemId(id=ref.id)])
+        [meeting] = self.conn.account.fetch(ids=[ItemId(id=ref.id)], only_fields=MEETING_FIELDS)
         return None if isinstance(meeting, Exception) else meeting
 
     def _file(self, item_id: str) -> None:
