@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import time
 from email.parser import BytesParser
 from pathlib import Path
 from typing import Any
@@ -315,3 +316,17 @@ def test_an_item_outlook_rewrote_in_its_own_zone_is_read_by_instants(
     assert len(ews_server.mailbox.transmissions) == sent
     update = [r for r in ews_server.requests if r.operation == "UpdateItem"][-1]
     assert b"calendar:Start" not in update.body
+
+
+def test_wait_syncs_at_most_every_poll_seconds(
+    ews_server: FakeEwsServer, db: Database, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    box, _ = ews_parts(ews_server, db, monkeypatch, tmp_path, poll_seconds=0.3)
+    started = time.monotonic()
+    while time.monotonic() - started < 1.0:
+        assert box.wait(0.05) is False  # the runner asks a polled source in short slices
+    syncs = ews_server.operations().count("SyncFolderItems")
+    assert 2 <= syncs <= 5
+    ews_server.mailbox.deliver_mime("inbox", inbound("new", "<new@example.test>"))
+    assert box.wait(5) is True
+    assert box.wait(5) is True  # pending: at once, without asking Exchange

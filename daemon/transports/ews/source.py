@@ -72,6 +72,7 @@ class EwsSource:
         props.register()
         self.conn = conn
         self.book = SyncBook(state)
+        self._synced_at = -float("inf")  # time.monotonic() of the last sync
 
     # -- MailSource ------------------------------------------------------------------------
     def fetch(self, limit: int = 100) -> list[FetchedMessage]:
@@ -107,24 +108,28 @@ class EwsSource:
             self._file(source_key)
 
     def wait(self, timeout: float) -> bool:
-        """Up to ``timeout`` seconds for new mail, syncing every ``poll_seconds``: True as
-        soon as unacknowledged mail is known (at once if some is), False at the timeout, True
-        when Exchange cannot be asked now (the fetch that follows says why)."""
+        """Up to ``timeout`` seconds for new mail: True as soon as unacknowledged mail is
+        known (at once if some is), False at the timeout; True also when Exchange cannot
+        be asked now (the fetch that follows says why). The inbox is synced at most every
+        ``poll_seconds``, however the caller slices its waiting."""
         deadline = time.monotonic() + max(timeout, 0)
         while True:
             if self.book.pending():
                 return True
-            try:
-                with translated("wait", login_permanent=True):
-                    self._sync()
-            except (TransientError, PermanentError):
-                return True
-            if self.book.pending():
-                return True
-            left = deadline - time.monotonic()
-            if left <= 0:
+            now = time.monotonic()
+            if now - self._synced_at >= self.conn.cfg.poll_seconds:
+                try:
+                    with translated("wait", login_permanent=True):
+                        self._sync()
+                except (TransientError, PermanentError):
+                    return True
+                if self.book.pending():
+                    return True
+                now = time.monotonic()
+            next_sync = self._synced_at + self.conn.cfg.poll_seconds
+            if now >= deadline:
                 return False
-            time.sleep(min(left, self.conn.cfg.poll_seconds))
+            time.sleep(max(min(deadline, next_sync) - now, 0.01))
 
     def close(self) -> None:
         """Close the shared connection's sessions."""
@@ -160,6 +165,7 @@ class EwsSource:
             self._sync(fresh=True)
             return
         self.book.set_sync_state("inbox", inbox.item_sync_state)
+        self._synced_at = time.monotonic()
 
     def _read(self, ids: list[str]) -> list[FetchedMessage]:
         account = self.conn.account
