@@ -4,7 +4,8 @@ mail source, mail sink and calendar of one mailbox.
 Modules: :mod:`.settings` (the ``[transport.ews]`` keys), :mod:`.account` (the exchangelib
 account, shared by the three roles), :mod:`.errors` (exchangelib errors → transient or
 permanent), :mod:`.props` (the extended properties that find our items again),
-:mod:`.state` (sync states, pending items, recorded answers), :mod:`.source`,
+:mod:`.state` (sync states, pending items, recorded answers), :mod:`.sync` (one
+SyncFolderItems pass from the stored state), :mod:`.source`,
 :mod:`.sink`, :mod:`.calendar`, :mod:`.answers` (meeting responses → answers),
 :mod:`.zones` (Exchange's zone names), :mod:`.mailbox` (source and sink as one object)
 and :mod:`.check` (``check-config``).

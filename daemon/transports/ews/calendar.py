@@ -38,7 +38,6 @@ from exchangelib import (  # type: ignore[import-untyped]
     EWSTimeZone,
     Mailbox,
 )
-from exchangelib.errors import ErrorInvalidSyncStateData  # type: ignore[import-untyped]
 from exchangelib.items import (  # type: ignore[import-untyped]
     SEND_TO_ALL_AND_SAVE_COPY,
     SEND_TO_CHANGED_AND_SAVE_COPY,
@@ -51,6 +50,7 @@ from daemon.transports.ews import answers, props, zones
 from daemon.transports.ews.account import Connection
 from daemon.transports.ews.errors import translated
 from daemon.transports.ews.state import State, SyncBook
+from daemon.transports.ews.sync import sync_folder
 
 log = logging.getLogger(__name__)
 
@@ -251,34 +251,30 @@ class EwsCalendar:
             "resources": resources,
         }
 
-    def _sync(self, fresh: bool = False) -> None:
-        calendar = self.conn.account.calendar
-        state = None if fresh else self.book.sync_state("calendar")
-        calendar.item_sync_state = state  # exchangelib falls back to it for None
+    def _sync(self) -> None:
         now = clock.now()
-        try:
-            for kind, item in calendar.sync_items(
-                sync_state=state,
-                only_fields=_SYNC_FIELDS,
-                max_changes_returned=self.conn.cfg.page_size,
-            ):
-                if kind not in ("create", "update") or not getattr(item, "mtgd_uid", None):
-                    continue
-                for answer in answers.status_answers(item, self.book.statuses(item.mtgd_uid), now):
-                    if self.book.add_answer(answer, now):
-                        log.info(
-                            "ews: the calendar records %s %s for %s",
-                            answer.attendee,
-                            answer.partstat,
-                            item.mtgd_uid,
-                        )
-        except ErrorInvalidSyncStateData:
-            if fresh:
-                raise
-            log.warning("ews: the calendar sync state is no longer valid; syncing afresh")
-            self._sync(fresh=True)
-            return
-        self.book.set_sync_state("calendar", calendar.item_sync_state)
+
+        def on_change(kind: str, item: Any) -> None:
+            uid = getattr(item, "mtgd_uid", None) if kind in ("create", "update") else None
+            if not uid:
+                return
+            for answer in answers.status_answers(item, self.book.statuses(uid), now):
+                if self.book.add_answer(answer, now):
+                    log.info(
+                        "ews: the calendar records %s %s for %s",
+                        answer.attendee,
+                        answer.partstat,
+                        uid,
+                    )
+
+        sync_folder(
+            self.conn.account.calendar,
+            self.book,
+            "calendar",
+            only_fields=_SYNC_FIELDS,
+            page_size=self.conn.cfg.page_size,
+            on_change=on_change,
+        )
 
 
 def differs(name: str, current: Any, fields: dict[str, Any]) -> bool:

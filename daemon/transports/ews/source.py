@@ -26,10 +26,7 @@ import logging
 import time
 from typing import Any
 
-from exchangelib.errors import (  # type: ignore[import-untyped]
-    ErrorInvalidSyncStateData,
-    ErrorItemNotFound,
-)
+from exchangelib.errors import ErrorItemNotFound  # type: ignore[import-untyped]
 from exchangelib.items.calendar_item import (  # type: ignore[import-untyped]
     BaseMeetingItem,
     MeetingResponse,
@@ -43,6 +40,7 @@ from daemon.transports.ews import answers, props
 from daemon.transports.ews.account import Connection
 from daemon.transports.ews.errors import translated
 from daemon.transports.ews.state import State, SyncBook
+from daemon.transports.ews.sync import sync_folder
 
 log = logging.getLogger(__name__)
 
@@ -136,35 +134,24 @@ class EwsSource:
         self.conn.close()
 
     # -- internals -------------------------------------------------------------------------
-    def _sync(self, fresh: bool = False) -> None:
-        inbox = self.conn.account.inbox
-        state = None if fresh else self.book.sync_state("inbox")
-        inbox.item_sync_state = state  # exchangelib falls back to it for None
+    def _sync(self) -> None:
         pending = self.book.pending()
-        try:
-            changes = inbox.sync_items(
-                sync_state=state,
-                only_fields=["item_class"],
-                max_changes_returned=self.conn.cfg.page_size,
-            )
-            for kind, item in changes:
-                if kind == "create":
-                    pending.append(item.id)
-                elif kind == "delete":
-                    pending = [p for p in pending if p != item.id]
-        except ErrorInvalidSyncStateData:
-            if fresh:
-                raise
-            stale = True
-        else:
-            stale = False
-        finally:
-            self.book.set_pending(pending)  # stored before the new state, never after it
-        if stale:
-            log.warning("ews: the inbox sync state is no longer valid; syncing afresh")
-            self._sync(fresh=True)
-            return
-        self.book.set_sync_state("inbox", inbox.item_sync_state)
+
+        def on_change(kind: str, item: Any) -> None:
+            if kind == "create" and item.id not in pending:
+                pending.append(item.id)
+            elif kind == "delete" and item.id in pending:
+                pending.remove(item.id)
+
+        sync_folder(
+            self.conn.account.inbox,
+            self.book,
+            "inbox",
+            only_fields=["item_class"],
+            page_size=self.conn.cfg.page_size,
+            on_change=on_change,
+            before_store=lambda: self.book.set_pending(pending),
+        )
         self._synced_at = time.monotonic()
 
     def _read(self, ids: list[str]) -> list[FetchedMessage]:
