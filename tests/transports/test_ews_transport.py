@@ -330,3 +330,17 @@ def test_wait_syncs_at_most_every_poll_seconds(
     ews_server.mailbox.deliver_mime("inbox", inbound("new", "<new@example.test>"))
     assert box.wait(5) is True
     assert box.wait(5) is True  # pending: at once, without asking Exchange
+
+
+def test_an_invalid_calendar_sync_state_starts_afresh_and_repeats_no_answer(
+    ews_server: FakeEwsServer, parts: tuple[Any, Any]
+) -> None:
+    _, cal = parts
+    cal.upsert_meeting(snapshot(), "k1")
+    ews_server.mailbox.respond(UID, "alice@example.test", "Accept")
+    [first] = cal.responses(None)
+    ews_server.mailbox.sync_states.clear()  # the server forgot every state
+    ews_server.mailbox.respond(UID, "bob@example.test", "Decline")
+    answers = cal.responses(None)
+    assert answers[0] == first
+    assert [(a.attendee, a.partstat) for a in answers[1:]] == [("bob@example.test", "DECLINED")]
