@@ -53,6 +53,9 @@ class Key:
     maximum: int | None = None
 
 
+#: ``[minutes] confirm``: when the recorder confirms the minutes before they go out.
+CONFIRM_MODES = ("always", "when_unsure", "never")
+
 SPEC: dict[str, list[Key]] = {
     "daemon": [
         Key(
@@ -67,6 +70,12 @@ SPEC: dict[str, list[Key]] = {
         Key("address", "email", "meetings@corp.example", "The daemon's own mailbox (organizer)."),
         Key("name", "str", "会议助手 Meeting Assistant", "Display name of the daemon's mails."),
         Key("msgid_domain", "str", "", "Domain of Message-IDs; empty: the address's domain."),
+        Key(
+            "admin",
+            "email_or_empty",
+            "",
+            "The operator's address: what the daemon must hand over goes there. Empty: none.",
+        ),
     ],
     "transport": [
         Key("source", "str", "maildir", "Where mail is read: maildir, imap or memory."),
@@ -92,6 +101,8 @@ SPEC: dict[str, list[Key]] = {
         Key("replies_due_days", "int", 1, "RSVPs due at M minus N working days.", 0),
         Key("rsvp_nudge_days", "int", 1, "Nudge the silent N working days before replies.", 0),
         Key("minutes_reminder_days", "int", 1, "Remind the recorder N days after M.", 0),
+        Key("confirm_reminder_days", "int", 1, "Remind an unconfirmed recorder after N days.", 1),
+        Key("owner_reminder_days", "int", 1, "Ask again for an unknown owner after N days.", 1),
         Key("action_reminder_days", "int", 2, "Remind owners N working days before due.", 0),
         Key("overdue_every_days", "int", 2, "Overdue notice every N working days.", 1),
         Key("escalate_after", "int", 3, "Escalate to the host after N overdue notices.", 1),
@@ -104,6 +115,14 @@ SPEC: dict[str, list[Key]] = {
         Key("wrapup_minutes", "int", 5, "Agenda: wrap-up.", 0),
         Key("merge_similarity", "int", 80, "Merge topics at this similarity (0-100).", 0, 100),
         Key("max_material_bytes", "int", 20_000_000, "Largest attachment kept, in bytes.", 0),
+    ],
+    "minutes": [
+        Key(
+            "confirm",
+            "confirm",
+            "always",
+            "Recorder confirms the minutes before they go out: always, when_unsure or never.",
+        ),
     ],
     "security": [
         Key(
@@ -343,6 +362,10 @@ def _check_text(kind: str, value: str) -> str | None:
     """The problem with a string value of ``kind``, or None."""
     if kind == "lang" and value not in ("zh", "en"):
         return f'must be "zh" or "en", got {value!r}.'
+    if kind == "confirm" and value not in CONFIRM_MODES:
+        return f"must be one of {', '.join(CONFIRM_MODES)}, got {value!r}."
+    if kind == "email_or_empty" and value.strip() and not _EMAIL.fullmatch(value.strip()):
+        return f'must be an email address like "ops@corp.example" or "", got {value!r}.'
     if kind == "zone":
         try:
             ZoneInfo(value)

@@ -279,6 +279,67 @@ def cancel(config_file: str | None, ref: str, reason: str | None) -> None:
 
 @main.command()
 @config_option
+@click.argument("ref")
+@click.option("--drop", "drops", type=int, multiple=True, help="Drop topic N.")
+@click.option("--time", "times", multiple=True, help="Give topic N a time box: N=MINUTES.")
+@click.option("--move", "moves", multiple=True, help="Move topic N to place P: N=P.")
+@click.option("--add", "adds", multiple=True, help='Add a topic: "TITLE" or "TITLE=MINUTES".')
+@friendly
+def agenda(
+    config_file: str | None,
+    ref: str,
+    drops: tuple[int, ...],
+    times: tuple[str, ...],
+    moves: tuple[str, ...],
+    adds: tuple[str, ...],
+) -> None:
+    """Change meeting REF's agenda as the host would by reply, as one change: drop, retime,
+    reorder or add topics (numbers as in the agenda mail). Once the agenda went out,
+    everyone gets one invite update."""
+    from daemon.domain.messages import AgendaEdit
+
+    edits = [AgendaEdit("drop", n=n) for n in drops]
+    edits += [AgendaEdit("time", n=n, minutes=v) for n, v in _pairs("--time", times)]
+    edits += [AgendaEdit("move", n=n, to=v) for n, v in _pairs("--move", moves)]
+    for text in adds:
+        title, _, minutes = text.rpartition("=") if "=" in text else (text, "", "")
+        if minutes and not minutes.strip().isdigit():
+            raise UserError(f'--add {text!r}: the minutes after "=" must be a number.')
+        edits.append(
+            AgendaEdit("add", title=title.strip(), minutes=int(minutes) if minutes else None)
+        )
+    if not edits:
+        raise UserError("no change given. Fix: use --drop, --time, --move or --add.")
+    _command("agenda", ref, config_file, edits=tuple(edits))
+
+
+def _pairs(option: str, values: tuple[str, ...]) -> list[tuple[int, int]]:
+    """``("3=30",)`` → ``[(3, 30)]``; a malformed value is a :class:`UserError`."""
+    out = []
+    for value in values:
+        left, sep, right = value.partition("=")
+        if not sep or not left.strip().isdigit() or not right.strip().isdigit():
+            raise UserError(f"{option} {value!r}: not N=NUMBER. Fix: e.g. {option} 3=30.")
+        out.append((int(left), int(right)))
+    return out
+
+
+@main.command()
+@config_option
+@click.argument("item")
+@click.argument("person")
+@friendly
+def assign(config_file: str | None, item: str, person: str) -> None:
+    """Give action item ITEM (MTG-n/A-k) its owner PERSON: an address, a name the
+    directory knows, or a department (its head). The owner is told at once."""
+    ref, _, k = item.upper().partition("/A-")
+    if not k.isdigit():
+        raise UserError(f"{item!r}: not an action item. Fix: write it as MTG-3/A-2.")
+    _command("assign", ref, config_file, action_k=int(k), owner=person)
+
+
+@main.command()
+@config_option
 @click.argument("ref", required=False)
 @friendly
 def actions(config_file: str | None, ref: str | None) -> None:

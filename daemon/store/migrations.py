@@ -279,6 +279,22 @@ def m0005_questions(db: Database) -> None:
     db.execute("ALTER TABLE outbox ADD COLUMN question_id INTEGER")
 
 
+@MIGRATIONS(name="0007_dialogue")
+def m0007_dialogue(db: Database) -> None:
+    """Minutes carry a version and the time they went out; a meeting knows its review
+    meeting (``review_number``, the review's own ``MTG-n``); the host's agenda edits give a
+    topic its own time box and place (``topics.minutes``, ``topics.position``)."""
+    db.execute("ALTER TABLE meetings ADD COLUMN minutes_version INTEGER NOT NULL DEFAULT 0")
+    db.execute("ALTER TABLE meetings ADD COLUMN minutes_distributed_utc TEXT")
+    db.execute("ALTER TABLE meetings ADD COLUMN review_number INTEGER")
+    db.execute("ALTER TABLE topics ADD COLUMN minutes INTEGER")
+    db.execute("ALTER TABLE topics ADD COLUMN position INTEGER")
+    db.execute(
+        "UPDATE meetings SET minutes_version = 1, minutes_distributed_utc = minutes_received_utc"
+        " WHERE minutes_received_utc IS NOT NULL"
+    )
+
+
 def pending(db: Database) -> list[str]:
     """Names of the migrations not yet applied to ``db``, in order."""
     return [m.name for m in MIGRATIONS.pending(db)]

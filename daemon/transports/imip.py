@@ -11,8 +11,9 @@ module owns the SEQUENCE (RFC 5545 §3.8.7.4), kept per UID in the transport sta
 
 The SEQUENCE of an intent is chosen once and recorded with its Message-ID before the mail
 is sent, so a retry after a failure or a crash sends the same object again, and
-:meth:`ImipCalendar.find_applied` asks the sink whether that mail went out. Answers come
-back as mail (iTIP REPLY/COUNTER), read by the inbound parsers: :meth:`responses` has none.
+:meth:`ImipCalendar.find_applied` asks the sink whether that mail went out; an intent whose
+mail the sink reports sent is not sent again. Answers come back as mail (iTIP REPLY/COUNTER),
+read by the inbound parsers: :meth:`responses` has none.
 """
 
 from __future__ import annotations
@@ -104,6 +105,11 @@ class ImipCalendar:
         return sequence
 
     def _send(self, snapshot: MeetingSnapshot, idem_key: str, method: str) -> None:
+        """Send the intent's mail, unless the sink knows it went out already: applying a
+        key twice changes nothing (over a sink that cannot tell, it is sent again)."""
+        if self.state.get(f"intent:{idem_key}") is not None and self.find_applied(idem_key):
+            log.info("imip: %s (%s) was sent already; not again", idem_key, snapshot.message_id)
+            return
         sequence = self.sequence_of(snapshot, idem_key)
         ics = invites.build(snapshot, sequence=sequence, now_utc=clock.now())
         raw = with_calendar(snapshot.mail, ics, method)
