@@ -344,3 +344,19 @@ def test_an_invalid_calendar_sync_state_starts_afresh_and_repeats_no_answer(
     answers = cal.responses(None)
     assert answers[0] == first
     assert [(a.attendee, a.partstat) for a in answers[1:]] == [("bob@example.test", "DECLINED")]
+
+
+def test_the_rooms_answer_is_its_booking_not_an_attendees_answer(
+    ews_server: FakeEwsServer, parts: tuple[Any, Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    box, cal = parts
+    cal.upsert_meeting(snapshot(), "k1")
+    ews_server.mailbox.respond(UID, "room1@example.test", "Accept")  # auto-accepted
+    ews_server.mailbox.respond(UID, "room1@example.test", "Decline")  # then taken
+    assert box.fetch() == []
+    assert cal.responses(None) == []  # nothing for the rules: the room is no participant
+    assert ews_server.mailbox.inbox_items() == []
+    assert any(
+        r.levelname == "WARNING" and "room room1@example.test answered DECLINED" in r.message
+        for r in caplog.records
+    )

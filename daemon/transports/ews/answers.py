@@ -42,12 +42,20 @@ def utc(value: Any) -> dt.datetime | None:
 
 
 def attendees_of(item: Any) -> list[Any]:
-    """Required, optional and resource attendees of an exchangelib CalendarItem."""
-    return [
-        *(item.required_attendees or []),
-        *(item.optional_attendees or []),
-        *(item.resources or []),
-    ]
+    """Required and optional attendees of an exchangelib CalendarItem: the people, whose
+    answers the daemon applies (a resource's answer is its booking: :func:`room_answer`)."""
+    return [*(item.required_attendees or []), *(item.optional_attendees or [])]
+
+
+def room_answer(meeting: Any | None, address: str) -> str | None:
+    """The booking answer (PARTSTAT, or ``?``) of resource ``address`` on our ``meeting``
+    (the organizer's item), or None if ``address`` is no resource of it."""
+    if meeting is None or not getattr(meeting, "mtgd_uid", None):
+        return None
+    for resource in meeting.resources or []:
+        if address_of(resource) == address.lower():
+            return PARTSTAT.get(str(resource.response_type or ""), "?")
+    return None
 
 
 def address_of(attendee: Any) -> str:

@@ -192,6 +192,13 @@ class EwsSource:
         if not isinstance(item, MeetingResponse):
             return False
         meeting = self._meeting_of(item)
+        sender = str(item.author.email_address if item.author else "")
+        booking = answers.room_answer(meeting, sender)
+        if booking is not None and meeting is not None:  # the room's booking, no answer
+            level = logging.WARNING if booking == "DECLINED" else logging.INFO
+            log.log(level, "ews: room %s answered %s for %s", sender, booking, meeting.mtgd_uid)
+            self._file(item.id)
+            return True
         answer = answers.from_response(item, meeting, clock.now())
         if answer is None:
             return False  # not one of ours: read as mail (its iTIP part)
