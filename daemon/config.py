@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from daemon import workdays
 from daemon.domain.directory import LANGS  # mail languages: [daemon] lang, [[people]] lang
 from daemon.errors import UserError
+from daemon.transports.base import REGISTRY
 from daemon.transports.settings import (
     check_transports,
     env_problems,
@@ -291,7 +292,7 @@ def _build(
             raw = {}
         known = {k.name for k in keys}
         if section == "transport":
-            known |= {"maildir", "imap", "smtp", "memory"}
+            known |= set(REGISTRY)  # the [transport.<name>] tables
         for unknown in sorted(set(raw) - known):
             problems.append(
                 f"{where}: [{section}] {unknown}: unknown key. Fix: remove it or check the "

@@ -37,6 +37,7 @@ from daemon.cli.context import (
     setup_logging,
 )
 from daemon.errors import PermanentError, UserError
+from daemon.transports.base import REGISTRY, ROLES
 
 if TYPE_CHECKING:  # the configuration module costs 20 ms at start: imported where used
     from daemon import config as config_mod
@@ -115,8 +116,13 @@ def _init_folders(cfg: config_mod.Config) -> None:
 @config_option
 @friendly
 def check_config(config_file: str | None) -> None:
-    """Check the configuration and report every problem at once."""
+    """Check the configuration and report every problem at once; then try the servers of
+    the transports that can be tried (EWS), one line per failure."""
     cfg = load_config(config_file, check=True)
+    problems = probe_transports(cfg)
+    if problems:
+        where = cfg.path or "<embedded default>"
+        raise UserError([f"{where}: {problem}" for problem in problems])
     click.echo(f"{cfg.path or '<embedded default>'}: OK")
 
 
@@ -447,3 +453,17 @@ def demo(workdir: str, lang: str, meeting_date: str | None, quiet: bool) -> None
 
 if __name__ == "__main__":
     main()
+
+
+def probe_transports(cfg: config_mod.Config) -> list[str]:
+    """One line per configured transport whose ``probe`` found a problem (the transports
+    without a probe are not tried)."""
+    problems = []
+    for name in dict.fromkeys(cfg.get("transport", role) for role in ROLES):
+        probe = getattr(REGISTRY[name].load(), "probe", None)
+        if probe is None:
+            continue
+        problem = probe(cfg.transports.get(name, {}))
+        if problem:
+            problems.append(problem)
+    return problems
