@@ -36,7 +36,7 @@ from daemon.inbound.parse.actions import ACTION_TAG, parse_action_update
 from daemon.inbound.parse.itip import CalendarInfo, is_generated_text
 from daemon.inbound.parse.minutes import parse_minutes
 from daemon.inbound.parse.request import count_labels, parse_request
-from daemon.inbound.parse.rsvp_text import parse_rsvp_text
+from daemon.inbound.parse.rsvp_text import parse_rsvp_text, read_proxy
 from daemon.inbound.parse.topics import parse_freeform_topic, parse_topics
 
 log = logging.getLogger(__name__)
@@ -157,6 +157,10 @@ def _itip(ctx: Context, insp: Inspection) -> bool:
         return False
     if reply.comment is None and ctx.fresh and not is_generated_text(ctx.fresh):
         reply.comment = " ".join(ctx.fresh.split())[:500]
+    if reply.partstat == "DECLINED" and reply.delegate is None and reply.comment:
+        name, addr = read_proxy(reply.comment)  # "…代我参加" in an Outlook decline comment
+        reply.delegate_name = reply.delegate_name or name
+        reply.delegate = addr
     insp.kind, insp.rsvp = "rsvp", reply
     return True
 
