@@ -73,15 +73,18 @@ class Context:
     cal: CalendarInfo
     meeting_ref: str | None
     headers: dict[str, str] = field(default_factory=dict)
-    _minutes: list[MinutesDoc | None] = field(default_factory=list)
+    _minutes: dict[bool, MinutesDoc | None] = field(default_factory=dict)
     minutes_problems: list[str] = field(default_factory=list)
 
-    def minutes(self) -> MinutesDoc | None:
-        """The fresh text read as minutes (parsed once, shared by the minutes rules; why a
-        due date was not taken goes to ``minutes_problems``)."""
-        if not self._minutes:
-            self._minutes.append(parse_minutes(self.fresh, self.day, self.minutes_problems))
-        return self._minutes[0]
+    def minutes(self, prose: bool = False) -> MinutesDoc | None:
+        """The fresh text read as minutes (parsed once per ``prose``, shared by the minutes
+        rules; why a due date was not taken goes to ``minutes_problems``). With ``prose``,
+        sentences outside any section heading are read too."""
+        if prose not in self._minutes:
+            found: list[str] = []
+            self._minutes[prose] = parse_minutes(self.fresh, self.day, found, prose=prose)
+            self.minutes_problems[:] = found
+        return self._minutes[prose]
 
     @property
     def day(self) -> dt.date:
@@ -165,12 +168,21 @@ def _itip(ctx: Context, insp: Inspection) -> bool:
     return True
 
 
+def _answers_minutes_request(ctx: Context) -> bool:
+    """The mail replies to our request for the minutes (its Message-ID names the kind,
+    :func:`daemon.outbound.compose.make_message_id`)."""
+    return any(ref.lstrip("<").startswith("minutes_request.") for ref in ctx.mail.in_reply_to)
+
+
 def _minutes(ctx: Context, insp: Inspection) -> bool:
-    if not _MINUTES_SUBJECT.search(ctx.mail.subject):
+    asked = _answers_minutes_request(ctx)
+    if not (asked or _MINUTES_SUBJECT.search(ctx.mail.subject)):
         return False
-    doc = ctx.minutes()
+    doc = ctx.minutes(prose=True)
     if doc is None:
         return False
+    if doc.prose and not asked and not (doc.action_items or len(doc.decisions) >= 2):
+        return False  # "Re: 会议纪要 — 同意" is a comment on the minutes, not minutes
     insp.kind, insp.minutes = "minutes", doc
     insp.problems.extend(ctx.minutes_problems)
     return True

@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 
 ACTION_TAG = re.compile(r"\[\s*MTG-(\d+)\s*/\s*A-(\d{1,9})\s*\]", re.I)
 _BODY_REF = re.compile(r"(?<![\w-])A-(\d{1,4})(?!\w)")
+
+
 def action_ref(subject: str, fresh: str) -> str | None:
     """``A-<k>`` from the subject tag, else from the text; ``None`` when absent."""
     m = ACTION_TAG.search(subject)

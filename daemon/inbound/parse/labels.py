@@ -10,6 +10,7 @@ from :mod:`daemon.inbound.htmltext`) works as a separator.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 BULLET = r"(?:[-*•·●◦▪■□>]+|\(?\d{1,2}[.)、）]|（\d{1,2}）|[①-⑳]|[一二三四五六七八九十]{1,3}[、.])"
@@ -30,15 +31,26 @@ class LabelSet:
     """Synonyms per field; :meth:`match` reads one line.
 
     Args:
-        synonyms: field name → list of labels (zh/en; English matched case-insensitively).
+        synonyms: field name → its labels, either a list or a table ``{language: (label,
+            ...)}`` (:mod:`daemon.inbound.phrases.fields`); English matched
+            case-insensitively.
         ordinals: allow an ordinal after the label (``议题一``, ``Topic 2``).
     """
 
-    def __init__(self, synonyms: dict[str, list[str]], ordinals: bool = False) -> None:
+    def __init__(
+        self,
+        synonyms: Mapping[str, Sequence[str] | Mapping[str, Sequence[str]]],
+        ordinals: bool = False,
+    ) -> None:
         self._field_of: dict[str, str] = {}
         for name, labels in synonyms.items():
-            for label in labels:
-                self._field_of[label.lower()] = name
+            flat = (
+                [lb for group in labels.values() for lb in group]
+                if isinstance(labels, Mapping)
+                else list(labels)
+            )
+            for label in flat:
+                self._field_of.setdefault(label.lower(), name)
         alts = "|".join(re.escape(s) for s in sorted(self._field_of, key=len, reverse=True))
         ordinal = r"(?P<ord>\s*(?:[一二三四五六七八九十]{1,3}|#?\d{1,2}))?" if ordinals else ""
         self._re = re.compile(
@@ -55,6 +67,24 @@ class LabelSet:
         ordinal = (m.groupdict().get("ord") or "").strip()
         value = m.group("value").strip().strip("|").strip()
         return LabelHit(self._field_of[m.group("label").lower()], ordinal, value)
+
+    def field_of(self, label: str) -> str | None:
+        """The field a whole text names as a label (a table header cell, ``"负责人"``,
+        ``"**Owner**"``, ``"Owner:"``), or ``None``."""
+        key = label.strip().strip("*_【】[]").strip().rstrip(":：").strip().lower()
+        return self._field_of.get(key)
+
+    def header(
+        self, cells: Sequence[str], key: str, min_fields: int = 2
+    ) -> list[str | None] | None:
+        """The fields of a table header row (``None`` for a column such as 序号), or
+        ``None`` when ``cells`` is not a header: fewer than ``min_fields`` cells name a
+        field, ``key`` is not among them, or a field repeats."""
+        names = [self.field_of(c) for c in cells]
+        found = [n for n in names if n]
+        if key not in found or len(found) < min_fields or len(found) != len(set(found)):
+            return None
+        return names
 
     def segments(self, line: str) -> dict[str, str]:
         """All ``label: value`` segments of a ``；``/``;``-separated line, first wins."""

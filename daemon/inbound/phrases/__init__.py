@@ -43,18 +43,26 @@ def _better(a: frozenset[str] | None, b: frozenset[str] | None) -> frozenset[str
 def _needs(items: Iterable[tuple[Any, Any]], fold_case: bool) -> frozenset[str] | None:
     """Keywords one of which every match of the parsed sequence ``items`` contains."""
     best: frozenset[str] | None = None
-    run: list[str] = []
+    run: set[str] = set()  # the literal text just before: each way it can be written
 
     def flush() -> None:
         nonlocal best
-        if run:
-            word = "".join(run)
-            best = _better(best, frozenset([word.lower() if fold_case else word]))
-            run.clear()
+        if run and all(run):
+            best = _better(best, frozenset(w.lower() if fold_case else w for w in run))
+        run.clear()
+
+    def extend(chars: list[str]) -> None:
+        grown = {w + c for w in (run or {""}) for c in chars}
+        run.clear()
+        if len(grown) <= 16:
+            run.update(grown)
 
     for op, av in items:
         if op is _sc.LITERAL:
-            run.append(chr(av))
+            extend([chr(av)])
+            continue
+        if op is _sc.IN and 0 < len(av) <= 4 and all(o is _sc.LITERAL for o, _ in av):
+            extend([chr(v) for _, v in av])  # [识識]: one of a few characters
             continue
         flush()
         if op is _sc.SUBPATTERN:

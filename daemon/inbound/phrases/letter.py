@@ -93,7 +93,14 @@ TOPIC_LEAD_IN: dict[str, tuple[str, ...]] = {
     ),
 }
 
+# A sentence that only announces what follows ("会议情况汇总如下：", "Here are the notes:").
+INTRO: dict[str, tuple[str, ...]] = {
+    "zh": (r"[^，,。：:\n]{0,24}(?:如下|以下)\s*[:：]", r"[^，,。：:\n]{0,24}汇总\s*[:：]"),
+    "en": (r"[^,.:\n]{0,40}\bas follows\s*:", r"here (?:are|is) [^:\n]{0,40}:"),
+}
+
 GREETING_START = phrases("greeting", GREETING, wrap=r"^\s*(?:{})\s*(?:[,，:：!！。]|\s*$)")
 SIGN_OFF_LINE = phrases("sign-off", SIGN_OFF, wrap=r"^\s*(?:{})\s*[,，.。!！]*\s*$")
 SIGNATURE_WORDS = phrases("signature line", SIGNATURE_LINE)
 TOPIC_LEAD = phrases("topic lead-in", TOPIC_LEAD_IN)
+INTRO_START = phrases("intro", INTRO, wrap=r"^\s*(?:{})\s*")
