@@ -38,6 +38,7 @@ from daemon.inbound.parse.minutes import parse_minutes
 from daemon.inbound.parse.request import count_labels, parse_request
 from daemon.inbound.parse.rsvp_text import parse_rsvp_text, read_proxy
 from daemon.inbound.parse.topics import parse_freeform_topic, parse_topics
+from daemon.inbound.phrases.letter import TOPIC_LEAD
 
 log = logging.getLogger(__name__)
 
@@ -231,7 +232,9 @@ def _topics(ctx: Context, insp: Inspection) -> bool:
 
 
 def _freeform_topic(ctx: Context, insp: Inspection) -> bool:
-    if not (_TOPIC_SUBJECT.search(ctx.mail.subject) and _TOPIC_WORD.search(ctx.fresh)):
+    if not _TOPIC_SUBJECT.search(ctx.mail.subject):
+        return False
+    if not (_TOPIC_WORD.search(ctx.fresh) or TOPIC_LEAD.search(ctx.fresh)):
         return False
     topic = parse_freeform_topic(ctx.fresh, has_material=bool(insp.attachments))
     if topic is None:

@@ -13,7 +13,10 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-BULLET = r"(?:[-*•·●◦▪■□>]+|\(?\d{1,2}[.)、）]|（\d{1,2}）|[①-⑳]|[一二三四五六七八九十]{1,3}[、.])"
+BULLET = (
+    r"(?:[-*•·●◦▪■□>]+|\(?\d{1,2}[.)、）]|（\d{1,2}）|[①-⑳]|[一二三四五六七八九十]{1,3}[、.]"
+    r"|[（(][一二三四五六七八九十]{1,3}[）)])"
+)
 _SEGMENT_SPLIT = re.compile(r"[；;]\s*")
 _STRIP_NUM = re.compile(rf"^\s*{BULLET}\s*")
 
