@@ -12,7 +12,8 @@ Thunderbird, Yahoo and phone clients write):
 * attributions: ``On … wrote:`` (also split over two lines), ``在 … 写道：``, ``… 寫道：``,
   ``2022年1月1日(金) 9:00 名前 <addr>:``;
 * signatures: ``-- `` or ``--`` alone on a line, "Sent from my iPhone"/"发自我的iPhone" and
-  similar, and a lone sign-off line ("Thanks,", "Best regards", "此致") near the end.
+  similar, and a lone sign-off line ("Thanks,", "Best regards", "此致") near the end (the
+  sign-offs are data in :mod:`daemon.inbound.phrases.letter`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import logging
 import re
 
 from daemon.inbound.parse.labels import fold
+from daemon.inbound.phrases.letter import SIGN_OFF_LINE
 
 log = logging.getLogger(__name__)
 
@@ -46,13 +48,6 @@ _SENT_FROM = re.compile(
     r"^\s*(?:Sent from (?:my )?\S+|Get Outlook for \S+|Sent from Mail for Windows|"
     r"发自我的\s*\S+|发自\S*邮箱|从我的\s*\S+\s*发送|來自我的\s*\S+|從我的\s*\S+\s*傳送|"
     r"发自\s*网易邮箱\S*|发自\s*WPS\S*|Von meinem \S+ gesendet)",
-    re.I,
-)
-_SIGN_OFF = re.compile(
-    r"^\s*(?:thanks(?: and| &)? (?:best )?regards|thanks|thank you|many thanks|cheers|best|"
-    r"best regards|kind regards|regards|br|sincerely|yours|all the best|"
-    r"此致|敬礼|此致敬礼|祝好|顺颂商祺|顺祝商祺|谢谢|多谢|谢谢！|祝工作顺利|祺安)"
-    r"\s*[,，.。!！]?\s*$",
     re.I,
 )
 _QUOTED = re.compile(r"^\s*(?:>|＞|\|>)")
@@ -140,7 +135,7 @@ def _cut_index(lines: list[str]) -> int:
 def _cut_sign_off(lines: list[str]) -> list[str]:
     """Drop a lone sign-off line and the few short lines (name, title) after it."""
     for i, line in enumerate(lines):
-        if _SIGN_OFF.match(line):
+        if SIGN_OFF_LINE.search(line):
             rest = [ln for ln in lines[i + 1 :] if ln.strip()]
             if len(rest) <= 4 and all(len(ln.strip()) <= 60 for ln in rest):
                 return lines[:i]

@@ -49,6 +49,7 @@ from daemon.inbound.phrases.letter import (
 )
 from daemon.inbound.phrases.minutes import (
     ASSIGNED,
+    CONDITION,
     CONDITION_START,
     DECIDED_PHRASES,
     DUE_MARKS,
@@ -88,12 +89,12 @@ _EN_NAMES = re.compile(
 _ADDRESS = re.compile(r"^[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+$")
 _PART_DUE = re.compile(rf"^(?:{_alts({'en': DUE_MARKS['en']})}|due\s*[:：]?)\s*", re.I)
 _PART_SUPPORT = re.compile(
-    r"^(?:needs?|requires?|support(?: needed)?|help(?: needed)?|with help from|需要?|支持)"
+    rf"^(?:{_alts({'en': SUPPORT_MARKS['en']})}|support(?: needed)?|help(?: needed)?|需要?|支持)"
     r"\s*[:：]?\s*",
     re.I,
 )
 _PART_OWNER = re.compile(r"^(?:owner|负责人|負責人|责任人)\s*[:：]\s*", re.I)
-_ZH_DUE_TAIL = re.compile(r"\s*(?:前|之前|以前|为止|為止)?\s*(?:完成)?")
+_ZH_DUE_TAIL = re.compile(rf"\s*(?:{_alts({'zh': DUE_MARKS['zh']})})?\s*(?:完成)?")
 _SUPPORT_PAREN = re.compile(
     rf"[(（]\s*(?P<s>(?:{_alts(SUPPORT_MARKS)})[^)）]*)[)）]|[，,]\s*(?P<t>(?:{_alts(SUPPORT_MARKS)}).*)$",
     re.I,
@@ -115,11 +116,7 @@ _OWNER_TAIL = re.compile(
     r"(?P<o>[^，,;；。)）]+)[)）]?[。.]?\s*$",
     re.I,
 )
-_CONDITION = re.compile(
-    rf"^(?P<risk>(?:{_alts({'zh': tuple(CONDITION_START.table['zh'])})}|if\b|should\b|in case\b)"
-    r"[^，,]+)[，,]\s*(?P<rest>.+)$",
-    re.I,
-)
+_CONDITION = re.compile(rf"^(?P<risk>(?:{_alts(CONDITION)})[^，,]+)[，,]\s*(?P<rest>.+)$", re.I)
 _SENTENCES = re.compile(r"[^。；;!！?？]+[。；;!！?？]?|(?<=[a-z)\d])\.\s+")
 _EN_SENTENCE_END = re.compile(r"(?<=[a-z)\d])\.\s+(?=[A-Z])")
 

@@ -40,6 +40,32 @@ def _better(a: frozenset[str] | None, b: frozenset[str] | None) -> frozenset[str
     return a if ka >= kb else b
 
 
+def _pure(items: Iterable[tuple[Any, Any]]) -> set[str] | None:
+    """Every text the parsed sequence ``items`` matches, when it is made of literals and
+    alternations of literals only (``(?:attend|join)``); else ``None``."""
+    out = {""}
+    for op, av in items:
+        if op is _sc.LITERAL:
+            alts: set[str] | None = {chr(av)}
+        elif op is _sc.SUBPATTERN and not av[1] and not av[2]:
+            alts = _pure(av[3])
+        elif op is _sc.BRANCH:
+            alts = set()
+            for alt in av[1]:
+                words = _pure(alt)
+                if words is None:
+                    return None
+                alts |= words
+        elif op is _sc.IN and 0 < len(av) <= 4 and all(o is _sc.LITERAL for o, _ in av):
+            alts = {chr(v) for _, v in av}
+        else:
+            return None
+        if alts is None or len(out) * len(alts) > 16:
+            return None
+        out = {a + b for a in out for b in alts}
+    return out
+
+
 def _needs(items: Iterable[tuple[Any, Any]], fold_case: bool) -> frozenset[str] | None:
     """Keywords one of which every match of the parsed sequence ``items`` contains."""
     best: frozenset[str] | None = None
@@ -60,6 +86,10 @@ def _needs(items: Iterable[tuple[Any, Any]], fold_case: bool) -> frozenset[str] 
     for op, av in items:
         if op is _sc.LITERAL:
             extend([chr(av)])
+            continue
+        words = _pure([(op, av)])
+        if words is not None and len(words) <= 8:
+            extend(sorted(words))  # (?:attend|join): the run goes on in each way
             continue
         if op is _sc.IN and 0 < len(av) <= 4 and all(o is _sc.LITERAL for o, _ in av):
             extend([chr(v) for _, v in av])  # [识識]: one of a few characters

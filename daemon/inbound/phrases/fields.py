@@ -307,3 +307,157 @@ ROW_NUMBER: dict[str, tuple[str, ...]] = {
     "zh": ("序号", "序號", "编号", "編號", "序"),
     "en": ("No.", "No", "#", "Nr.", "S/N", "Item no."),
 }
+# Meeting requests (会议需求申请表).
+REQUEST_FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
+    "title": {
+        "zh": (
+            "会议主题",
+            "會議主題",
+            "会议名称",
+            "會議名稱",
+            "会议标题",
+            "主题",
+            "主題",
+        ),
+        "en": (
+            "Meeting title",
+            "Meeting topic",
+            "Title",
+            "Topic",
+            "Subject",
+        ),
+    },
+    "core_problem": {
+        "zh": (
+            "需解决的核心问题",
+            "需解決的核心問題",
+            "需要解决的核心问题",
+            "要解决的问题",
+            "核心问题",
+            "核心問題",
+            "待解决问题",
+        ),
+        "en": (
+            "Core problem",
+            "Problem to solve",
+            "Problem",
+        ),
+    },
+    "expected_outcome": {
+        "zh": (
+            "预期成果",
+            "預期成果",
+            "期望成果",
+            "预期目标",
+            "会议目标",
+            "目标",
+        ),
+        "en": (
+            "Expected outcome",
+            "Desired outcome",
+            "Outcome",
+            "Goal",
+        ),
+    },
+    "time": {
+        "zh": (
+            "期望时间",
+            "期望時間",
+            "会议时间",
+            "會議時間",
+            "建议时间",
+            "拟定时间",
+            "时间",
+            "時間",
+        ),
+        "en": (
+            "Preferred time",
+            "Proposed time",
+            "Time",
+            "When",
+            "Date",
+        ),
+    },
+    "duration": {
+        "zh": (
+            "会议时长",
+            "时长",
+            "時長",
+        ),
+        "en": (
+            "Duration",
+            "Length",
+        ),
+    },
+    "location": {
+        "zh": (
+            "会议地点",
+            "會議地點",
+            "地点",
+            "地點",
+            "会议室",
+        ),
+        "en": (
+            "Location",
+            "Room",
+            "Where",
+            "Venue",
+        ),
+    },
+    "host": {
+        "zh": (
+            "主持人",
+            "主持",
+        ),
+        "en": (
+            "Host",
+            "Chair",
+            "Facilitator",
+        ),
+    },
+    "recorder": {
+        "zh": (
+            "记录人",
+            "記錄人",
+            "纪要人",
+            "记录",
+        ),
+        "en": (
+            "Recorder",
+            "Minute taker",
+            "Minutes taker",
+            "Note taker",
+            "Scribe",
+        ),
+    },
+    "participants": {
+        "zh": (
+            "参会人员",
+            "參會人員",
+            "参会人",
+            "參會人",
+            "与会人员",
+            "與會人員",
+            "参与人员",
+            "出席人员",
+        ),
+        "en": (
+            "Participants",
+            "Attendees",
+            "Required",
+        ),
+    },
+    "observers": {
+        "zh": (
+            "列席人员",
+            "列席人員",
+            "列席",
+            "旁听",
+        ),
+        "en": (
+            "Observers",
+            "Optional attendees",
+            "Optional",
+        ),
+    },
+}

@@ -35,7 +35,14 @@ SECTION_HEADINGS: dict[str, dict[str, tuple[str, ...]]] = {
             r"任务分工|任務分工|分工",
             r"工作安排",
         ),
-        "en": (r"action items?", r"actions", r"to-?dos?", r"next actions", r"action plan"),
+        "en": (
+            r"action items?",
+            r"actions",
+            r"todos?",
+            r"to-dos?",
+            r"next actions",
+            r"action plan",
+        ),
     },
     "risks": {
         "zh": (r"风险提示|風險提示", r"风险|風險", r"风险及应对|風險及應對"),

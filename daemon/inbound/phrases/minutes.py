@@ -46,7 +46,7 @@ ASSIGNED: dict[str, tuple[str, ...]] = {
 }
 # What a due date is written with: "12月20日前", "before Dec 20", "by Monday".
 DUE_MARKS: dict[str, tuple[str, ...]] = {
-    "zh": ("前", "之前", "以前", "截止", "为止", "為止", "内", "內"),
+    "zh": ("之前", "以前", "为止", "為止", "前"),
     "en": (r"\bby\b", r"\bbefore\b", r"\bdue\b", r"\buntil\b", r"\bno later than\b"),
 }
 # What a support need is written with: "（需采购部支持）", "needs IT".
@@ -62,6 +62,7 @@ SUPPORT_MARKS: dict[str, tuple[str, ...]] = {
         r"\bwith (?:support|help) from\b",
         r"\bsupport(?:ed)? by\b",
         r"\bhelp from\b",
+        r"\bsupport(?: needed)?:",
     ),
 }
 # A risk written as a condition, with the mitigation after the comma ("如遇X，先Y").
@@ -78,16 +79,7 @@ REVIEW: dict[str, tuple[str, ...]] = {
     "zh": ("复盘", "復盤", "回顾", "回顧", "下次会议", "下次會議", "跟进会", "跟進會"),
     "en": (r"\breview", r"\bfollow-?up", r"\bretro", r"\bnext meeting\b", r"\bcheck-?in\b"),
 }
-# The mitigation of the risk before, on a line of its own ("Fallback: …", "应对：…").
-MITIGATION_WORDS: dict[str, tuple[str, ...]] = {
-    "zh": ("先", "则", "則", "就", "改为", "改為", "启用", "啟用", "启动", "啟動", "备用", "備用"),
-    "en": (r"\bfallback\b", r"\bplan b\b", r"\bthen\b", r"\bwe will\b", r"\bwe'll\b"),
-}
-
 DECIDED_PHRASES = phrases("decided", DECIDED)
-ASSIGNED_PHRASES = phrases("assigned", ASSIGNED)
-DUE_PHRASES = phrases("due mark", DUE_MARKS)
-SUPPORT_PHRASES = phrases("support mark", SUPPORT_MARKS)
 CONDITION_START = phrases("condition", CONDITION, wrap=r"^\s*(?:{})")
 RISK_PHRASES = phrases("risk", RISK_WORDS)
 REVIEW_PHRASES = phrases("review", REVIEW)
