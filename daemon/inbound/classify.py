@@ -39,6 +39,13 @@ from daemon.inbound.parse.request import count_labels, parse_request
 from daemon.inbound.parse.rsvp_text import parse_rsvp_text, read_proxy
 from daemon.inbound.parse.topics import parse_freeform_topic, parse_topics
 from daemon.inbound.phrases.letter import TOPIC_LEAD
+from daemon.inbound.phrases.subjects import (
+    MEETING_THREAD_PHRASES,
+    MINUTES_SUBJECT_PHRASES,
+    REQUEST_SUBJECT_PHRASES,
+    TOPIC_SUBJECT_PHRASES,
+    TOPIC_WORD_PHRASES,
+)
 
 log = logging.getLogger(__name__)
 
@@ -51,17 +58,6 @@ _BOUNCE_SUBJECT = re.compile(
     re.I,
 )
 _READ_RECEIPT = re.compile(r"^\s*(?:read|已读|已讀|lu|gelesen)\s*[:：]", re.I)
-_MINUTES_SUBJECT = re.compile(r"纪要|紀要|会议记录|會議記錄|\bminutes\b|\bMoM\b", re.I)
-_REQUEST_SUBJECT = re.compile(
-    r"会议需求|會議需求|会议申请|會議申請|申请召开|申請召開|"
-    r"meeting request|request for (?:a )?meeting",
-    re.I,
-)
-_TOPIC_SUBJECT = re.compile(r"议题|議題|\btopics?\b|提案", re.I)
-_TOPIC_WORD = re.compile(r"议题|議題|\btopic\b|想提|提一个|建议讨论|建議討論|propose", re.I)
-_MEETING_THREAD = re.compile(
-    r"会议|會議|参会|參會|出席|邀请|邀請|meeting|invitation|invite|attend|rsvp|calendar", re.I
-)
 
 
 @dataclass
@@ -177,7 +173,7 @@ def _answers_minutes_request(ctx: Context) -> bool:
 
 def _minutes(ctx: Context, insp: Inspection) -> bool:
     asked = _answers_minutes_request(ctx)
-    if not (asked or _MINUTES_SUBJECT.search(ctx.mail.subject)):
+    if not (asked or MINUTES_SUBJECT_PHRASES.search(ctx.mail.subject)):
         return False
     doc = ctx.minutes(prose=True)
     if doc is None:
@@ -216,7 +212,7 @@ def _action_update(ctx: Context, insp: Inspection) -> bool:
 
 def _request(ctx: Context, insp: Inspection) -> bool:
     labelled = count_labels(ctx.fresh)
-    if not (_REQUEST_SUBJECT.search(ctx.mail.subject) and labelled >= 2) and labelled < 5:
+    if not (REQUEST_SUBJECT_PHRASES.search(ctx.mail.subject) and labelled >= 2) and labelled < 5:
         return False
     insp.kind = "meeting_request"
     insp.meeting_request = parse_request(ctx.mail.subject, ctx.fresh, ctx.ref, insp.problems)
@@ -232,9 +228,9 @@ def _topics(ctx: Context, insp: Inspection) -> bool:
 
 
 def _freeform_topic(ctx: Context, insp: Inspection) -> bool:
-    if not _TOPIC_SUBJECT.search(ctx.mail.subject):
+    if not TOPIC_SUBJECT_PHRASES.search(ctx.mail.subject):
         return False
-    if not (_TOPIC_WORD.search(ctx.fresh) or TOPIC_LEAD.search(ctx.fresh)):
+    if not (TOPIC_WORD_PHRASES.search(ctx.fresh) or TOPIC_LEAD.search(ctx.fresh)):
         return False
     topic = parse_freeform_topic(ctx.fresh, has_material=bool(insp.attachments))
     if topic is None:
@@ -248,7 +244,7 @@ def _freeform_topic(ctx: Context, insp: Inspection) -> bool:
 
 
 def _rsvp_text(ctx: Context, insp: Inspection) -> bool:
-    if not (ctx.meeting_ref or _MEETING_THREAD.search(ctx.mail.subject)):
+    if not (ctx.meeting_ref or MEETING_THREAD_PHRASES.search(ctx.mail.subject)):
         return False
     reply = parse_rsvp_text(ctx.fresh, ctx.mail.sender)
     if reply is None:

@@ -27,6 +27,7 @@ from daemon.inbound.phrases import (
     required_literals,
     rsvp,
     status,
+    subjects,
 )
 
 # (module, table name) → {language: examples that must match}
@@ -97,6 +98,11 @@ EXAMPLES: dict[tuple[Any, str], dict[str, list[str]]] = {
     (minutes, "CONDITION"): {"zh": ["如遇延期", "若失败", "一旦超支"], "en": ["if it slips"]},
     (minutes, "RISK_WORDS"): {"zh": ["风险在于", "存在隐患"], "en": ["the risk is", "one concern"]},
     (minutes, "REVIEW"): {"zh": ["两周后复盘", "下次会议"], "en": ["next review", "follow-up"]},
+    (subjects, "MINUTES_SUBJECT"): {"zh": ["会议纪要", "會議記錄"], "en": ["Minutes", "MoM 12/7"]},
+    (subjects, "REQUEST_SUBJECT"): {"zh": ["会议需求申请"], "en": ["Request for a meeting"]},
+    (subjects, "TOPIC_SUBJECT"): {"zh": ["议题征集", "提案"], "en": ["Call for topics"]},
+    (subjects, "TOPIC_WORDS"): {"zh": ["想提一个", "建议讨论"], "en": ["I propose", "a topic"]},
+    (subjects, "MEETING_THREAD"): {"zh": ["会议邀请", "出席"], "en": ["Invitation", "RSVP"]},
 }
 for _section, _words in {
     "decisions": {"zh": ["决议", "会议结论", "决定事项"], "en": ["Decisions", "Conclusions"]},
@@ -156,7 +162,7 @@ def test_each_table_matches_its_examples_per_language(module, name, lang, exampl
 
 def test_every_concept_table_has_examples() -> None:
     listed = {(m.__name__, n.partition(".")[0]) for m, n in EXAMPLES}
-    for module in (rsvp, status, agenda, letter, minutes, headings):
+    for module in (rsvp, status, agenda, letter, minutes, headings, subjects):
         for attr, value in vars(module).items():
             if attr.isupper() and isinstance(value, dict) and attr != "NAME_PREFIXES":
                 if attr in ("NOT_NAMES", "PROXY_FORMS", "PROXY_FORMS_IN_DECLINE", "SECTIONS"):
