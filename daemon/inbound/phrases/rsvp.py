@@ -134,7 +134,7 @@ ANSWER_LABELS: dict[str, tuple[str, ...]] = {
         "意见",
         "意見",
     ),
-    "en": ("proxy", "delegate", "written opinion", "opinion", "input"),
+    "en": ("proxy", "delegate", r"written (?:opinion|input)", "opinion", "input"),
 }
 
 # Proxies. ``{who}`` stands for the delegate (a name, a title and a name, an address or a
@@ -249,7 +249,7 @@ OPINION_INTROS: dict[str, tuple[str, ...]] = {
         "建议如下",
     ),
     "en": (
-        "written opinion",
+        r"written (?:opinion|input)",
         r"my (?:input|thoughts|comments|views|opinion|feedback)(?: on [^:\n]{1,80})?",
         "for the record",
         "opinion",
