@@ -389,3 +389,29 @@ def test_unreadable_owner_or_due_is_kept_as_doubtful(case: Case) -> None:
 def test_a_short_comment_on_the_minutes_is_not_minutes(body: str) -> None:
     got = inspect_case(Case("comment", body, {}, "Re: " + _ZH))
     assert got["kind"] != "minutes", got["rules"]
+
+
+FALSE_FRIENDS = [
+    _m(
+        "zh-note-is-not-an-owner",
+        "二、行动项\n1. 张伟：12月20日前完成清单更新\n2. 备注：预算另行申请",
+        {"action_items": [{"owner": "张伟"}, {"what": "备注：预算另行申请", "owner": None}]},
+    ),
+    _m(
+        "zh-company-in-a-decision-is-not-a-signature",
+        "一、决议\n1. 与华东物流有限公司的合同续签一年。\n2. 运费按季度结算。",
+        {"decisions": ["与华东物流有限公司的合同续签一年", "运费按季度结算"]},
+    ),
+    _m(
+        "en-we-will-is-not-an-owner",
+        "We agreed to pilot the new intake form. We will send the survey by Dec 18. "
+        "Priya will collect the answers by Dec 23.",
+        {"action_items": [{"owner": "Priya", "due": "2026-12-23"}]},
+        subject=_EN,
+    ),
+]
+
+
+@pytest.mark.parametrize("case", params(FALSE_FRIENDS))
+def test_words_that_look_like_structure_but_are_not(case: Case) -> None:
+    check(case)

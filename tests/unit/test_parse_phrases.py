@@ -120,7 +120,10 @@ LABEL_EXAMPLES: dict[str, dict[str, dict[str, list[str]]]] = {
             "en": ["Background", "Current state"],
         },
         "pain_point": {"zh": ["痛点", "问题描述", "困难"], "en": ["Pain point", "Challenges"]},
-        "expected_outcome": {"zh": ["期望成果", "诉求"], "en": ["Expected outcome", "Ask"]},
+        "expected_outcome": {
+            "zh": ["期望成果", "诉求"],
+            "en": ["Expected outcome", "Decision needed"],
+        },
     },
     "ACTION_FIELDS": {
         "what": {"zh": ["行动内容", "任务"], "en": ["Action", "Task"]},
@@ -164,9 +167,12 @@ def test_every_concept_table_has_examples() -> None:
     listed = {(m.__name__, n.partition(".")[0]) for m, n in EXAMPLES}
     for module in (rsvp, status, agenda, letter, minutes, headings, subjects):
         for attr, value in vars(module).items():
-            if attr.isupper() and isinstance(value, dict) and attr != "NAME_PREFIXES":
-                if attr in ("NOT_NAMES", "PROXY_FORMS", "PROXY_FORMS_IN_DECLINE", "SECTIONS"):
-                    continue  # read through read_proxy (tested below) or derived
+            is_table = isinstance(value, dict) and all(
+                isinstance(v, tuple | dict) for v in value.values()
+            )
+            if attr.isupper() and is_table and attr != "NAME_PREFIXES":
+                if attr in ("NOT_NAMES", "NOT_OWNERS", "PROXY_FORMS", "PROXY_FORMS_IN_DECLINE"):
+                    continue  # word lists, or read through read_proxy (tested below)
                 assert (module.__name__, attr) in listed, f"{module.__name__}.{attr}"
 
 

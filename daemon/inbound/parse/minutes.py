@@ -39,7 +39,7 @@ from daemon.domain.messages import ActionItemSpec, MinutesDoc, RiskSpec
 from daemon.inbound.dates import first_date, iter_dates, out_of_range_dates, parse_date_value
 from daemon.inbound.parse.labels import BULLET, LabelSet, clean_value, fold, strip_number
 from daemon.inbound.parse.structure import is_rule, list_item, pipe_cells, spaced_cells
-from daemon.inbound.phrases.fields import ACTION_FIELDS, RISK_FIELDS, ROW_NUMBER
+from daemon.inbound.phrases.fields import ACTION_FIELDS, RISK_FIELDS
 from daemon.inbound.phrases.headings import CONTENT_SECTION_WORDS, SECTIONS
 from daemon.inbound.phrases.letter import (
     GREETING_START,
@@ -53,16 +53,20 @@ from daemon.inbound.phrases.minutes import (
     CONDITION_START,
     DECIDED_PHRASES,
     DUE_MARKS,
+    NOT_OWNERS,
     REVIEW_PHRASES,
     RISK_PHRASES,
     SUPPORT_MARKS,
 )
+from daemon.inbound.phrases.rsvp import NOT_NAMES
 
 log = logging.getLogger(__name__)
 
 ACTION_LABELS = LabelSet(ACTION_FIELDS)
 RISK_LABELS = LabelSet(RISK_FIELDS)
-_ROW_NUMBERS = frozenset(n.lower() for ns in ROW_NUMBER.values() for n in ns)
+_NOT_OWNERS = frozenset(
+    w.lower() for table in (NOT_OWNERS, NOT_NAMES) for ws in table.values() for w in ws
+)
 
 
 def _alts(table: dict[str, tuple[str, ...]]) -> str:
@@ -136,6 +140,8 @@ def _section_of(line: str) -> tuple[str, str] | None:
 
 def _owner_like(text: str) -> bool:
     t = text.strip().strip("*").strip()
+    if t.lower() in _NOT_OWNERS:
+        return False
     return bool(
         _CJK_NAMES.match(t) or _EN_NAMES.match(t) or _ADDRESS.match(t) or _DEPARTMENT.match(t)
     )
@@ -233,7 +239,7 @@ def _free_action(
     if owner is None:
         en = _EN_OWNER.match(text)
         zh = _ZH_OWNER.search(text)
-        if en:
+        if en and _owner_like(en.group("o")):
             owner, text = en.group("o"), en.group("rest")
         elif zh:
             owner = zh.group("o")

@@ -63,7 +63,10 @@ _PROXY_FORMS = _forms(PROXY_FORMS)
 _PROXY_FORMS_IN_DECLINE = _PROXY_FORMS + _forms(PROXY_FORMS_IN_DECLINE)
 _PROXY_LABEL = phrases("proxy label", PROXY_LABELS, wrap=r"(?:{})\s*[:：]\s*(?P<v>[^\n]+)")
 _NAME_PREFIX = re.compile(
-    "|".join(re.escape(p) for ps in NAME_PREFIXES.values() for p in sorted(ps, key=len))
+    "|".join(
+        re.escape(p)
+        for p in sorted((p for ps in NAME_PREFIXES.values() for p in ps), key=len, reverse=True)
+    )
 )
 _NOT_NAMES = frozenset(n for ns in NOT_NAMES.values() for n in ns)
 _CJK_NAME = re.compile(r"[\u4e00-\u9fff·]{2,4}")

@@ -103,7 +103,6 @@ TOPIC_FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
             "Challenge",
             "Problem",
             "Issue",
-            "Pain",
         ),
     },
     "expected_outcome": {
@@ -140,9 +139,7 @@ TOPIC_FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
             "What we need",
             "Expectation",
             "Outcome",
-            "Request",
             "Goal",
-            "Ask",
         ),
     },
 }
@@ -196,7 +193,6 @@ ACTION_FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
             "Assignee",
             "Owner(s)",
             "Owner",
-            "Lead",
             "Who",
         ),
     },
@@ -301,11 +297,6 @@ RISK_FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
         ),
         "en": ("Owner",),
     },
-}
-# Cells of a table header that number the rows (the column carries no field).
-ROW_NUMBER: dict[str, tuple[str, ...]] = {
-    "zh": ("序号", "序號", "编号", "編號", "序"),
-    "en": ("No.", "No", "#", "Nr.", "S/N", "Item no."),
 }
 # Meeting requests (会议需求申请表).
 REQUEST_FIELDS: dict[str, dict[str, tuple[str, ...]]] = {

@@ -67,14 +67,15 @@ SIGN_OFF: dict[str, tuple[str, ...]] = {
 # Words that only a signature line holds (contact details, the company line).
 SIGNATURE_LINE: dict[str, tuple[str, ...]] = {
     "zh": (
-        r"(?:电话|電話|手机|手機|座机|座機|分机|分機|传真|傳真|地址|邮箱|郵箱|微信)\s*[:：]",
-        r"[\u4e00-\u9fff]{2,}(?:有限公司|集团|集團)",
+        r"^\s*(?:电话|電話|手机|手機|座机|座機|分机|分機|传真|傳真|地址|邮箱|郵箱|微信)\s*[:：]",
+        r"^\s*[\u4e00-\u9fff（）()]{2,30}(?:有限公司|集团|集團)\s*$",
     ),
     "en": (
-        r"(?:tel|phone|mobile|mob|cell|fax|address|e-?mail|wechat)\.?\s*[:：]",
-        r"\+\d{2,3}[\s-]?\d{3,4}",
-        r"\bwww\.",
-        r"\b(?:ltd|inc|gmbh|co\.,? ltd)\b\.?",
+        r"^\s*(?:tel|phone|mobile|mob|cell|fax|address|e-?mail|wechat)\.?\s*[:：]",
+        r"^\s*\+?\d[\d\s()\-]{7,}$",
+        r"^\s*(?:https?://)?www\.\S+\s*$",
+        r"^.{0,40}\b(?:ltd|inc|gmbh|llc|co\.,? ltd)\.?\s*$",
+        r"\s[|｜]\s.{0,40}\b(?:ltd|inc|gmbh|llc)\b",
     ),
 }
 # Words that introduce a topic written as prose; the title is what follows them.

@@ -79,6 +79,12 @@ REVIEW: dict[str, tuple[str, ...]] = {
     "zh": ("复盘", "復盤", "回顾", "回顧", "下次会议", "下次會議", "跟进会", "跟進會"),
     "en": (r"\breview", r"\bfollow-?up", r"\bretro", r"\bnext meeting\b", r"\bcheck-?in\b"),
 }
+# Words before a colon in an action line that are not an owner ("备注：…", "Note: …").
+NOT_OWNERS: dict[str, tuple[str, ...]] = {
+    "zh": ("备注", "備註", "注意", "说明", "說明", "其他", "其它", "补充", "補充", "附件", "另外"),
+    "en": ("Note", "Notes", "Remark", "Remarks", "Other", "PS", "FYI", "Update", "Status"),
+}
+
 DECIDED_PHRASES = phrases("decided", DECIDED)
 CONDITION_START = phrases("condition", CONDITION, wrap=r"^\s*(?:{})")
 RISK_PHRASES = phrases("risk", RISK_WORDS)
