@@ -191,6 +191,48 @@ PROSE = [
     ),
 ]
 
+PROSE += [
+    _m(
+        "zh-owner-verb-after-date-and-inline-decision",
+        "各位好，本次会议纪要如下：\n\n会议决定：下周起试行新报销流程。\n\n行动项：\n"
+        "张伟负责12月20日前完成系统配置，采购部配合\n李娜：12/18前发通知\n\n"
+        "风险：财务系统升级可能延期，备用方案是手工登记。\n\n谢谢\n王芳",
+        {
+            "decisions": ["下周起试行新报销流程"],
+            "action_items": [
+                {
+                    "what": "完成系统配置",
+                    "owner": "张伟",
+                    "due": "2026-12-20",
+                    "support": "采购部配合",
+                },
+                {"what": "发通知", "owner": "李娜", "due": "2026-12-18"},
+            ],
+            "risks": [{"risk": "财务系统升级可能延期", "mitigation": "手工登记"}],
+        },
+    ),
+    _m(
+        "en-summary-bullets",
+        "Hi all,\n\nSummary of today's meeting:\n- Decided: we keep vendor B.\n"
+        "- Omar will send the contract draft by Dec 15.\n- Risk: legal review may take longer; "
+        "fallback: sign a letter of intent first.\n\nNext review: December 28.\n\nBest,\nDana",
+        {
+            "decisions": ["we keep vendor B"],
+            "action_items": [
+                {"what": "send the contract draft", "owner": "Omar", "due": "2026-12-15"}
+            ],
+            "risks": [
+                {
+                    "risk": "legal review may take longer",
+                    "mitigation": "sign a letter of intent first",
+                }
+            ],
+            "review_date": "2026-12-28",
+        },
+        subject="Re: [MTG-7] Minutes",
+    ),
+]
+
 ENGLISH = [
     _m(
         "en-dash-parts",

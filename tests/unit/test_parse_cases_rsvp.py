@@ -84,6 +84,30 @@ PROXIES = [
     ),
 ]
 
+COMPANIONS = [
+    Case(
+        "en-and-sara-too",
+        "I will attend, and Sara will join too.",
+        {"rsvp": {"partstat": "ACCEPTED", "delegate_name": None}},
+    ),
+    Case(
+        "en-yes-omar-as-well",
+        "Yes. Omar will join as well.",
+        {"rsvp": {"partstat": "ACCEPTED", "delegate_name": None}},
+    ),
+    Case(
+        "zh-wang-wu-also",
+        "我会参加，同时王五也会来。",
+        {"rsvp": {"partstat": "ACCEPTED", "delegate_name": None}},
+    ),
+    Case(
+        "en-only-the-proxy-accepts",
+        "Hi Wei, unfortunately I'm traveling to Singapore that week. Sara Ortiz "
+        "(sara@example.org) will attend.",
+        {"rsvp": {**_DECL, "delegate_name": "Sara Ortiz", "delegate": "sara@example.org"}},
+    ),
+]
+
 OPINIONS = [
     Case(
         "zh-numbered-lines",
@@ -136,6 +160,11 @@ def test_hedged_answer_is_tentative(case: Case) -> None:
 
 @pytest.mark.parametrize("case", params(PROXIES))
 def test_proxy_written_as_prose(case: Case) -> None:
+    check(case)
+
+
+@pytest.mark.parametrize("case", params(COMPANIONS))
+def test_a_colleague_who_comes_too_is_not_a_proxy(case: Case) -> None:
     check(case)
 
 

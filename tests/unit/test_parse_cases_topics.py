@@ -171,6 +171,32 @@ FREEFORM = [
 ]
 
 
+FREEFORM += [
+    _t(
+        "en-lead-in-mid-sentence",
+        "Hello Wei,\nOne thing we would like to bring up is the delay in vendor onboarding. "
+        "It takes six weeks today.",
+        [{"title": "the delay in vendor onboarding", "background": "It takes six weeks today"}],
+        subject=_EN,
+    ),
+    _t(
+        "zh-inline-topic-then-background",
+        "张总您好！\n我们想提个议题：仓库搬迁的时间安排。\n目前新仓库12月底交付，但旧仓库合同1月5日到期。",
+        [
+            {
+                "title": "仓库搬迁的时间安排",
+                "background": "目前新仓库12月底交付，但旧仓库合同1月5日到期",
+            }
+        ],
+    ),
+    _t(
+        "zh-signed-name-is-not-background",
+        "建议讨论一个议题：会议室预订冲突太多。\n张三",
+        [{"title": "会议室预订冲突太多", "background": None}],
+    ),
+]
+
+
 @pytest.mark.parametrize("case", params(SYNONYMS))
 def test_numbered_fields_with_synonym_labels(case: Case) -> None:
     check(case)

@@ -111,6 +111,11 @@ for _section, _words in {
     "followup": {"zh": ["后续安排", "下一步"], "en": ["Next steps", "Follow-up"]},
 }.items():
     EXAMPLES[(headings, f"SECTION_HEADINGS.{_section}")] = _words
+EXAMPLES[(headings, "INLINE_HEADINGS.decisions")] = {
+    "zh": ["会议决定", "一致同意"],
+    "en": ["Decided", "Agreed"],
+}
+EXAMPLES[(headings, "INLINE_HEADINGS.risks")] = {"zh": ["主要风险"], "en": ["Risk"]}
 
 LABEL_EXAMPLES: dict[str, dict[str, dict[str, list[str]]]] = {
     "TOPIC_FIELDS": {

@@ -40,7 +40,7 @@ from daemon.inbound.dates import first_date, iter_dates, out_of_range_dates, par
 from daemon.inbound.parse.labels import BULLET, LabelSet, clean_value, fold, strip_number
 from daemon.inbound.parse.structure import is_rule, list_item, pipe_cells, spaced_cells
 from daemon.inbound.phrases.fields import ACTION_FIELDS, RISK_FIELDS
-from daemon.inbound.phrases.headings import CONTENT_SECTION_WORDS, SECTIONS
+from daemon.inbound.phrases.headings import CONTENT_SECTION_WORDS, INLINE_SECTIONS, SECTIONS
 from daemon.inbound.phrases.letter import (
     GREETING_START,
     INTRO_START,
@@ -108,12 +108,15 @@ _ZH_OWNER = re.compile(
     r"(?:^|[，,。；;\s]|由|请|請)(?P<o>[\u4e00-\u9fff·]{2,3}?)\s*"
     rf"(?:{_alts({'zh': ASSIGNED['zh']})})"
 )
+_ZH_OWNER_VERB = re.compile(r"^\s*(?:负责|負責|牵头|牽頭|承担|承擔)")
 _EN_OWNER = re.compile(
     r"^(?P<o>(?-i:[A-Z][a-z'\-]+(?:\s+[A-Z][a-z'\-]+)?))\s+"
     rf"(?:{_alts({'en': ASSIGNED['en']})})\s+(?P<rest>.+)$"
 )
 _MITIGATION = re.compile(
-    rf"(?:^|[.。;；,，]\s*|\s[—–-]\s*)(?:{_labels(RISK_FIELDS, 'mitigation')})\s*[:：]\s*", re.I
+    rf"(?:^|[.。;；,，]\s*|\s[—–-]\s*)(?:{_labels(RISK_FIELDS, 'mitigation')})"
+    r"\s*(?:[:：]|是|为|為|\s+is\b)\s*",
+    re.I,
 )
 _OWNER_TAIL = re.compile(
     rf"[，,;；(（]?\s*(?:{_labels(RISK_FIELDS, 'owner')})\s*[:：]\s*"
@@ -125,16 +128,21 @@ _SENTENCES = re.compile(r"[^。；;!！?？]+[。；;!！?？]?|(?<=[a-z)\d])\.\
 _EN_SENTENCE_END = re.compile(r"(?<=[a-z)\d])\.\s+(?=[A-Z])")
 
 
-def _section_of(line: str) -> tuple[str, str] | None:
-    """``(section, rest)`` for a heading line (``rest``: text after a colon), else ``None``."""
+def _section_of(line: str) -> tuple[str, str, bool] | None:
+    """``(section, rest, inline)`` for a heading line (``rest``: the text after a colon;
+    ``inline``: a label such as "会议决定：" that names only its own line), else ``None``."""
     m = _HEADING_LINE.match(line)
     if not m:
         return None
     head = m.group("h").strip()
+    rest = (m.group("rest") or "").strip()
     for name, pat in SECTIONS.items():
-        hit = pat.pattern.fullmatch(head)
-        if hit or (len(head) <= 8 and pat.pattern.search(head)):
-            return name, (m.group("rest") or "").strip()
+        if pat.pattern.fullmatch(head) or (len(head) <= 8 and pat.pattern.search(head)):
+            return name, rest, False
+    if rest:
+        for name, pat in INLINE_SECTIONS.items():
+            if pat.pattern.fullmatch(head):
+                return name, rest, True
     return None
 
 
@@ -148,17 +156,21 @@ def _owner_like(text: str) -> bool:
 
 
 def _due_in(text: str, ref: dt.date) -> tuple[dt.date | None, str]:
-    """The due date written in ``text`` and the text without it (``12月20日前`` cut)."""
+    """The due date written in ``text`` and the text without it: ``12月20日前完成X`` gives
+    ``完成X``, ``X by Dec 20`` gives ``X``."""
     for start, end, when in iter_dates(text, ref):
         tail = _ZH_DUE_TAIL.match(text, end)
+        done_word = "完成" if tail and tail.group(0).strip().endswith("完成") else ""
         cut_end = tail.end() if tail and tail.group(0).strip() else end
-        before = text[:start].rstrip()
         head = re.sub(
-            r"(?:\b(?:by|before|due|until|no later than)|于|於|在)\s*$", "", before, flags=re.I
+            r"(?:\b(?:by|before|due|until|no later than)|于|於|在)\s*$",
+            "",
+            text[:start].rstrip(),
+            flags=re.I,
         )
-        rest = (head + (" " if head and cut_end < len(text) else "") + text[cut_end:]).strip()
-        keep = tail.group(0).strip().endswith("完成") if tail else False
-        return when, ("完成" + rest if keep and not rest.startswith("完成") else rest)
+        after = text[cut_end:]
+        gap = " " if head and after and not done_word and head[-1:].isascii() else ""
+        return when, (head + gap + done_word + after).strip()
     return None, text
 
 
@@ -223,6 +235,19 @@ def _dash_parts(text: str, ref: dt.date, problems: list[str] | None) -> ActionIt
     return _item(" — ".join(what), owner, due_text, support, ref, problems)
 
 
+def _written_owner(text: str) -> tuple[str | None, str]:
+    """The owner a sentence names ("张伟负责…", "由张伟牵头…", "Dana will …") and the
+    sentence without them, or ``(None, text)``."""
+    en = _EN_OWNER.match(text)
+    if en and _owner_like(en.group("o")):
+        return en.group("o"), en.group("rest")
+    zh = _ZH_OWNER.search(text)
+    if zh:
+        after = _ZH_OWNER_VERB.sub("", text[zh.end("o") :], count=1)
+        return zh.group("o"), (text[: zh.start("o")].rstrip("由请請 ") + after).strip()
+    return None, text
+
+
 def _free_action(
     text: str, ref: dt.date, problems: list[str] | None, strict: bool = False
 ) -> ActionItemSpec | None:
@@ -234,16 +259,12 @@ def _free_action(
         owner, text = m.group("o").strip(), m.group("rest").strip()
     elif not strict and (item := _dash_parts(text, ref, problems)) is not None:
         return item
+    if owner is None:
+        owner, text = _written_owner(text)
     support, text = _support_in(text)
     due, text = _due_in(text, ref)
-    if owner is None:
-        en = _EN_OWNER.match(text)
-        zh = _ZH_OWNER.search(text)
-        if en and _owner_like(en.group("o")):
-            owner, text = en.group("o"), en.group("rest")
-        elif zh:
-            owner = zh.group("o")
-            text = (text[: zh.start("o")].rstrip("由请請 ") + text[zh.end("o") :]).strip()
+    if owner is None:  # "李娜12月15日前负责…": the date stood between the name and its verb
+        owner, text = _written_owner(text)
     if strict and (owner is None or due is None):
         return None
     text = text.strip(" ，,;；:：")
@@ -306,9 +327,16 @@ class _Reader:
         if self._table_line(line):
             return True
         heading = _section_of(line)
+        if heading and heading[2]:  # "会议决定：…": this line only
+            section, self.section = self.section, heading[0]
+            self._content(heading[1])
+            self.section, self.blank = section, False
+            return True
         if heading:
             self.section, self.items_in_section, self.blank = heading[0], 0, False
-            if heading[1]:
+            if heading[1] and heading[0] == "followup":
+                self._review(line)  # "Next review: December 28"
+            elif heading[1]:
                 self._content(heading[1])
             elif heading[0] == "followup":
                 self._review(line)

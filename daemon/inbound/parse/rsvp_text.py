@@ -74,7 +74,7 @@ _EN_NAME = re.compile(r"[A-Z][a-z'\-]+(?:\s+[A-Z][a-z'\-]+)+")
 _LIST_ITEM = re.compile(rf"^\s*{BULLET}")
 
 
-def _answer(text: str) -> PartStat | None:
+def _answer(text: str) -> tuple[PartStat, str] | None:
     folded = fold(text)
     checks = [
         (name, pat)
@@ -95,8 +95,19 @@ def _answer(text: str) -> PartStat | None:
             sentence = m.group(0)
             for name, pat in checks:
                 if pat.pattern.search(sentence):
-                    return cast(PartStat, name)
+                    return cast(PartStat, name), sentence
     return None
+
+
+def _only_a_proxy_accepts(sentence: str) -> bool:
+    """The sentence's acceptance is someone else's ("Sara Ortiz will attend"): without the
+    proxy phrases, nothing in it accepts."""
+    if read_proxy(sentence, declined=True) == (None, None):
+        return False
+    rest = sentence
+    for pat in _PROXY_FORMS_IN_DECLINE:
+        rest = pat.pattern.sub(lambda m: " " if any(_who(m)) else m.group(0), rest)
+    return ACCEPT_PHRASES.pattern.search(rest) is None
 
 
 def _cjk_name(run: str) -> str | None:
@@ -199,11 +210,16 @@ def parse_rsvp_text(fresh: str, sender: str | None) -> RsvpReply | None:
         ``delegate``/``delegate_name`` are only filled for a decline; a written opinion for a
         decline or a tentative answer.
     """
-    partstat = _answer(fresh)
-    if partstat is None:
+    found = _answer(fresh)
+    if found is None:
         return None
-    if partstat == "ACCEPTED" and read_proxy(fresh, declined=False) != (None, None):
-        partstat = "DECLINED"  # "让小王替我参加": someone attends in the sender's place
+    partstat, sentence = found
+    if partstat == "ACCEPTED" and (
+        read_proxy(fresh, declined=False) != (None, None) or _only_a_proxy_accepts(sentence)
+    ):
+        # "让小王替我参加", or the only acceptance is "Sara Ortiz will attend": someone
+        # attends in the sender's place
+        partstat = "DECLINED"
     reply = RsvpReply(attendee=sender, partstat=partstat, source="text")
     if partstat == "DECLINED":
         reply.delegate_name, reply.delegate = read_proxy(fresh)

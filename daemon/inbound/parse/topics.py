@@ -42,8 +42,12 @@ _COMPLEX = re.compile(r"复杂|複雜|complex|complicated|牵涉面广|涉及多
 _SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]?|(?<=[a-z)\d])\.(?:\s+|$)")
 _EN_END = re.compile(r"(?<=[a-z)\d][.!?])\s+(?=[A-Z])")
 _TITLE_MAX = 60
+_SIGNED_NAME = re.compile(
+    r"^(?:[\u4e00-\u9fff·]{2,4}|(?-i:[A-Z][a-z'\-]+)(?: [A-Z][a-z'\-]+){0,2})$"
+)
 _LEAD_JUNK = re.compile(
-    r"^[\s,，:：、]*(?:关于|關於|就|是|一下|一个|一個|about|the topic of)?\s*", re.I
+    r"^[\s,，:：、]*(?:(?:关于|關於|就|是|一下|一个|一個)|(?:about|is|are|the topic of)\b)?\s*",
+    re.I,
 )
 
 
@@ -168,24 +172,19 @@ def parse_freeform_topic(fresh: str, has_material: bool = False) -> TopicSubmiss
     """
     complex_ = has_material or bool(_COMPLEX.search(fresh))
     m = _INLINE_TOPIC.search(fresh)
-    if m:
+    if m:  # "我们想提个议题：X。" then the background
+        line_end = fresh.find("\n", m.end())
+        sentences = _sentences(fresh[line_end:]) if line_end >= 0 else []
         title = clean_value(m.group("v").strip())
-        return (
-            TopicSubmission(
-                title=title,
-                missing=[f for f in FIELDS if f != "title"],
-                complex=complex_,
-                freeform=True,
-            )
-            if title
-            else None
-        )
-    sentences = _sentences(fresh)
-    title = None
-    while sentences and not title:
-        title = clean_value(_title_of(sentences.pop(0)))
+    else:
+        sentences = _sentences(fresh)
+        title = None
+        while sentences and not title:
+            title = clean_value(_title_of(sentences.pop(0)))
     if not title:
         return None
+    if sentences and _SIGNED_NAME.match(sentences[-1]):
+        sentences.pop()  # the sender's name under the text
     background = clean_value(
         "".join(s if re.search(r"[\u4e00-\u9fff]", s) else s + " " for s in sentences).strip()
     )

@@ -54,7 +54,19 @@ SECTION_HEADINGS: dict[str, dict[str, tuple[str, ...]]] = {
     },
 }
 
+# Labels that make only the rest of their own line a decision ("会议决定：…", "Decided: …").
+INLINE_HEADINGS: dict[str, dict[str, tuple[str, ...]]] = {
+    "decisions": {
+        "zh": (r"(?:会议|會議)?(?:决定|決定)", r"(?:一致)?同意", r"(?:会议|會議)?确定"),
+        "en": (r"decided", r"agreed", r"decision"),
+    },
+    "risks": {"zh": (r"(?:主要)?风险(?:点)?", r"(?:主要)?風險(?:點)?"), "en": (r"risk",)},
+}
+
 SECTIONS = {name: phrases(f"{name} heading", table) for name, table in SECTION_HEADINGS.items()}
+INLINE_SECTIONS = {
+    name: phrases(f"{name} inline heading", table) for name, table in INLINE_HEADINGS.items()
+}
 # Words of every decisions, actions and risks heading: a text without any holds no section.
 CONTENT_SECTION_WORDS = phrases(
     "content heading",
