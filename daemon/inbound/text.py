@@ -135,7 +135,7 @@ def _cut_index(lines: list[str]) -> int:
 def _cut_sign_off(lines: list[str]) -> list[str]:
     """Drop a lone sign-off line and the few short lines (name, title) after it."""
     for i, line in enumerate(lines):
-        if SIGN_OFF_LINE.search(line):
+        if SIGN_OFF_LINE.pattern.match(line):
             rest = [ln for ln in lines[i + 1 :] if ln.strip()]
             if len(rest) <= 4 and all(len(ln.strip()) <= 60 for ln in rest):
                 return lines[:i]

@@ -64,6 +64,7 @@ log = logging.getLogger(__name__)
 
 ACTION_LABELS = LabelSet(ACTION_FIELDS)
 RISK_LABELS = LabelSet(RISK_FIELDS)
+_ALIGNED = "  "  # a row of aligned columns holds a run of spaces
 _NOT_OWNERS = frozenset(
     w.lower() for table in (NOT_OWNERS, NOT_NAMES) for ws in table.values() for w in ws
 )
@@ -320,8 +321,10 @@ class _Reader:
         if not line:
             self.blank = True
             return True
-        if SIGN_OFF_LINE.search(line) or (self._has_content() and SIGNATURE_WORDS.search(line)):
-            return False
+        if SIGN_OFF_LINE.pattern.match(line) or (
+            self._has_content() and SIGNATURE_WORDS.pattern.search(line)
+        ):
+            return False  # (line-anchored patterns: cheaper than the pre-check on one line)
         if is_rule(line):
             return True
         if self._table_line(line):
@@ -358,7 +361,8 @@ class _Reader:
     def _table_line(self, line: str) -> bool:
         cells = pipe_cells(line)
         spaced = False
-        if cells is None and (self.table is None or self.table.spaced):
+        may_align = self.table is None or self.table.spaced
+        if cells is None and ("\t" in line or (may_align and _ALIGNED in line)):
             cells, spaced = spaced_cells(line), True
         if cells is None:
             self.table = None

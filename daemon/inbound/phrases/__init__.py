@@ -145,6 +145,8 @@ class Phrases:
         self.table = table
         self.fragments = tuple(f for frags in table.values() for f in frags)
         self.ignore_case = ignore_case
+        # A pattern anchored at the start of the text fails fast by itself: no pre-check.
+        self.anchored = wrap.startswith("^")
         flags = re.I if ignore_case else 0
         self.pattern = re.compile(wrap.format("|".join(f"(?:{f})" for f in self.fragments)), flags)
         keys: set[str] = set()
@@ -156,18 +158,26 @@ class Phrases:
             keys.update(need)
         else:
             self.keys = frozenset(keys)
+        # The keywords as one alternation of literals: the regular-expression engine scans
+        # for their first characters in C, faster than a loop of ``in`` tests.
+        self._keys_re = (
+            re.compile("|".join(re.escape(k) for k in sorted(self.keys, key=len, reverse=True)))
+            if self.keys
+            else None
+        )
 
     def present(self, text: str, folded: str | None = None) -> bool:
         """The cheap pre-check: may ``text`` hold one of the phrases? (``folded`` is
         :func:`~daemon.inbound.parse.labels.fold` of it, when the caller has it.)"""
-        if self.keys is None:
+        if self._keys_re is None:
             return True
         hay = (folded if folded is not None else fold(text)) if self.ignore_case else text
-        return any(k in hay for k in self.keys)
+        return self._keys_re.search(hay) is not None
 
     def search(self, text: str, folded: str | None = None) -> re.Match[str] | None:
-        """The first phrase in ``text``, or ``None`` (the pre-check runs first)."""
-        if not self.present(text, folded):
+        """The first phrase in ``text``, or ``None`` (the pre-check runs first, unless the
+        pattern is anchored at the start)."""
+        if not self.anchored and not self.present(text, folded):
             return None
         return self.pattern.search(text)
 

@@ -23,7 +23,6 @@ SECTION_HEADINGS: dict[str, dict[str, tuple[str, ...]]] = {
             r"resolutions?",
             r"conclusions?",
             r"agreed(?: points)?",
-            r"outcomes?",
         ),
     },
     "actions": {
@@ -32,7 +31,7 @@ SECTION_HEADINGS: dict[str, dict[str, tuple[str, ...]]] = {
             r"待办事项|待辦事項|待办|待辦",
             r"行动计划|行動計劃",
             r"后续行动|後續行動",
-            r"任务分工|任務分工|分工",
+            r"任务分工|任務分工",
             r"工作安排",
         ),
         "en": (
