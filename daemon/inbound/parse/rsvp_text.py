@@ -41,7 +41,9 @@ log = logging.getLogger(__name__)
 
 _SENTENCE = re.compile(r"[^。！？!?\n；;]+|(?<=[a-z\d)])\.(?=\s)")
 _EN_SENTENCE = re.compile(r"(?<![A-Z])(?<=[\w)])[.!?]\s+(?=[A-Z])")
-_EMAIL = r"[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+"
+# Bounded (RFC 5321 §4.5.3.1: local part 64, label 63 octets) so that a long run of word
+# characters without "@" costs linear time, not quadratic.
+_EMAIL = r"[\w.+\-]{1,64}@[\w\-]{1,63}(?:\.[\w\-]{1,63}){1,8}"
 _EMAIL_RE = re.compile(_EMAIL)
 _ADDR = rf"\s*[(（<《\[]?\s*(?:mailto:)?(?P<addr>{_EMAIL})\s*[)）>》\]]?"
 # A name, a name and its address, or an address alone (a match with neither is skipped).
