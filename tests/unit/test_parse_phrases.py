@@ -28,10 +28,14 @@ from daemon.inbound.phrases import (
     rsvp,
     status,
     subjects,
+    topics,
 )
 
 # (module, table name) → {language: examples that must match}
 EXAMPLES: dict[tuple[Any, str], dict[str, list[str]]] = {
+    (topics, "COMPLEX"): {"zh": ["比较复杂", "涉及多个部门"], "en": ["it is complex"]},
+    (topics, "INLINE_TOPIC"): {"zh": ["议题：", "议题是："], "en": ["Topic:", "topic is:"]},
+    (topics, "TITLE_FILLERS"): {"zh": ["关于", "一下"], "en": ["about", "the topic of"]},
     (rsvp, "TENTATIVE"): {
         "zh": ["待定", "可能会参加", "尽量参加"],
         "en": ["Maybe", "tentatively yes"],
@@ -87,6 +91,12 @@ EXAMPLES: dict[tuple[Any, str], dict[str, list[str]]] = {
     (letter, "INTRO"): {"zh": ["会议情况汇总如下："], "en": ["Here are the notes:"]},
     (minutes, "DECIDED"): {"zh": ["会议决定", "一致同意"], "en": ["we agreed", "decided"]},
     (minutes, "ASSIGNED"): {"zh": ["张伟负责", "李娜牵头"], "en": ["Dana will", "Omar to update"]},
+    (minutes, "ASSIGNED_ONLY"): {"zh": ["张伟负责", "由李娜牵头"]},
+    (minutes, "DUE_AT"): {"zh": ["于12月20日", "在周五"], "en": ["by Friday", "no later than May"]},
+    (minutes, "SUPPORT_VERBS"): {
+        "zh": ["需采购部", "需要IT"],
+        "en": ["needs legal", "requires IT"],
+    },
     (minutes, "DUE_MARKS"): {
         "zh": ["12月20日前", "月底之前"],
         "en": ["by Dec 20", "before Friday"],
@@ -170,7 +180,7 @@ def test_each_table_matches_its_examples_per_language(module, name, lang, exampl
 
 def test_every_concept_table_has_examples() -> None:
     listed = {(m.__name__, n.partition(".")[0]) for m, n in EXAMPLES}
-    for module in (rsvp, status, agenda, letter, minutes, headings, subjects):
+    for module in (rsvp, status, agenda, letter, minutes, headings, subjects, topics):
         for attr, value in vars(module).items():
             is_table = isinstance(value, dict) and all(
                 isinstance(v, tuple | dict) for v in value.values()

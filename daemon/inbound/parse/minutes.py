@@ -49,14 +49,17 @@ from daemon.inbound.phrases.letter import (
 )
 from daemon.inbound.phrases.minutes import (
     ASSIGNED,
+    ASSIGNED_ONLY,
     CONDITION,
     CONDITION_START,
     DECIDED_PHRASES,
+    DUE_AT,
     DUE_MARKS,
     NOT_OWNERS,
     REVIEW_PHRASES,
     RISK_PHRASES,
     SUPPORT_MARKS,
+    SUPPORT_VERBS,
 )
 from daemon.inbound.phrases.rsvp import NOT_NAMES
 
@@ -92,24 +95,28 @@ _EN_NAMES = re.compile(
     r"(?:\s+[A-Z][a-z'\-]*\.?)?))*(?:\s*\(?[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+\)?)?$"
 )
 _ADDRESS = re.compile(r"^[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+$")
-_PART_DUE = re.compile(rf"^(?:{_alts({'en': DUE_MARKS['en']})}|due\s*[:：]?)\s*", re.I)
-_PART_SUPPORT = re.compile(
-    rf"^(?:{_alts({'en': SUPPORT_MARKS['en']})}|support(?: needed)?|help(?: needed)?|需要?|支持)"
-    r"\s*[:：]?\s*",
+_PART_DUE = re.compile(
+    rf"^(?:(?:{_alts({'en': DUE_MARKS['en']})})\s*|(?:{_labels(ACTION_FIELDS, 'due')})\s*[:：]\s*)",
     re.I,
 )
-_PART_OWNER = re.compile(r"^(?:owner|负责人|負責人|责任人)\s*[:：]\s*", re.I)
+_PART_SUPPORT = re.compile(
+    rf"^(?:{_alts({'en': SUPPORT_MARKS['en']})}|{_alts(SUPPORT_VERBS)}|"
+    rf"{_labels(ACTION_FIELDS, 'support')})\s*[:：]?\s*",
+    re.I,
+)
+_PART_OWNER = re.compile(rf"^(?:{_labels(ACTION_FIELDS, 'owner')})\s*[:：]\s*", re.I)
 _ZH_DUE_TAIL = re.compile(rf"\s*(?:{_alts({'zh': DUE_MARKS['zh']})})?\s*(?:完成)?")
 _SUPPORT_PAREN = re.compile(
     rf"[(（]\s*(?P<s>(?:{_alts(SUPPORT_MARKS)})[^)）]*)[)）]|[，,]\s*(?P<t>(?:{_alts(SUPPORT_MARKS)}).*)$",
     re.I,
 )
-_SUPPORT_LEAD = re.compile(r"^(?:需要|需|needs?|requires?)\s*", re.I)
+_SUPPORT_LEAD = re.compile(rf"^(?:{_alts(SUPPORT_VERBS)})\s*", re.I)
 _ZH_OWNER = re.compile(
     r"(?:^|[，,。；;\s]|由|请|請)(?P<o>[\u4e00-\u9fff·]{2,3}?)\s*"
     rf"(?:{_alts({'zh': ASSIGNED['zh']})})"
 )
-_ZH_OWNER_VERB = re.compile(r"^\s*(?:负责|負責|牵头|牽頭|承担|承擔)")
+_ZH_OWNER_VERB = re.compile(rf"^\s*(?:{_alts(ASSIGNED_ONLY)})")
+_DUE_AT_END = re.compile(rf"(?:{_alts(DUE_AT)})\s*$", re.I)
 _EN_OWNER = re.compile(
     r"^(?P<o>(?-i:[A-Z][a-z'\-]+(?:\s+[A-Z][a-z'\-]+)?))\s+"
     rf"(?:{_alts({'en': ASSIGNED['en']})})\s+(?P<rest>.+)$"
@@ -163,12 +170,7 @@ def _due_in(text: str, ref: dt.date) -> tuple[dt.date | None, str]:
         tail = _ZH_DUE_TAIL.match(text, end)
         done_word = "完成" if tail and tail.group(0).strip().endswith("完成") else ""
         cut_end = tail.end() if tail and tail.group(0).strip() else end
-        head = re.sub(
-            r"(?:\b(?:by|before|due|until|no later than)|于|於|在)\s*$",
-            "",
-            text[:start].rstrip(),
-            flags=re.I,
-        )
+        head = _DUE_AT_END.sub("", text[:start].rstrip())
         after = text[cut_end:]
         gap = " " if head and after and not done_word and head[-1:].isascii() else ""
         return when, (head + gap + done_word + after).strip()

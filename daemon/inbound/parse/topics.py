@@ -31,23 +31,18 @@ from daemon.inbound.phrases.letter import (
     SIGNATURE_WORDS,
     TOPIC_LEAD,
 )
+from daemon.inbound.phrases.topics import COMPLEX_PHRASES, INLINE_TOPIC_LABEL, TITLE_FILLER_START
 
 log = logging.getLogger(__name__)
 
 FIELDS = ("title", "background", "pain_point", "expected_outcome")
 TOPIC_LABELS = LabelSet(TOPIC_FIELDS, ordinals=True)
-_INLINE_TOPIC = re.compile(r"(?:议题|議題|topic)\s*(?:是|为|為)?\s*[:：]\s*(?P<v>[^\n]+)", re.I)
 _ENDS = ("。", ".", "!", "！", "?", "？")
-_COMPLEX = re.compile(r"复杂|複雜|complex|complicated|牵涉面广|涉及多个部门|需要详细讨论", re.I)
 _SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]?|(?<=[a-z)\d])\.(?:\s+|$)")
 _EN_END = re.compile(r"(?<=[a-z)\d][.!?])\s+(?=[A-Z])")
 _TITLE_MAX = 60
 _SIGNED_NAME = re.compile(
     r"^(?:[\u4e00-\u9fff·]{2,4}|(?-i:[A-Z][a-z'\-]+)(?: [A-Z][a-z'\-]+){0,2})$"
-)
-_LEAD_JUNK = re.compile(
-    r"^[\s,，:：、]*(?:(?:关于|關於|就|是|一下|一个|一個)|(?:about|is|are|the topic of)\b)?\s*",
-    re.I,
 )
 
 
@@ -100,7 +95,7 @@ def parse_topics(fresh: str, has_material: bool = False) -> list[TopicSubmission
         One :class:`TopicSubmission` per topic, in order; ``[]`` when no labelled field has a
         value.
     """
-    complex_ = has_material or bool(_COMPLEX.search(fresh))
+    complex_ = has_material or COMPLEX_PHRASES.search(fresh) is not None
     lines = fresh.split("\n")
     if "|" in fresh:
         tabled = _table_topics(lines, complex_)
@@ -157,7 +152,8 @@ def _title_of(sentence: str) -> str:
     ``_TITLE_MAX`` characters (cut at a comma when longer)."""
     m = TOPIC_LEAD.search(sentence)
     text = sentence[m.end() :] if m and m.start() <= 12 else sentence
-    text = _LEAD_JUNK.sub("", text, count=1).strip()
+    filler = TITLE_FILLER_START.search(text)
+    text = (text[filler.end() :] if filler else text).strip()
     if len(text) > _TITLE_MAX:
         head = re.split(r"[，,；;]", text, maxsplit=1)[0]
         text = head if 4 <= len(head) <= _TITLE_MAX else text[:_TITLE_MAX]
@@ -170,12 +166,12 @@ def parse_freeform_topic(fresh: str, has_material: bool = False) -> TopicSubmiss
     Returns ``None`` for text with no sentence of substance. ``missing`` lists the fields not
     written; ``freeform`` is true.
     """
-    complex_ = has_material or bool(_COMPLEX.search(fresh))
-    m = _INLINE_TOPIC.search(fresh)
+    complex_ = has_material or COMPLEX_PHRASES.search(fresh) is not None
+    m = INLINE_TOPIC_LABEL.search(fresh)
     if m:  # "我们想提个议题：X。" then the background
         line_end = fresh.find("\n", m.end())
         sentences = _sentences(fresh[line_end:]) if line_end >= 0 else []
-        title = clean_value(m.group("v").strip())
+        title = clean_value(fresh[m.end() : line_end if line_end >= 0 else None].strip())
     else:
         sentences = _sentences(fresh)
         title = None

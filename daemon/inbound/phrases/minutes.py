@@ -39,15 +39,29 @@ DECIDED: dict[str, tuple[str, ...]] = {
         r"\bconfirmed\b",
     ),
 }
-# Verbs after an owner's name that make the sentence an assignment (张伟负责…).
+# Verbs after an owner's name that make the sentence an assignment (张伟负责…). Those of
+# ASSIGNED_ONLY say only who; the others are part of the task (李娜跟进合同 → 跟进合同).
+ASSIGNED_ONLY: dict[str, tuple[str, ...]] = {
+    "zh": ("负责", "負責", "牵头", "牽頭", "承担", "承擔"),
+}
 ASSIGNED: dict[str, tuple[str, ...]] = {
-    "zh": ("负责", "負責", "牵头", "牽頭", "跟进", "跟進", "落实", "落實", "来做", "承担", "承擔"),
+    "zh": (*ASSIGNED_ONLY["zh"], "跟进", "跟進", "落实", "落實", "来做", "來做"),
     "en": (r"\bwill\b", r"\bto\b(?= [a-z])", r"\bis to\b", r"\bowns\b", r"\btakes\b"),
 }
 # What a due date is written with: "12月20日前", "before Dec 20", "by Monday".
 DUE_MARKS: dict[str, tuple[str, ...]] = {
     "zh": ("之前", "以前", "为止", "為止", "前"),
     "en": (r"\bby\b", r"\bbefore\b", r"\bdue\b", r"\buntil\b", r"\bno later than\b"),
+}
+# Words just before a date that only say "at" or "by" (cut with the date).
+DUE_AT: dict[str, tuple[str, ...]] = {
+    "zh": ("于", "於", "在"),
+    "en": (r"\bby", r"\bbefore", r"\bdue", r"\buntil", r"\bno later than"),
+}
+# The verb that leads a support need ("需采购部支持" → "采购部支持").
+SUPPORT_VERBS: dict[str, tuple[str, ...]] = {
+    "zh": ("需要", "需"),
+    "en": (r"needs?\b", r"requires?\b"),
 }
 # What a support need is written with: "（需采购部支持）", "needs IT".
 SUPPORT_MARKS: dict[str, tuple[str, ...]] = {

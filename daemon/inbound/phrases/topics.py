@@ -1,0 +1,25 @@
+"""Topic words: DATA only, read by :mod:`daemon.inbound.parse.topics`."""
+
+from __future__ import annotations
+
+from daemon.inbound.phrases import phrases
+
+# A topic the sender says is complex (it then needs material before the meeting).
+COMPLEX: dict[str, tuple[str, ...]] = {
+    "zh": ("复杂", "複雜", "牵涉面广", "牽涉面廣", "涉及多个部门", "涉及多個部門", "需要详细讨论"),
+    "en": ("complex", "complicated"),
+}
+# "议题：X" inside prose: the word, then 是/为 and a colon.
+INLINE_TOPIC: dict[str, tuple[str, ...]] = {
+    "zh": (r"(?:议题|議題)\s*(?:是|为|為)?\s*[:：]",),
+    "en": (r"\btopic\s*(?:is)?\s*:",),
+}
+# Words between a lead-in and the title proper ("想提一下【关于】…", "raise 【the topic of】…").
+TITLE_FILLERS: dict[str, tuple[str, ...]] = {
+    "zh": ("关于", "關於", "就", "是", "一下", "一个", "一個"),
+    "en": (r"about\b", r"is\b", r"are\b", r"the topic of\b"),
+}
+
+COMPLEX_PHRASES = phrases("complex topic", COMPLEX)
+INLINE_TOPIC_LABEL = phrases("inline topic", INLINE_TOPIC)
+TITLE_FILLER_START = phrases("title filler", TITLE_FILLERS, wrap=r"^[\s,，:：、]*(?:{})?\s*")
