@@ -233,6 +233,40 @@ PROSE += [
     ),
 ]
 
+PROSE += [
+    _m(
+        "zh-paragraph-several-owners",
+        "王总：\n今天的会开得很好。大家同意把新品发布推迟到1月10日。市场部的王芳负责在12月25日前"
+        "更新发布计划，技术部刘洋12月30日前完成压测。如果压测不通过，就先发布基础版本。"
+        "下周五再碰一次进度。\n张伟",
+        {
+            "decisions": ["大家同意把新品发布推迟到1月10日"],
+            "action_items": [
+                {"what": "更新发布计划", "owner": "王芳", "due": "2026-12-25"},
+                {"what": "完成压测", "owner": "刘洋", "due": "2026-12-30"},
+            ],
+            "risks": [{"risk": "如果压测不通过", "mitigation": "就先发布基础版本"}],
+            "review_date": "2026-12-18",
+        },
+    ),
+    _m(
+        "en-two-owners-in-one-sentence",
+        "Hi team,\nQuick notes from today. We decided to freeze the scope. Priya to finalise the "
+        "test plan by Friday, Tom Lee to book the lab by Dec 16. Risk: the lab may be taken; "
+        "fallback: use the staging room.\nNext review on Monday, December 21.\nRegards,\nOmar",
+        {
+            "decisions": ["We decided to freeze the scope"],
+            "action_items": [
+                {"what": "finalise the test plan", "owner": "Priya", "due": "2026-12-11"},
+                {"what": "book the lab", "owner": "Tom Lee", "due": "2026-12-16"},
+            ],
+            "risks": [{"risk": "the lab may be taken", "mitigation": "use the staging room"}],
+            "review_date": "2026-12-21",
+        },
+        subject=_EN,
+    ),
+]
+
 ENGLISH = [
     _m(
         "en-dash-parts",
@@ -351,6 +385,25 @@ SIGNATURES = [
         "Tel: +44 20 7946 0000",
         {"risks": [{"risk": "Late data from finance"}]},
         subject=_EN,
+    ),
+]
+
+DASH_LISTS += [
+    _m(
+        "zh-department-and-name-before-colon",
+        "二、行动项\n1. 采购部：12月18日前完成询价\n"
+        "2. IT部张强：12月22日前完成安装调试，需财务部配合付款",
+        {
+            "action_items": [
+                {"what": "完成询价", "owner": "采购部", "due": "2026-12-18"},
+                {
+                    "what": "完成安装调试",
+                    "owner": "张强",
+                    "due": "2026-12-22",
+                    "support": "财务部配合付款",
+                },
+            ]
+        },
     ),
 ]
 

@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from daemon.domain.messages import ActionItemSpec, MinutesDoc, RiskSpec
 from daemon.inbound.dates import first_date, iter_dates, out_of_range_dates, parse_date_value
 from daemon.inbound.parse.labels import BULLET, LabelSet, clean_value, fold, strip_number
+from daemon.inbound.parse.names import cjk_name
 from daemon.inbound.parse.structure import is_rule, list_item, pipe_cells, spaced_cells
 from daemon.inbound.phrases.fields import ACTION_FIELDS, RISK_FIELDS
 from daemon.inbound.phrases.headings import CONTENT_SECTION_WORDS, INLINE_SECTIONS, SECTIONS
@@ -89,7 +90,10 @@ _HEADING_LINE = re.compile(
 _DASH_SPLIT = re.compile(r"\s+[—–-]{1,2}\s+|\s*[—–]{1,2}\s*|\s*[|｜]\s*|\s*[；;]\s*")
 _OWNER_COLON = re.compile(r"^(?P<o>[^：:，,。]{1,24}?)\s*[：:]\s*(?P<rest>.+)$")
 _CJK_NAMES = re.compile(r"^[\u4e00-\u9fff·]{2,4}(?:\s*[、/和及与與&,，]\s*[\u4e00-\u9fff·]{2,4})*$")
-_DEPARTMENT = re.compile(r"^[\u4e00-\u9fffA-Za-z]{1,10}(?:部|组|組|中心|团队|團隊|处|處|室)$")
+_DEPT_WORD = r"(?:部|组|組|中心|团队|團隊|处|處|室)"
+_DEPARTMENT = re.compile(rf"^[\u4e00-\u9fffA-Za-z]{{1,10}}{_DEPT_WORD}$")
+_DEPT_BEFORE = re.compile(rf"[\u4e00-\u9fffA-Za-z]{{0,10}}{_DEPT_WORD}的?\s*$")  # "市场部的"
+_DEPT_NAME = re.compile(rf"^[\u4e00-\u9fffA-Za-z]{{1,10}}?{_DEPT_WORD}的?[\u4e00-\u9fff·]{{2,3}}$")
 _EN_NAMES = re.compile(
     r"^(?-i:[A-Z][a-z'\-]+(?:\s+[A-Z][a-z'\-]*\.?)?)(?:\s*(?:,|&|and)\s*(?-i:[A-Z][a-z'\-]+"
     r"(?:\s+[A-Z][a-z'\-]*\.?)?))*(?:\s*\(?[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+\)?)?$"
@@ -112,7 +116,7 @@ _SUPPORT_PAREN = re.compile(
 )
 _SUPPORT_LEAD = re.compile(rf"^(?:{_alts(SUPPORT_VERBS)})\s*", re.I)
 _ZH_OWNER = re.compile(
-    r"(?:^|[，,。；;\s]|由|请|請)(?P<o>[\u4e00-\u9fff·]{2,3}?)\s*"
+    r"(?:^|[，,。；;\s]|由|请|請|的)(?P<o>[\u4e00-\u9fff·]{2,3}?)\s*"
     rf"(?:{_alts({'zh': ASSIGNED['zh']})})"
 )
 _ZH_OWNER_VERB = re.compile(rf"^\s*(?:{_alts(ASSIGNED_ONLY)})")
@@ -159,8 +163,18 @@ def _owner_like(text: str) -> bool:
     if t.lower() in _NOT_OWNERS:
         return False
     return bool(
-        _CJK_NAMES.match(t) or _EN_NAMES.match(t) or _ADDRESS.match(t) or _DEPARTMENT.match(t)
+        _CJK_NAMES.match(t)
+        or _EN_NAMES.match(t)
+        or _ADDRESS.match(t)
+        or _DEPARTMENT.match(t)
+        or _DEPT_NAME.match(t)
     )
+
+
+def _owner_text(text: str) -> str:
+    """The owner as the directory knows them: ``IT部张强`` → ``张强``; others as written."""
+    t = text.strip().strip("*").strip()
+    return (cjk_name(t) or t) if _DEPT_NAME.match(t) else t
 
 
 def _due_in(text: str, ref: dt.date) -> tuple[dt.date | None, str]:
@@ -247,8 +261,30 @@ def _written_owner(text: str) -> tuple[str | None, str]:
     zh = _ZH_OWNER.search(text)
     if zh:
         after = _ZH_OWNER_VERB.sub("", text[zh.end("o") :], count=1)
-        return zh.group("o"), (text[: zh.start("o")].rstrip("由请請 ") + after).strip()
+        left = _DEPT_BEFORE.sub("", text[: zh.start("o")]).rstrip("由请請 ")
+        return zh.group("o"), (left + after).strip()
     return None, text
+
+
+def _owner_before_date(text: str, ref: dt.date) -> tuple[str | None, str]:
+    """``技术部刘洋12月30日前完成压测``: a name (or department and name) that is all that
+    stands before the due date is the owner."""
+    for start, _end, _when in iter_dates(text, ref):
+        head = _DUE_AT_END.sub("", text[:start].rstrip()).strip()
+        if head and (_CJK_NAMES.match(head) or _DEPT_NAME.match(head)):
+            return _owner_text(head), text[start:]
+        break
+    return None, text
+
+
+def _starts_with_owner(clause: str, ref: dt.date) -> bool:
+    """The clause names its own owner at its start (a new action item in a sentence that
+    lists several: "Priya to finalise the plan by Friday, Tom to book the lab by Dec 16")."""
+    en = _EN_OWNER.match(clause)
+    if en and _owner_like(en.group("o")):
+        return True
+    zh = _ZH_OWNER.match(clause)
+    return bool(zh and zh.start("o") <= 1) or _owner_before_date(clause, ref)[0] is not None
 
 
 def _free_action(
@@ -259,11 +295,13 @@ def _free_action(
     owner = None
     m = _OWNER_COLON.match(text)
     if m and ACTION_LABELS.field_of(m.group("o")) is None and _owner_like(m.group("o")):
-        owner, text = m.group("o").strip(), m.group("rest").strip()
+        owner, text = _owner_text(m.group("o")), m.group("rest").strip()
     elif not strict and (item := _dash_parts(text, ref, problems)) is not None:
         return item
     if owner is None:
         owner, text = _written_owner(text)
+    if owner is None:
+        owner, text = _owner_before_date(text, ref)
     support, text = _support_in(text)
     due, text = _due_in(text, ref)
     if owner is None:  # "李娜12月15日前负责…": the date stood between the name and its verb
@@ -472,6 +510,19 @@ class _Reader:
             if REVIEW_PHRASES.search(sentence) and first_date(sentence, self.ref):
                 self._review(sentence)
                 continue
+            mit = _MITIGATION.match(sentence)
+            last = self.doc.risks[-1] if self.doc.risks else None
+            if mit and last is not None and last.mitigation is None:
+                last.mitigation = clean_value(sentence[mit.end() :])  # "…; fallback: …"
+                continue
+            items = [
+                _free_action(clause, self.ref, self.problems, strict=True)
+                for clause in _clauses(sentence, self.ref)
+            ]
+            if items and all(items):
+                self.doc.action_items.extend(i for i in items if i)
+                self.doc.prose = True
+                continue
             item = _free_action(sentence, self.ref, self.problems, strict=True)
             if item:
                 self.doc.action_items.append(item)
@@ -496,6 +547,21 @@ def _without_greeting(text: str) -> str:
         if m:
             text = text[m.end() :].lstrip()
     return text
+
+
+def _clauses(sentence: str, ref: dt.date) -> list[str]:
+    """The sentence cut at the commas before a clause that names its own owner."""
+    parts = re.split(r"(?<=[，,;；])\s*", sentence)
+    out: list[str] = []
+    for part in parts:
+        if out and _starts_with_owner(part, ref):
+            out[-1] = out[-1].rstrip(" ，,;；")
+            out.append(part)
+        elif out:
+            out[-1] += part
+        else:
+            out.append(part)
+    return out
 
 
 def _split_sentences(text: str) -> list[str]:

@@ -21,6 +21,7 @@ from typing import cast
 
 from daemon.domain.messages import PartStat, RsvpReply
 from daemon.inbound.parse.labels import BULLET, fold
+from daemon.inbound.parse.names import cjk_name
 from daemon.inbound.phrases import Phrases, phrases
 from daemon.inbound.phrases.letter import SIGN_OFF_LINE
 from daemon.inbound.phrases.rsvp import (
@@ -28,7 +29,6 @@ from daemon.inbound.phrases.rsvp import (
     ANSWER_LABEL_LINE,
     DECLINE_PHRASES,
     HEDGE_PHRASES,
-    NAME_PREFIXES,
     NOT_NAMES,
     OPINION_START,
     PROXY_FORMS,
@@ -64,12 +64,6 @@ _WHO = {"zh": _CJK_WHO, "en": _EN_WHO}
 _PROXY_FORMS = _forms(PROXY_FORMS)
 _PROXY_FORMS_IN_DECLINE = _PROXY_FORMS + _forms(PROXY_FORMS_IN_DECLINE)
 _PROXY_LABEL = phrases("proxy label", PROXY_LABELS, wrap=r"(?:{})\s*[:：]\s*(?P<v>[^\n]+)")
-_NAME_PREFIX = re.compile(
-    "|".join(
-        re.escape(p)
-        for p in sorted((p for ps in NAME_PREFIXES.values() for p in ps), key=len, reverse=True)
-    )
-)
 _NOT_NAMES = frozenset(n for ns in NOT_NAMES.values() for n in ns)
 _CJK_NAME = re.compile(r"[\u4e00-\u9fff·]{2,4}")
 _EN_NAME = re.compile(r"[A-Z][a-z'\-]+(?:\s+[A-Z][a-z'\-]+)+")
@@ -110,16 +104,6 @@ def _only_a_proxy_accepts(sentence: str) -> bool:
     for pat in _PROXY_FORMS_IN_DECLINE:
         rest = pat.pattern.sub(lambda m: " " if any(_who(m)) else m.group(0), rest)
     return ACCEPT_PHRASES.pattern.search(rest) is None
-
-
-def _cjk_name(run: str) -> str | None:
-    """The name at the end of a run such as ``市场部经理李明`` (title and department cut)."""
-    cut = 0
-    for m in _NAME_PREFIX.finditer(run):
-        if len(run) - m.end() >= 2:
-            cut = max(cut, m.end())
-    name = run[cut:]
-    return name if 2 <= len(name) <= 4 else None
 
 
 def read_proxy(text: str, declined: bool = True) -> tuple[str | None, str | None]:
@@ -168,7 +152,7 @@ def _who(hit: re.Match[str]) -> tuple[str | None, str | None]:
     addr = groups.get("addr")
     name: str | None = None
     if groups.get("zh"):
-        name = _cjk_name(groups["zh"])
+        name = cjk_name(groups["zh"])
     elif groups.get("en"):
         words = groups["en"].split()
         while words and words[0] in _NOT_NAMES:

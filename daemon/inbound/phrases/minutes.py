@@ -91,7 +91,18 @@ RISK_WORDS: dict[str, tuple[str, ...]] = {
 }
 # Where the next review is named ("两周后复盘", "Next review: Monday, December 28").
 REVIEW: dict[str, tuple[str, ...]] = {
-    "zh": ("复盘", "復盤", "回顾", "回顧", "下次会议", "下次會議", "跟进会", "跟進會"),
+    "zh": (
+        "复盘",
+        "復盤",
+        "回顾",
+        "回顧",
+        "下次会议",
+        "下次會議",
+        "跟进会",
+        "跟進會",
+        r"再碰(?:一次|一下)?",
+        r"碰一(?:次|下)",
+    ),
     "en": (r"\breview", r"\bfollow-?up", r"\bretro", r"\bnext meeting\b", r"\bcheck-?in\b"),
 }
 # Words before a colon in an action line that are not an owner ("备注：…", "Note: …").
