@@ -42,6 +42,20 @@ HEDGED = [
     ),
 ]
 
+DECLINE_THEN_DOUBT = [
+    Case(
+        "zh-decline-then-doubt",
+        "这次参加不了，不确定下次能不能来。",
+        {"rsvp": {"partstat": "DECLINED"}},
+    ),
+    Case(
+        "en-decline-then-doubt",
+        "I cannot attend, not sure about the next one either.",
+        {"rsvp": {"partstat": "DECLINED"}},
+    ),
+    Case("zh-tw-hedge", "目前還不確定能不能參加。", {"rsvp": {"partstat": "TENTATIVE"}}),
+]
+
 _DECL = {"partstat": "DECLINED"}
 PROXIES = [
     Case(
@@ -155,6 +169,11 @@ OPINIONS = [
 
 @pytest.mark.parametrize("case", params(HEDGED))
 def test_hedged_answer_is_tentative(case: Case) -> None:
+    check(case)
+
+
+@pytest.mark.parametrize("case", params(DECLINE_THEN_DOUBT))
+def test_a_doubt_only_covers_what_follows_it(case: Case) -> None:
     check(case)
 
 

@@ -52,6 +52,12 @@ DELAY = [
         "delayed",
         new_due="2026-12-18",
     ),
+    _update(
+        "en-instead",
+        "Can we make it Jan 12 instead? Vendor holidays.",
+        "delayed",
+        new_due="2027-01-12",
+    ),
     _update("zh-tui-dao", "这项要推到12月25日，系统还没上线", "delayed", new_due="2026-12-25"),
     _update(
         "zh-wan-ji-tian",

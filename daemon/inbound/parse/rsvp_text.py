@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import cast
 
 from daemon.domain.messages import PartStat, RsvpReply
 from daemon.inbound.parse.labels import BULLET, fold
@@ -71,12 +70,13 @@ _LIST_ITEM = re.compile(rf"^\s*{BULLET}")
 
 
 def _answer(text: str) -> tuple[PartStat, str] | None:
+    """The answer and the sentence that gives it (see the module docstring for the order)."""
     folded = fold(text)
     checks = [
         (name, pat)
         for name, pat in (
             ("TENTATIVE", TENTATIVE_PHRASES),
-            ("TENTATIVE", HEDGE_PHRASES),
+            ("HEDGE", HEDGE_PHRASES),
             ("DECLINED", DECLINE_PHRASES),
             ("ACCEPTED", ACCEPT_PHRASES),
         )
@@ -89,9 +89,19 @@ def _answer(text: str) -> tuple[PartStat, str] | None:
             continue
         for m in _SENTENCE.finditer(raw):
             sentence = m.group(0)
-            for name, pat in checks:
-                if pat.pattern.search(sentence):
-                    return cast(PartStat, name), sentence
+            found = {name: hit for name, pat in checks if (hit := pat.pattern.search(sentence))}
+            if not found:
+                continue
+            hedge, decline = found.get("HEDGE"), found.get("DECLINED")
+            if "TENTATIVE" in found or (
+                hedge and (not decline or hedge.start() <= decline.start())
+            ):
+                return "TENTATIVE", sentence  # "还不确定能不能参加": the doubt covers the "不能"
+            if decline:
+                return "DECLINED", sentence  # "参加不了，不确定下次能不能来"
+            if hedge:
+                return "TENTATIVE", sentence
+            return "ACCEPTED", sentence
     return None
 
 

@@ -69,6 +69,7 @@ DELAYED: dict[str, tuple[str, ...]] = {
         r"\bnew (?:due )?date\b",
         r"\bextend(?:ed)? to\b",
         r"\blate by\b",
+        r"\b(?:by|to|until|make it) [^.!?\n]{1,24}?\binstead\b",
     ),
 }
 PROGRESS: dict[str, tuple[str, ...]] = {
