@@ -197,6 +197,29 @@ FREEFORM += [
 ]
 
 
+FREEFORM += [
+    _t(
+        "en-could-we-discuss",
+        "Hi Wei,\nCould we discuss the parking shortage at the next meeting? Staff arrive late "
+        "twice a week.",
+        [{"title": "the parking shortage", "background": "Staff arrive late twice a week"}],
+        subject=_EN,
+    ),
+    _t(
+        "zh-nengfou-taolun",
+        "各位好，能否在会上讨论一下加班审批流程？目前需要三级审批。",
+        [{"title": "加班审批流程", "background": "目前需要三级审批"}],
+    ),
+]
+SYNONYMS += [
+    _t(
+        "zh-bracket-labels",
+        "【议题】仓库搬迁\n【现状】新仓库12月交付\n【诉求】确定搬迁日期",
+        [{"title": "仓库搬迁", "background": "新仓库12月交付", "expected_outcome": "确定搬迁日期"}],
+    ),
+]
+
+
 @pytest.mark.parametrize("case", params(SYNONYMS))
 def test_numbered_fields_with_synonym_labels(case: Case) -> None:
     check(case)

@@ -57,8 +57,8 @@ class LabelSet:
         alts = "|".join(re.escape(s) for s in sorted(self._field_of, key=len, reverse=True))
         ordinal = r"(?P<ord>\s*(?:[一二三四五六七八九十]{1,3}|#?\d{1,2}))?" if ordinals else ""
         self._re = re.compile(
-            rf"^\s*(?:{BULLET}\s*)?[*_【\[]*(?P<label>{alts}){ordinal}[*_】\]]*"
-            r"\s*(?:[:：]|\s\|(?:\s|$)|\t)\s*(?P<value>.*)$",
+            rf"^\s*(?:{BULLET}\s*)?[*_【\[]*(?P<label>{alts}){ordinal}"
+            r"(?:[*_]*[】\]][*_]*\s*[:：]?|[*_]*\s*(?:[:：]|\s\|(?:\s|$)|\t))\s*(?P<value>.*)$",
             re.I,
         )
 

@@ -31,7 +31,12 @@ from daemon.inbound.phrases.letter import (
     SIGNATURE_WORDS,
     TOPIC_LEAD,
 )
-from daemon.inbound.phrases.topics import COMPLEX_PHRASES, INLINE_TOPIC_LABEL, TITLE_FILLER_START
+from daemon.inbound.phrases.topics import (
+    COMPLEX_PHRASES,
+    INLINE_TOPIC_LABEL,
+    TITLE_FILLER_START,
+    TITLE_TAIL_END,
+)
 
 log = logging.getLogger(__name__)
 
@@ -154,6 +159,9 @@ def _title_of(sentence: str) -> str:
     text = sentence[m.end() :] if m and m.start() <= 12 else sentence
     filler = TITLE_FILLER_START.search(text)
     text = (text[filler.end() :] if filler else text).strip()
+    tail = TITLE_TAIL_END.search(text)
+    if tail and tail.start() >= 4:
+        text = text[: tail.start()]
     if len(text) > _TITLE_MAX:
         head = re.split(r"[，,；;]", text, maxsplit=1)[0]
         text = head if 4 <= len(head) <= _TITLE_MAX else text[:_TITLE_MAX]

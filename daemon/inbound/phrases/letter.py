@@ -86,11 +86,13 @@ TOPIC_LEAD_IN: dict[str, tuple[str, ...]] = {
         r"在会上讨论|在會上討論|上会讨论|上會討論)(?:一下)?",
         r"(?:有个|有個|有一个|有一個)(?:议题|議題|问题|問題)(?:想|需要)?(?:提|讨论|討論)?(?:一下)?",
         r"建议讨论|建議討論",
+        r"(?:能否|可否|能不能|可不可以)(?:在会上)?(?:讨论|討論|聊|议|議)(?:一下)?",
     ),
     "en": (
         r"(?:we|I)(?:'d| would) like to (?:raise|propose|discuss|bring up|put forward)",
         r"(?:we|I) (?:want|wish|need) to (?:raise|propose|discuss|bring up)",
         r"(?:I|we) propose (?:that we discuss|to discuss|discussing)?",
+        r"(?:can|could) we (?:discuss|talk about|cover|look at)",
     ),
 }
 

@@ -20,6 +20,13 @@ TITLE_FILLERS: dict[str, tuple[str, ...]] = {
     "en": (r"about\b", r"is\b", r"are\b", r"the topic of\b"),
 }
 
+# Words after the title proper ("…停车位不足【在下次会上】", "…parking 【at the next meeting】").
+TITLE_TAILS: dict[str, tuple[str, ...]] = {
+    "zh": (r"(?:在|于)?(?:下次|本次|这次)?(?:会上|会议上)(?:讨论|討論)?(?:一下)?",),
+    "en": (r"\b(?:at|in|during) (?:the|our) (?:next |upcoming )?(?:meeting|session|sync)",),
+}
+
 COMPLEX_PHRASES = phrases("complex topic", COMPLEX)
 INLINE_TOPIC_LABEL = phrases("inline topic", INLINE_TOPIC)
+TITLE_TAIL_END = phrases("title tail", TITLE_TAILS, wrap=r"\s*(?:{})\s*[?？。.!！]*\s*$")
 TITLE_FILLER_START = phrases("title filler", TITLE_FILLERS, wrap=r"^[\s,，:：、]*(?:{})?\s*")
