@@ -56,11 +56,17 @@ class LabelSet:
                 self._field_of.setdefault(label.lower(), name)
         alts = "|".join(re.escape(s) for s in sorted(self._field_of, key=len, reverse=True))
         ordinal = r"(?P<ord>\s*(?:[一二三四五六七八九十]{1,3}|#?\d{1,2}))?" if ordinals else ""
+        # Any label anywhere: the cheap pre-check before the per-line reading.
+        self._any = re.compile(alts, re.I)
         self._re = re.compile(
             rf"^\s*(?:{BULLET}\s*)?[*_【\[]*(?P<label>{alts}){ordinal}"
             r"(?:[*_]*[】\]][*_]*\s*[:：]?|[*_]*\s*(?:[:：]|\s\|(?:\s|$)|\t))\s*(?P<value>.*)$",
             re.I,
         )
+
+    def present(self, text: str) -> bool:
+        """Whether any label occurs in ``text`` at all (when not, no line of it matches)."""
+        return self._any.search(text) is not None
 
     def match(self, line: str) -> LabelHit | None:
         """The label at the start of ``line``, or ``None``."""

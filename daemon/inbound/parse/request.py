@@ -43,6 +43,8 @@ def _people(value: str) -> tuple[list[str], list[str]]:
 
 def count_labels(fresh: str) -> int:
     """How many distinct request fields are labelled in ``fresh`` (for classification)."""
+    if not REQUEST_LABELS.present(fresh):
+        return 0
     return len({hit.field for ln in fresh.split("\n") if (hit := REQUEST_LABELS.match(ln))})
 
 

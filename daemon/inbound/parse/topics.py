@@ -100,6 +100,8 @@ def parse_topics(fresh: str, has_material: bool = False) -> list[TopicSubmission
         One :class:`TopicSubmission` per topic, in order; ``[]`` when no labelled field has a
         value.
     """
+    if not TOPIC_LABELS.present(fresh):
+        return []
     complex_ = has_material or COMPLEX_PHRASES.search(fresh) is not None
     lines = fresh.split("\n")
     if "|" in fresh:
