@@ -14,7 +14,7 @@ import pytest
 
 from daemon.inbound.inspect import inspect_bytes
 from tests.mails import INSPECT_NOW
-from tests.unit.parse_cases import Case, check, params
+from tests.unit.parse_cases import Case, check, inspect_case, params
 
 HEDGED = [
     Case(
@@ -237,3 +237,13 @@ def test_proxy_in_an_outlook_decline_comment(
     got = inspect_bytes(_outlook_decline(body, comment), "d.eml", now=INSPECT_NOW).to_json()
     assert got["kind"] == "rsvp" and got["rsvp"]["partstat"] == "DECLINED", got["rules"]
     assert (got["rsvp"]["delegate_name"], got["rsvp"]["delegate"]) == (name, addr)
+
+
+@pytest.mark.parametrize(
+    "footer", ["——来自企业微信", "来自飞书", "发自钉钉", "Sent with Lark", "发自我的iPhone"]
+)
+def test_chat_app_footers_end_the_sender_text(footer: str) -> None:
+    body = f"不参加，委托周强出席。\n\n{footer}\n\n张三 | 销售部 | 电话：010-1234"
+    got = inspect_case(Case("footer", body, {}))
+    assert got["rsvp"]["delegate_name"] == "周强"
+    assert footer not in got["rsvp"]["comment"] and "销售部" not in got["rsvp"]["comment"]

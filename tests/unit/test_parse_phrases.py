@@ -81,6 +81,11 @@ EXAMPLES: dict[tuple[Any, str], dict[str, list[str]]] = {
         "en": ["Hi Dana,", "Dear all,", "Good morning team,"],
     },
     (letter, "SIGN_OFF"): {"zh": ["此致", "谢谢！", "顺颂商祺"], "en": ["Best regards,", "Thanks"]},
+    (letter, "SENT_FROM"): {
+        "zh": ["发自我的iPhone", "——来自企业微信", "来自飞书", "发自QQ邮箱"],
+        "en": ["Sent from my iPhone", "Get Outlook for iOS", "Sent with Lark"],
+        "de": ["Von meinem iPhone gesendet"],
+    },
     (letter, "SIGNATURE_LINE"): {
         "zh": ["电话：010-88886666", "北京某某科技有限公司"],
         "en": ["Mobile: +86 138", "www.example.org", "Acme Ltd."],

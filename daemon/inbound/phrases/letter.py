@@ -64,6 +64,29 @@ SIGN_OFF: dict[str, tuple[str, ...]] = {
         "all the best",
     ),
 }
+# The line a mail client or a chat app puts under the text ("Sent from my iPhone",
+# "发自企业微信", "来自飞书"): what follows is no longer the sender's text.
+SENT_FROM: dict[str, tuple[str, ...]] = {
+    "zh": (
+        r"发自我的\s*\S+",
+        r"发自\S*邮箱",
+        r"从我的\s*\S+\s*发送",
+        r"來自我的\s*\S+",
+        r"從我的\s*\S+\s*傳送",
+        r"发自\s*网易邮箱\S*",
+        r"发自\s*WPS\S*",
+        r"[—\-－]*\s*(?:发自|來自|来自)\s*(?:企业微信|企業微信|飞书|飛書|钉钉|釘釘|Lark|WeCom|DingTalk)",
+        r"从\s*Windows\s*版邮件发送",
+    ),
+    "en": (
+        r"Sent from (?:my )?\S+",
+        r"Get Outlook for \S+",
+        r"Sent from Mail for Windows",
+        r"Sent (?:with|via) (?:Lark|Feishu|WeCom|DingTalk)",
+    ),
+    "de": (r"Von meinem \S+ gesendet",),
+}
+
 # Words that only a signature line holds (contact details, the company line).
 SIGNATURE_LINE: dict[str, tuple[str, ...]] = {
     "zh": (
@@ -104,6 +127,7 @@ INTRO: dict[str, tuple[str, ...]] = {
 
 GREETING_START = phrases("greeting", GREETING, wrap=r"^\s*(?:{})\s*(?:[,，:：!！。]|\s*$)")
 SIGN_OFF_LINE = phrases("sign-off", SIGN_OFF, wrap=r"^\s*(?:{})\s*[,，.。!！]*\s*$")
+SENT_FROM_LINE = phrases("sent from", SENT_FROM, wrap=r"^\s*(?:{})")
 SIGNATURE_WORDS = phrases("signature line", SIGNATURE_LINE)
 TOPIC_LEAD = phrases("topic lead-in", TOPIC_LEAD_IN)
 INTRO_START = phrases("intro", INTRO, wrap=r"^\s*(?:{})\s*")
