@@ -171,6 +171,20 @@ def _answers_minutes_request(ctx: Context) -> bool:
     return any(ref.lstrip("<").startswith("minutes_request.") for ref in ctx.mail.in_reply_to)
 
 
+def _take_minutes(ctx: Context, insp: Inspection, doc: MinutesDoc) -> None:
+    """Make the mail minutes; log the action items kept as doubtful (owner or due unread)."""
+    insp.kind, insp.minutes = "minutes", doc
+    insp.problems.extend(ctx.minutes_problems)
+    for item in doc.action_items:
+        if item.doubtful:
+            log.info(
+                "minutes from %s: action item %r kept as doubtful (no readable %s)",
+                ctx.mail.sender,
+                item.what[:60],
+                " or ".join(item.doubtful),
+            )
+
+
 def _minutes(ctx: Context, insp: Inspection) -> bool:
     asked = _answers_minutes_request(ctx)
     if not (asked or MINUTES_SUBJECT_PHRASES.search(ctx.mail.subject)):
@@ -180,8 +194,7 @@ def _minutes(ctx: Context, insp: Inspection) -> bool:
         return False
     if doc.prose and not asked and not (doc.action_items or len(doc.decisions) >= 2):
         return False  # "Re: 会议纪要 — 同意" is a comment on the minutes, not minutes
-    insp.kind, insp.minutes = "minutes", doc
-    insp.problems.extend(ctx.minutes_problems)
+    _take_minutes(ctx, insp, doc)
     return True
 
 
@@ -189,8 +202,7 @@ def _minutes_sections(ctx: Context, insp: Inspection) -> bool:
     doc = ctx.minutes()
     if doc is None or not (doc.decisions and doc.action_items):
         return False
-    insp.kind, insp.minutes = "minutes", doc
-    insp.problems.extend(ctx.minutes_problems)
+    _take_minutes(ctx, insp, doc)
     return True
 
 
