@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.unit.parse_cases import Case, check, params
+from tests.unit.parse_cases import Case, check, inspect_case, params
 
 _SUBJ = "Re: [MTG-7] 议题征集：下周部门沟通协调会"
 _EN = "Re: [MTG-7] Call for topics"
@@ -233,3 +233,16 @@ def test_topics_in_a_table_one_row_each(case: Case) -> None:
 @pytest.mark.parametrize("case", params(FREEFORM))
 def test_freeform_topic_greeting_is_never_the_title(case: Case) -> None:
     check(case)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "王总好，我们部门本次没有议题。",
+        "各位好：销售部暂无需要上会的议题，谢谢。",
+        "Hi Wei, no topics from Finance this time.",
+    ],
+)
+def test_a_reply_proposing_no_topic_is_no_topic(body: str) -> None:
+    got = inspect_case(Case("none", body, {}, _SUBJ))
+    assert got["kind"] != "topic_submission" and got["topics"] == [], got["topics"]

@@ -35,6 +35,7 @@ from daemon.inbound.phrases import (
 EXAMPLES: dict[tuple[Any, str], dict[str, list[str]]] = {
     (topics, "COMPLEX"): {"zh": ["比较复杂", "涉及多个部门"], "en": ["it is complex"]},
     (topics, "INLINE_TOPIC"): {"zh": ["议题：", "议题是："], "en": ["Topic:", "topic is:"]},
+    (topics, "NO_TOPIC"): {"zh": ["本次没有议题", "暂无议题", "无需申报议题"], "en": ["no topics"]},
     (topics, "TITLE_TAILS"): {"zh": ["在下次会上讨论", "会上"], "en": ["at the next meeting"]},
     (topics, "TITLE_FILLERS"): {"zh": ["关于", "一下"], "en": ["about", "the topic of"]},
     (rsvp, "TENTATIVE"): {

@@ -34,6 +34,7 @@ from daemon.inbound.phrases.letter import (
 from daemon.inbound.phrases.topics import (
     COMPLEX_PHRASES,
     INLINE_TOPIC_LABEL,
+    NO_TOPIC_PHRASES,
     TITLE_FILLER_START,
     TITLE_TAIL_END,
 )
@@ -173,10 +174,13 @@ def _title_of(sentence: str) -> str:
 def parse_freeform_topic(fresh: str, has_material: bool = False) -> TopicSubmission | None:
     """One topic from unlabelled prose (see the module docstring).
 
-    Returns ``None`` for text with no sentence of substance. ``missing`` lists the fields not
-    written; ``freeform`` is true.
+    Returns ``None`` for text with no sentence of substance, or that says it proposes no topic
+    ("本次没有议题", "no topics from us"). ``missing`` lists the fields not written;
+    ``freeform`` is true.
     """
     complex_ = has_material or COMPLEX_PHRASES.search(fresh) is not None
+    if NO_TOPIC_PHRASES.search(fresh) and not INLINE_TOPIC_LABEL.search(fresh):
+        return None  # "本次没有议题": the sender proposes none
     m = INLINE_TOPIC_LABEL.search(fresh)
     if m:  # "我们想提个议题：X。" then the background
         line_end = fresh.find("\n", m.end())

@@ -26,7 +26,21 @@ TITLE_TAILS: dict[str, tuple[str, ...]] = {
     "en": (r"\b(?:at|in|during) (?:the|our) (?:next |upcoming )?(?:meeting|session|sync)",),
 }
 
+# "We have no topic this time": a reply to the call for topics that proposes none.
+NO_TOPIC: dict[str, tuple[str, ...]] = {
+    "zh": (
+        r"(?:没有|沒有|暂无|暫無|无|無)[\u4e00-\u9fff]{0,6}?(?:议题|議題)",
+        r"(?:不|无需|無需|不用)(?:提|报|報|申报|申報)(?:议题|議題)",
+    ),
+    "en": (
+        r"\bno (?:new )?topics?\b",
+        r"\bnothing to (?:add|propose|raise)\b",
+        r"\bno agenda items?\b",
+    ),
+}
+
 COMPLEX_PHRASES = phrases("complex topic", COMPLEX)
+NO_TOPIC_PHRASES = phrases("no topic", NO_TOPIC)
 INLINE_TOPIC_LABEL = phrases("inline topic", INLINE_TOPIC)
 TITLE_TAIL_END = phrases("title tail", TITLE_TAILS, wrap=r"\s*(?:{})\s*[?？。.!！]*\s*$")
 TITLE_FILLER_START = phrases("title filler", TITLE_FILLERS, wrap=r"^[\s,，:：、]*(?:{})?\s*")
