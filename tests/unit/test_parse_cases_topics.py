@@ -206,6 +206,11 @@ FREEFORM += [
         subject=_EN,
     ),
     _t(
+        "zh-wu-inside-a-title",
+        "各位好，我们想讨论一下无纸化办公议题。目前每月打印八千张。",
+        [{"title": "无纸化办公议题", "background": "目前每月打印八千张"}],
+    ),
+    _t(
         "zh-nengfou-taolun",
         "各位好，能否在会上讨论一下加班审批流程？目前需要三级审批。",
         [{"title": "加班审批流程", "background": "目前需要三级审批"}],

@@ -29,7 +29,8 @@ TITLE_TAILS: dict[str, tuple[str, ...]] = {
 # "We have no topic this time": a reply to the call for topics that proposes none.
 NO_TOPIC: dict[str, tuple[str, ...]] = {
     "zh": (
-        r"(?:没有|沒有|暂无|暫無|无|無)[\u4e00-\u9fff]{0,6}?(?:议题|議題)",
+        r"(?:没有|沒有|暂无|暫無)[\u4e00-\u9fff]{0,6}?(?:议题|議題)",
+        r"(?:^|[，,。：:\s])(?:无|無)(?:议题|議題)",
         r"(?:不|无需|無需|不用)(?:提|报|報|申报|申報)(?:议题|議題)",
     ),
     "en": (
