@@ -190,6 +190,19 @@ def phrases(name: str, table: Table, ignore_case: bool = True, wrap: str = "{}")
     return Phrases(name, table, ignore_case, wrap)
 
 
+def alternation(table: Table) -> str:
+    """Every fragment of ``table``, each in a group, joined with ``|`` (to build a larger
+    pattern around a concept's phrases)."""
+    return "|".join(f"(?:{f})" for frags in table.values() for f in frags)
+
+
+def label_alternation(fields: Mapping[str, Table], name: str) -> str:
+    """The labels of field ``name`` in a field table (:mod:`.fields`), escaped, longest
+    first, joined with ``|``."""
+    words = sorted((w for ws in fields[name].values() for w in ws), key=len, reverse=True)
+    return "|".join(re.escape(w) for w in words)
+
+
 def keep_or_move(text: str) -> str | None:
     """A bare answer to "keep the topic on this meeting or move it to the next?":
     ``"keep"``, ``"move"`` or ``None`` (neither, or both, written).
