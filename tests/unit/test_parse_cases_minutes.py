@@ -331,6 +331,26 @@ ENGLISH = [
     ),
 ]
 
+ENGLISH += [
+    _m(
+        "en-owner-first-dash-parts",
+        "Action items:\n- Dana — update the vendor list — by Dec 20\n"
+        "- 王芳 — 更新报价单 — 12月16日前 — 需要财务部支持",
+        {
+            "action_items": [
+                {"what": "update the vendor list", "owner": "Dana", "due": "2026-12-20"},
+                {
+                    "what": "更新报价单",
+                    "owner": "王芳",
+                    "due": "2026-12-16",
+                    "support": "财务部支持",
+                },
+            ]
+        },
+        subject=_EN,
+    ),
+]
+
 REVIEW = [
     _m(
         "zh-two-weeks",

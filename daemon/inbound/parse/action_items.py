@@ -181,6 +181,8 @@ def _dash_parts(text: str, ref: dt.date, problems: list[str] | None) -> ActionIt
             owner = part
         else:
             what.append(part)
+    if owner is None and len(what) >= 2 and _owner_like(what[0]):
+        owner = _owner_text(what.pop(0))  # "Dana — update the list — by Dec 20"
     if not what:
         return None
     return action_item(" — ".join(what), owner, due_text, support, ref, problems)
