@@ -218,6 +218,20 @@ FREEFORM += [
 ]
 SYNONYMS += [
     _t(
+        "zh-background-problem-coordination",
+        "1. 主题：差旅报销时效\n2. 问题背景：报销平均30天\n3. 存在的问题：员工垫资压力大\n"
+        "4. 需协调事项：财务部缩短审核",
+        [
+            {
+                "title": "差旅报销时效",
+                "background": "报销平均30天",
+                "pain_point": "员工垫资压力大",
+                "expected_outcome": "财务部缩短审核",
+                "missing": [],
+            }
+        ],
+    ),
+    _t(
         "zh-bracket-labels",
         "【议题】仓库搬迁\n【现状】新仓库12月交付\n【诉求】确定搬迁日期",
         [{"title": "仓库搬迁", "background": "新仓库12月交付", "expected_outcome": "确定搬迁日期"}],
