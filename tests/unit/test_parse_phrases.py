@@ -73,7 +73,7 @@ EXAMPLES: dict[tuple[Any, str], dict[str, list[str]]] = {
     (agenda, "EXCLUDE"): {"zh": ["不纳入"], "en": ["do not include", "exclude"]},
     (agenda, "INCLUDE"): {"zh": ["纳入", "列入议程"], "en": ["include it", "add it to the agenda"]},
     (agenda, "KEEP"): {
-        "zh": ["保留在本次", "这次讨论", "不用挪"],
+        "zh": ["保留在本次", "这次讨论", "保留"],
         "en": ["keep it", "this meeting"],
     },
     (agenda, "MOVE"): {"zh": ["挪到下次", "下次再讨论", "顺延"], "en": ["next meeting", "defer"]},
@@ -240,6 +240,10 @@ def test_proxy_forms(text: str, name: str, addr: str | None) -> None:
         ("Keep it", "keep"),
         ("Move it to the next meeting", "move"),
         ("好的", None),
+        ("不保留", "move"),
+        ("不用挪到下次，这次讨论", "keep"),
+        ("Don't move it to the next meeting", "keep"),
+        ("别挪走", "keep"),
     ],
 )
 def test_keep_or_move(text: str, want: str | None) -> None:

@@ -207,14 +207,21 @@ def keep_or_move(text: str) -> str | None:
     """A bare answer to "keep the topic on this meeting or move it to the next?":
     ``"keep"``, ``"move"`` or ``None`` (neither, or both, written).
 
+    A phrase right after a negation counts for the other side: "不保留" is a move, "不用挪到
+    下次" / "don't move it to the next meeting" a keep.
+
     Args:
         text: the sender's fresh text (quotes and signature stripped).
     """
-    from daemon.inbound.phrases.agenda import KEEP_PHRASES, MOVE_PHRASES
+    from daemon.inbound.phrases.agenda import KEEP_PHRASES, MOVE_PHRASES, NEGATION_PHRASES
 
     folded = fold(text)
-    keep = KEEP_PHRASES.search(text, folded) is not None
-    move = MOVE_PHRASES.search(text, folded) is not None
-    if keep == move:
-        return None
-    return "keep" if keep else "move"
+    votes: set[str] = set()
+    for side, other, pat in (("keep", "move", KEEP_PHRASES), ("move", "keep", MOVE_PHRASES)):
+        if not pat.present(text, folded):
+            continue
+        for m in pat.pattern.finditer(text):
+            before = re.split(r"[,，.。;；!！?？\n]", text[max(0, m.start() - 8) : m.start()])[-1]
+            negated = bool(NEGATION_PHRASES.pattern.search(before)) or before.endswith(("不", "别"))
+            votes.add(other if negated else side)
+    return votes.pop() if len(votes) == 1 else None

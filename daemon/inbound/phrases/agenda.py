@@ -21,7 +21,7 @@ CANCEL: dict[str, tuple[str, ...]] = {
     ),
 }
 NEGATION: dict[str, tuple[str, ...]] = {
-    "zh": ("不要", "不用", "无需", "無需", "不必"),
+    "zh": ("不要", "不用", "无需", "無需", "不必", "别", "別"),
     "en": (r"\bdon'?t\b", r"\bdo not\b", r"\bno need\b"),
 }
 RESCHEDULE: dict[str, tuple[str, ...]] = {
@@ -62,9 +62,6 @@ KEEP: dict[str, tuple[str, ...]] = {
         r"(?:保留|留在|放在|就在|还是在|還是在)(?:本次|这次|這次|这一次|本期)",
         r"(?:本次|这次|這次)(?:会议)?(?:讨论|討論|上会|上會)",
         "保留",
-        "不用挪",
-        "不用移",
-        "不挪",
         "维持原议程",
         "維持原議程",
     ),
@@ -78,12 +75,14 @@ KEEP: dict[str, tuple[str, ...]] = {
 MOVE: dict[str, tuple[str, ...]] = {
     "zh": (
         r"(?:挪|移|放|改|推|顺延|順延|留)(?:到|至)?(?:下次|下一次|下期|下一期|下周|下週)",
+        r"(?:挪|移)(?:走|开|開)",
         r"下次(?:会议)?(?:再)?(?:讨论|討論|上会|上會)",
         "顺延",
         "順延",
     ),
     "en": (
         r"\bmove (?:it|this|the topic)?\s*(?:to )?(?:the )?next\b",
+        r"\bmove it\b",
         r"\bnext (?:meeting|time|session)\b",
         r"\bdefer\b",
         r"\bpostpone (?:it|the topic)\b",
