@@ -21,7 +21,7 @@ CANCEL: dict[str, tuple[str, ...]] = {
     ),
 }
 NEGATION: dict[str, tuple[str, ...]] = {
-    "zh": ("不要", "不用", "无需", "無需", "不必", "别", "別"),
+    "zh": ("不要", "不用", "无需", "無需", "不必"),
     "en": (r"\bdon'?t\b", r"\bdo not\b", r"\bno need\b"),
 }
 RESCHEDULE: dict[str, tuple[str, ...]] = {
