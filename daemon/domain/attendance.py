@@ -167,6 +167,12 @@ def _counter(
     m = file.meeting
     reply = inc.msg.rsvp
     assert reply is not None
+    rsvp = file.rsvp(attendee)
+    if rsvp is None:
+        rsvp = Rsvp(attendee, source=reply.source, updated_utc=ctx.now)
+        file.rsvps.append(rsvp)
+    rsvp.proposed_start_utc = _utc(reply.proposed_start)
+    rsvp.proposed_end_utc = _utc(reply.proposed_end)
     if m.host:
         q = questions.ask(file, "counter", m.host, ctx.now, about=attendee)
         effects.outgoing.append(

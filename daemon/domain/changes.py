@@ -6,10 +6,12 @@ from __future__ import annotations
 import datetime as dt
 
 from daemon.domain import requests
+from daemon.domain.agenda_edits import apply_edits
 from daemon.domain.context import RuleContext
 from daemon.domain.effects import Effects, Outgoing
 from daemon.domain.events import Command
 from daemon.domain.model import MeetingFile
+from daemon.domain.owners import assign, resolve_owner
 from daemon.domain.refused import CommandRefused
 from daemon.domain.roster import everyone
 from daemon.domain.timed import agenda_rows, publish_agenda
@@ -33,8 +35,30 @@ def run(file: MeetingFile, cmd: Command, ctx: RuleContext, fx: Effects) -> None:
         reschedule(file, cmd, ctx, fx)
     elif cmd.verb == "cancel":
         cancel(file, cmd, fx)
+    elif cmd.verb == "agenda":
+        key = f"agenda:{ctx.now.isoformat()}"
+        apply_edits(file, list(cmd.edits), ctx, fx, actor=cmd.actor, key=key)
+    elif cmd.verb == "assign":
+        assign_owner(file, cmd, ctx, fx)
     else:
         decide_late_topic(file, cmd, ctx, fx)
+
+
+def assign_owner(file: MeetingFile, cmd: Command, ctx: RuleContext, fx: Effects) -> None:
+    """``meetingd assign REF/A-k PERSON``: give the item its owner (a department: its head).
+
+    Raises:
+        CommandRefused: no such item, or PERSON matches nobody (or several people).
+    """
+    item = file.action(cmd.action_k or 0)
+    if item is None:
+        raise CommandRefused(f"{file.meeting.ref} has no action item A-{cmd.action_k}")
+    owner = resolve_owner(cmd.owner, ctx)
+    if owner is None:
+        raise CommandRefused(
+            f"{cmd.owner!r} matches nobody in the directory (or several people); give an address"
+        )
+    assign(file, item.k, owner, cmd.owner, ctx, fx, by=cmd.actor)
 
 
 def reschedule(file: MeetingFile, cmd: Command, ctx: RuleContext, fx: Effects) -> None:
@@ -104,5 +128,6 @@ def decide_late_topic(file: MeetingFile, cmd: Command, ctx: RuleContext, fx: Eff
         f"{m.ref}: {cmd.actor} {'included' if include else 'excluded'} late topic(s) "
         + ", ".join(t.title for t in pending)
     )
-    if include and m.agenda_sent_utc and m.status == "scheduled":
+    topics_closed = m.agenda_sent_utc or any(q.kind == "empty_agenda" for q in file.questions)
+    if include and topics_closed and m.status == "scheduled":
         publish_agenda(file, ctx, fx, key=f"late-{pending[0].id}", reason="late_topic")

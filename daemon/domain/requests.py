@@ -200,6 +200,10 @@ def approve(file: MeetingFile, ctx: RuleContext, actor: str, effects: Effects) -
     effects.outgoing.append(Outgoing("invite", everyone(file), calendar="REQUEST"))
     core = with_role(file, "core")
     effects.outgoing.append(Outgoing("call_for_topics", core, cc=[m.host] if m.host else []))
+    if m.requester and m.requester not in (actor, m.host):
+        effects.outgoing.append(
+            Outgoing("request_approved", [m.requester], extra={"invited": len(everyone(file))})
+        )
     effects.log.append(f"{m.ref}: approved by {actor}; invite to {len(everyone(file))} people")
 
 

@@ -5,8 +5,7 @@ materials) and queues it under an idempotency key made of the meeting, the kind,
 item, the rules' key and the recipients: the same intent is never queued twice. A calendar
 intent (``Outgoing.calendar`` set) is queued with its
 :class:`~daemon.transports.calendar.MeetingSnapshot`; the calendar backend applies it when
-the outbox is dispatched. An intent whose ``view`` is ``review`` is rendered for the review
-meeting (its own UID, the host and the action owners).
+the outbox is dispatched.
 
 A mail caused by an inbound message (a :class:`Cause`) first passes the reply policy of
 :mod:`daemon.domain.replies`: nothing answers automatic mail, and notices are capped and
@@ -28,7 +27,7 @@ from daemon.domain.directory import Directory
 from daemon.domain.effects import Outgoing
 from daemon.domain.messages import Inspection
 from daemon.domain.model import MeetingFile
-from daemon.domain.views import deadline_times, review_file
+from daemon.domain.views import deadline_times
 from daemon.outbound import outbox
 from daemon.outbound.compose import ComposeContext, MaterialLoader, compose_rendered
 from daemon.outbound.snapshot import snapshot_of
@@ -96,7 +95,7 @@ class Mailer:
         ctx = self.context()
         if cause is not None and not self._allowed(db, out, cause, ctx.now):
             return False
-        view = review_file(file, ctx) if file is not None and out.view == "review" else file
+        view = file
         number = file.meeting.number if file else None
         idem = f"{number}:{out.kind}:{out.action_k or ''}:{out.key}:{','.join(sorted(out.to))}"
         # The Message-ID is derived from the key: make it the full idempotency key.
