@@ -56,6 +56,67 @@ INCLUDE: dict[str, tuple[str, ...]] = {
     "zh": ("纳入", "納入", "列入议程", "列入議程"),
     "en": (r"\binclude\b", r"\badd it to the agenda\b"),
 }
+# The host's edits of the agenda, one per line (read by parse.agenda_edit): the verbs around
+# a topic number ("删除议题2", "move 3 to 1"), a length ("改为30分钟") or a title ("增加议题：…").
+AGENDA_DROP: dict[str, tuple[str, ...]] = {
+    "zh": ("删除", "删去", "删掉", "去掉", "取消", "拿掉", "不讨论"),
+    "en": ("drop", "remove", "delete", "skip", "cut"),
+}
+AGENDA_DROPPED: dict[str, tuple[str, ...]] = {
+    "zh": ("删除", "删去", "删掉", "去掉", "取消", "不讨论"),
+    "en": ("dropped", "removed"),
+}
+AGENDA_TIME: dict[str, tuple[str, ...]] = {
+    "zh": (
+        "改为",
+        "改成",
+        "调整为",
+        "调整到",
+        "缩短为",
+        "缩短到",
+        "延长为",
+        "延长到",
+        "时长",
+        "用",
+        "给",
+    ),
+    "en": ("to",),
+}
+AGENDA_MOVE_TO: dict[str, tuple[str, ...]] = {
+    "zh": ("移到", "挪到", "调到", "提前到", "放到", "改到"),
+    "en": ("to", "before"),
+}
+AGENDA_FIRST: dict[str, tuple[str, ...]] = {
+    "zh": ("放第一", "放在最前", "提到最前", "最先"),
+    "en": ("first",),
+}
+AGENDA_ORDER: dict[str, tuple[str, ...]] = {
+    "zh": ("顺序", "順序"),
+    "en": ("order", "new order"),
+}
+AGENDA_ADD: dict[str, tuple[str, ...]] = {
+    "zh": ("增加", "新增", "加上", "添加", "补充"),
+    "en": (r"add(?: a)?(?: topic)?",),
+}
+# Words of a line that looks like an agenda edit (one the reader could not read is reported).
+AGENDA_EDIT_LOOKS: dict[str, tuple[str, ...]] = {
+    "zh": (
+        "删",
+        "去掉",
+        "移到",
+        "挪到",
+        "提前",
+        "顺序",
+        "順序",
+        "增加",
+        "新增",
+        "添加",
+        "分钟",
+        "分鐘",
+    ),
+    "en": (r"\b(?:drop|remove|move|order|add|min)\b",),
+}
+
 # Keep the topic on this meeting / move it to the next one.
 KEEP: dict[str, tuple[str, ...]] = {
     "zh": (
@@ -95,6 +156,7 @@ NEGATION_PHRASES = phrases("negation", NEGATION)
 RESCHEDULE_PHRASES = phrases("reschedule", RESCHEDULE)
 EXCLUDE_PHRASES = phrases("exclude topic", EXCLUDE)
 INCLUDE_PHRASES = phrases("include topic", INCLUDE)
+AGENDA_EDIT_LOOK = phrases("agenda edit look", AGENDA_EDIT_LOOKS)
 KEEP_PHRASES = phrases("keep topic", KEEP)
 MOVE_PHRASES = phrases("move topic", MOVE)
 # Any agenda edit at all: the cheap pre-check before the per-line reading of a command.
