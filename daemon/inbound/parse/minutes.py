@@ -70,6 +70,10 @@ _HEADING_LINE = re.compile(
     rf"^\s*(?:#+\s*)?(?:{BULLET}\s*)?[*_【\[]*(?P<h>[^:：|]{{1,24}}?)[*_】\]]*\s*"
     r"(?:[:：]\s*(?P<rest>.*))?$"
 )
+# Every section heading in one pattern, a named group per section (one search per line).
+_ANY_SECTION = re.compile(
+    "|".join(f"(?P<{name}>{pat.pattern.pattern})" for name, pat in SECTIONS.items()), re.I
+)
 _EN_SENTENCE_END = re.compile(r"(?<=[a-z)\d])\.\s+(?=[A-Z])")
 
 
@@ -81,9 +85,9 @@ def _section_of(line: str) -> tuple[str, str, bool] | None:
         return None
     head = m.group("h").strip()
     rest = (m.group("rest") or "").strip()
-    for name, pat in SECTIONS.items():
-        if pat.pattern.fullmatch(head) or (len(head) <= 8 and pat.pattern.search(head)):
-            return name, rest, False
+    whole = _ANY_SECTION.fullmatch(head) or (len(head) <= 8 and _ANY_SECTION.search(head))
+    if whole:
+        return next(name for name, value in whole.groupdict().items() if value), rest, False
     if rest:
         for name, pat in INLINE_SECTIONS.items():
             if pat.pattern.fullmatch(head):
@@ -116,7 +120,7 @@ class _Reader:
             self.blank = True
             return True
         if SIGN_OFF_LINE.pattern.match(line) or (
-            self._has_content() and SIGNATURE_WORDS.pattern.search(line)
+            self._has_content() and SIGNATURE_WORDS.search(line)
         ):
             return False  # (line-anchored patterns: cheaper than the pre-check on one line)
         if is_rule(line):

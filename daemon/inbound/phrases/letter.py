@@ -95,7 +95,6 @@ SIGNATURE_LINE: dict[str, tuple[str, ...]] = {
     ),
     "en": (
         r"^\s*(?:tel|phone|mobile|mob|cell|fax|address|e-?mail|wechat)\.?\s*[:：]",
-        r"^\s*\+?\d[\d\s()\-]{7,}$",
         r"^\s*(?:https?://)?www\.\S+\s*$",
         r"^.{0,40}\b(?:ltd|inc|gmbh|llc|co\.,? ltd)\.?\s*$",
         r"\s[|｜]\s.{0,40}\b(?:ltd|inc|gmbh|llc)\b",
