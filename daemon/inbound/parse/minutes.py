@@ -265,7 +265,8 @@ class _Reader:
 
     def _prose(self, line: str) -> None:
         for sentence in _split_sentences(_without_greeting(strip_number(line))):
-            if REVIEW_PHRASES.search(sentence) and first_date(sentence, self.ref):
+            dated = first_date(sentence, self.ref) is not None
+            if dated and REVIEW_PHRASES.search(sentence):
                 self._review(sentence)
                 continue
             mit = MITIGATION.match(sentence)
@@ -273,19 +274,9 @@ class _Reader:
             if mit and last is not None and last.mitigation is None:
                 last.mitigation = clean_value(sentence[mit.end() :])  # "…; fallback: …"
                 continue
-            items = [
-                read_action_line(clause, self.ref, self.problems, strict=True)
-                for clause in _clauses(sentence, self.ref)
-            ]
-            if items and all(items):
-                self.doc.action_items.extend(i for i in items if i)
-                self.doc.prose = True
+            if dated and self._prose_actions(sentence):  # an action needs its due date
                 continue
-            item = read_action_line(sentence, self.ref, self.problems, strict=True)
-            if item:
-                self.doc.action_items.append(item)
-                self.doc.prose = True
-            elif CONDITION_START.search(sentence) or RISK_PHRASES.search(sentence):
+            if CONDITION_START.search(sentence) or RISK_PHRASES.search(sentence):
                 risk = read_risk(sentence)
                 if risk:
                     self.doc.risks.append(risk)
@@ -295,6 +286,18 @@ class _Reader:
                 if decision:
                     self.doc.decisions.append(decision)
                     self.doc.prose = True
+
+    def _prose_actions(self, sentence: str) -> bool:
+        """The action items of a sentence (one per clause that names its owner, or the
+        sentence as one); whether there were any."""
+        clauses = _clauses(sentence, self.ref) if re.search(r"[，,;；]", sentence) else []
+        items = [read_action_line(c, self.ref, self.problems, strict=True) for c in clauses]
+        if len(items) < 2 or not all(items):
+            items = [read_action_line(sentence, self.ref, self.problems, strict=True)]
+        found = [i for i in items if i]
+        self.doc.action_items.extend(found)
+        self.doc.prose = self.doc.prose or bool(found)
+        return bool(found)
 
 
 def _without_greeting(text: str) -> str:

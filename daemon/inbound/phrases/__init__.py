@@ -23,7 +23,7 @@ import re._parser as _sp
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from daemon.inbound.parse.labels import fold
+from daemon.inbound.parse.labels import KeySet, fold
 
 Table = Mapping[str, tuple[str, ...]]
 
@@ -158,21 +158,15 @@ class Phrases:
             keys.update(need)
         else:
             self.keys = frozenset(keys)
-        # The keywords as one alternation of literals: the regular-expression engine scans
-        # for their first characters in C, faster than a loop of ``in`` tests.
-        self._keys_re = (
-            re.compile("|".join(re.escape(k) for k in sorted(self.keys, key=len, reverse=True)))
-            if self.keys
-            else None
-        )
+        self._keys = KeySet(self.keys) if self.keys is not None else None
 
     def present(self, text: str, folded: str | None = None) -> bool:
         """The cheap pre-check: may ``text`` hold one of the phrases? (``folded`` is
         :func:`~daemon.inbound.parse.labels.fold` of it, when the caller has it.)"""
-        if self._keys_re is None:
+        if self._keys is None:
             return True
         hay = (folded if folded is not None else fold(text)) if self.ignore_case else text
-        return self._keys_re.search(hay) is not None
+        return self._keys.found(hay)
 
     def search(self, text: str, folded: str | None = None) -> re.Match[str] | None:
         """The first phrase in ``text``, or ``None`` (the pre-check runs first, unless the
