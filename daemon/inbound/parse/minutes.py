@@ -63,6 +63,7 @@ from daemon.inbound.phrases.minutes import (
 
 log = logging.getLogger(__name__)
 
+_SIGN_OFF_MAX = 30  # a sign-off line is short ("此致", "Thanks and best regards,")
 _ALIGNED = "  "  # a row of aligned columns holds a run of spaces
 
 
@@ -119,10 +120,11 @@ class _Reader:
         if not line:
             self.blank = True
             return True
-        if SIGN_OFF_LINE.pattern.match(line) or (
+        short = len(line) <= _SIGN_OFF_MAX
+        if (short and SIGN_OFF_LINE.pattern.match(line)) or (
             self._has_content() and SIGNATURE_WORDS.search(line)
         ):
-            return False  # (line-anchored patterns: cheaper than the pre-check on one line)
+            return False
         if is_rule(line):
             return True
         if self._table_line(line):

@@ -48,6 +48,8 @@ def row_cells(line: str, spaced: bool = False) -> list[str] | None:
 
 def is_rule(line: str) -> bool:
     """A grid rule line (``+---+``, ``|---|:--|``, ``─────``) that carries no text."""
+    if line[:1].isalnum():
+        return False
     return bool(_RULE.match(line)) and not any(ch.isalnum() for ch in line)
 
 
