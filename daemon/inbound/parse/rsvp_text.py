@@ -139,10 +139,12 @@ def read_proxy(text: str, declined: bool = True) -> tuple[str | None, str | None
         name_part = _EMAIL_RE.sub(" ", value)
         name_m = _CJK_NAME.search(name_part) or _EN_NAME.search(name_part)
         return (name_m.group(0) if name_m else None), (found.group(0).lower() if found else None)
+    sentences: list[str] | None = None  # split once, when a form may be there
     for pat in _PROXY_FORMS_IN_DECLINE if declined else _PROXY_FORMS:
         if not pat.present(text, folded):
             continue
-        for sentence in _sentences(text):
+        sentences = _sentences(text) if sentences is None else sentences
+        for sentence in sentences:
             for hit in pat.pattern.finditer(sentence):
                 name, addr = _who(hit)
                 if name or addr:
