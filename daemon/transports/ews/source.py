@@ -163,8 +163,11 @@ class EwsSource:
                 log.info("ews: %s left the inbox before it was read; dropped", item_id)
                 self._forget(item_id)
                 continue
-            if isinstance(item, Exception):
-                raise item
+            if isinstance(item, Exception):  # this item only: the others still come
+                log.warning(
+                    "ews: %s cannot be read now (%s); left for the next fetch", item_id, item
+                )
+                continue
             if self._handled_as_calendar(item):
                 continue
             raw = item.mime_content
