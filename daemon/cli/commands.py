@@ -20,12 +20,11 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from daemon import clock
-from daemon import config as config_mod
 from daemon.cli.context import (
     NOW_ENV,
     apply_now,
@@ -39,6 +38,9 @@ from daemon.cli.context import (
 )
 from daemon.errors import PermanentError, UserError
 from daemon.transports.base import REGISTRY, ROLES
+
+if TYPE_CHECKING:  # the configuration module costs 20 ms at start: imported where used
+    from daemon import config as config_mod
 
 log = logging.getLogger("daemon.cli")
 
@@ -79,6 +81,8 @@ def init(directory: str, force: bool) -> None:
     target = base / "meetingd.toml"
     if target.exists() and not force:
         raise UserError(f"{target}: already exists. Fix: edit it, or pass --force.")
+    from daemon import config as config_mod
+
     target.write_text(config_mod.example_toml(), encoding="utf-8")
     cfg = config_mod.load(target)
     _init_folders(cfg)
@@ -92,6 +96,8 @@ def _init_folders(cfg: config_mod.Config) -> None:
     Raises:
         UserError: a folder cannot be created (names the file, the key and the fix).
     """
+    from daemon import config as config_mod
+
     config_mod.ensure_var_dir(cfg)
     try:
         cfg.materials_dir.mkdir(parents=True, exist_ok=True)
@@ -158,6 +164,7 @@ def inspect(as_json: bool, files: tuple[str, ...]) -> None:
     reported on stderr and the others are still shown; the exit code is then 2 (with
     --json its JSON line is still printed, so there is one line per file).
     """
+    from daemon import config as config_mod
     from daemon.cli.inspect_view import summary_lines
     from daemon.inbound.inspect import inspect_bytes, inspect_path
 
@@ -195,14 +202,35 @@ def _read_mail(path: str) -> tuple[bytes | None, str | None]:
 
 @main.command()
 @config_option
+@click.option("--all", "everything", is_flag=True, help="List every meeting, finished ones too.")
+@click.option(
+    "--meeting", "ref", metavar="REF", help="Only meeting REF (MTG-n), with its deadlines."
+)
+@click.option(
+    "--limit",
+    type=click.IntRange(min=0),
+    default=20,
+    show_default=True,
+    help="Open meetings listed without --all.",
+)
 @friendly
-def status(config_file: str | None) -> None:
-    """Meetings, their state and what happens next."""
-    from daemon.cli.views import status_lines
+def status(config_file: str | None, everything: bool, ref: str | None, limit: int) -> None:
+    """Meetings, their state and what happens next: counts, then the open meetings (the
+    first --limit), the inbox and the outgoing queue."""
+    from daemon.cli.context import database_for, parse_ref
+    from daemon.cli.status_view import status_lines
 
-    service = service_for(config_file)
-    for line in status_lines(service):
-        click.echo(line)
+    cfg, db = database_for(config_file)
+    number = parse_ref(ref) if ref else None
+    try:
+        for line in status_lines(
+            db, cfg.tz, clock.now(), everything=everything, number=number, limit=limit
+        ):
+            click.echo(line)
+    except KeyError:
+        raise UserError(f"no meeting MTG-{number}. Fix: see `meetingd status --all`.") from None
+    finally:
+        db.close()
 
 
 def _command(verb: str, ref: str, config_file: str | None, **kw: Any) -> None:

@@ -15,6 +15,7 @@ from daemon.domain.context import RuleContext
 from daemon.domain.effects import Effects
 from daemon.domain.messages import AgendaEdit
 from daemon.domain.model import MeetingFile, Topic
+from daemon.domain.problems import problem
 from daemon.domain.refused import CommandRefused
 from daemon.domain.timed import publish_agenda
 from daemon.domain.topics import live_topics
@@ -39,16 +40,16 @@ def apply_edits(
     """
     m = file.meeting
     if m.status != "scheduled":
-        raise CommandRefused(f"{m.ref} is {m.status}; only a scheduled meeting's agenda can change")
+        raise CommandRefused(problem("agenda_not_scheduled", ref=m.ref, status=m.status))
     if not edits:
-        raise CommandRefused("no agenda change given")
+        raise CommandRefused(problem("agenda_no_change"))
     order = live_topics(file)
     numbered = dict(enumerate(order, 1))
     for e in edits:
         if e.op != "add" and e.n not in numbered:
-            raise CommandRefused(f"the agenda has no topic {e.n} (it has 1 to {len(order)})")
+            raise CommandRefused(problem("agenda_no_topic", n=e.n, count=len(order)))
         if e.minutes is not None and not 1 <= e.minutes <= MAX_TOPIC_MINUTES:
-            raise CommandRefused(f"{e.minutes} minutes is not a topic length (1 to 240)")
+            raise CommandRefused(problem("agenda_bad_length", minutes=e.minutes))
     done: list[str] = []
     for e in edits:
         if e.op == "drop":

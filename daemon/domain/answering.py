@@ -23,7 +23,7 @@ from daemon.domain.events import Command, Incoming
 from daemon.domain.messages import RsvpReply
 from daemon.domain.model import MeetingFile, Question
 from daemon.domain.owners import assign, resolve_owner
-from daemon.domain.refused import CommandRefused
+from daemon.domain.refused import CommandRefused, refused_reason
 from daemon.domain.refusing import refuse
 from daemon.domain.timed import publish_agenda
 
@@ -53,7 +53,7 @@ def apply_answer(
     try:
         handler(file, inc, q, ctx, fx)
     except CommandRefused as exc:
-        fx.quarantine = f"command_refused: {exc}"
+        fx.quarantine = refused_reason(exc)
     fx.log += questions.close_moot(file, ctx.now)
     return True
 

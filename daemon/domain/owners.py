@@ -5,6 +5,7 @@ from __future__ import annotations
 from daemon.domain.context import RuleContext
 from daemon.domain.effects import Effects, Outgoing
 from daemon.domain.model import MeetingFile
+from daemon.domain.problems import problem
 from daemon.domain.refused import CommandRefused
 
 
@@ -39,7 +40,7 @@ def assign(
     """
     item = file.action(k)
     if item is None:
-        raise CommandRefused(f"{file.meeting.ref} has no action item A-{k}")
+        raise CommandRefused(problem("no_action_item", ref=file.meeting.ref, k=k))
     item.owner = owner.lower()
     item.owner_name = written or item.owner_name
     item.updated_utc = ctx.now

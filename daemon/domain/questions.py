@@ -66,7 +66,8 @@ class Answer:
         form: a request or goal answer read as a request form (only the given fields set).
         minutes: the corrected minutes of a ``correct`` answer.
         edits: the agenda changes of an ``agenda`` answer, as one set.
-        problems: codes of what was written but could not be read (``owner_unreadable:A-3``).
+        problems: what was written but could not be read (problem codes, e.g.
+            ``owner_unreadable`` with ``item="A-3"``).
     """
 
     kind: str

@@ -28,7 +28,7 @@ from daemon.domain.effects import Effects, Outgoing
 from daemon.domain.events import Command, Incoming
 from daemon.domain.identity import sender_verified
 from daemon.domain.model import Deadline, MeetingFile, Rsvp
-from daemon.domain.refused import CommandRefused
+from daemon.domain.refused import CommandRefused, refused_reason
 from daemon.domain.refusing import refuse
 from daemon.domain.timed import distribute, on_deadline
 
@@ -174,7 +174,7 @@ def _dispatch(file: MeetingFile, inc: Incoming, ctx: RuleContext, effects: Effec
         try:
             changes.run(file, command, ctx, effects)
         except CommandRefused as exc:
-            effects.quarantine = f"command_refused: {exc}"
+            effects.quarantine = refused_reason(exc)
     elif m.status == "awaiting_approval" and inc.sender == m.host and kind != "meeting_request":
         _approval_reply(file, inc, ctx, effects)
     elif kind == "meeting_request":
@@ -233,7 +233,7 @@ def _approval_reply(file: MeetingFile, inc: Incoming, ctx: RuleContext, fx: Effe
         try:
             requests.approve(file, ctx, inc.sender, fx)
         except CommandRefused as exc:
-            fx.quarantine = f"command_refused: {exc}"
+            fx.quarantine = refused_reason(exc)
             return
         # The host who approves by mail will chair it: nobody chases them for an answer.
         file.rsvps.append(Rsvp(inc.sender, "ACCEPTED", source="approval", updated_utc=ctx.now))

@@ -18,6 +18,7 @@ from collections.abc import Callable
 
 from daemon.domain.messages import Inspection
 from daemon.domain.model import Question
+from daemon.domain.problems import problem
 from daemon.domain.questions import Answer
 from daemon.inbound.parse.agenda_edit import parse_agenda_edits
 from daemon.inbound.parse.commands import parse_command
@@ -123,7 +124,9 @@ def read_answer(q: Question, msg: Inspection) -> Answer:
         try:
             reader(q, msg, answer)
         except Exception as exc:  # noqa: BLE001 - a reader bug must not lose the mail
-            answer = Answer(q.kind, problems=[f"answer_unreadable:{type(exc).__name__}"])
+            answer = Answer(
+                q.kind, problems=[problem("answer_unreadable", error=type(exc).__name__)]
+            )
     return answer
 
 
@@ -231,7 +234,7 @@ def _owner(q: Question, msg: Inspection, a: Answer) -> None:
             if value:
                 a.values[items[0]] = value
             else:
-                a.problems.append(f"owner_unreadable:{items[0]}")
+                a.problems.append(problem("owner_unreadable", item=items[0]))
         elif not items and len(asked) == 1 and asked[0] not in a.values:
             label = _OWNER_LABEL.match(line)
             value = label.group("v").strip() if label else line
@@ -400,7 +403,7 @@ def _agenda(q: Question, msg: Inspection, a: Answer) -> None:
     lines = _without_intro_and_name(substance(msg.fresh_text), msg.sender_name)
     edits, unread = parse_agenda_edits(lines)
     if unread:
-        a.problems += [f"agenda_line_unread:{line}" for line in unread]
+        a.problems += [problem("agenda_line_unread", line=line) for line in unread]
     elif edits:
         a.edits = edits
     elif lines and all(_confirms(line) for line in lines[:1]) and len(lines) <= 2:

@@ -94,17 +94,18 @@ def meeting_file(*, proxy: bool = True) -> MeetingFile:
 
 
 def context(lang: str = "zh", now: dt.datetime = NOW, **kw: Any) -> ComposeContext:
-    return ComposeContext(
-        from_addr="meetings@corp.example",
-        from_name="会议助手" if lang == "zh" else "Meeting assistant",
-        msgid_domain="corp.example",
-        now_utc=now,
-        tz=TZ,
-        lang=lang,
-        deadlines=dict(DEADLINES),
-        names={"zhao.lei@corp.example": "赵磊"},
-        **kw,
-    )
+    """The compose context of a ``lang`` mail at ``now``; ``kw`` replaces any field."""
+    values: dict[str, Any] = {
+        "from_addr": "meetings@corp.example",
+        "from_name": "会议助手" if lang == "zh" else "Meeting assistant",
+        "msgid_domain": "corp.example",
+        "now_utc": now,
+        "tz": TZ,
+        "lang": lang,
+        "deadlines": dict(DEADLINES),
+        "names": {"zhao.lei@corp.example": "赵磊"},
+    }
+    return ComposeContext(**{**values, **kw})
 
 
 _AGENDA = [
@@ -255,7 +256,7 @@ SAMPLES: dict[str, tuple[list[str], dict[str, Any], int | None, str | None]] = {
             "declined": [MKT],  # has a proxy: must not be listed as not attending
             "tentative": [LEGAL],
             "silent": [RECORDER],
-            "uncovered": ["记录人"],
+            "uncovered": [{"role": "recorder", "who": RECORDER}],
             "opinions": [{"from": MKT, "text": "建议推迟一周上线"}],
         },
         None,

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from daemon.domain.effects import KINDS
+from daemon.domain.problems import problem
 from daemon.outbound import filters as f
 from daemon.outbound import render as r
 from daemon.outbound.compose import compose, make_message_id, subject_tag
@@ -266,11 +267,12 @@ def test_deadlines_shown_in_company_zone() -> None:
 @pytest.mark.parametrize("lang", LANGS)
 def test_not_understood_explains_problem_codes(lang: str) -> None:
     out = outgoing("not_understood")
-    out.extra["problems"] = ["no_meeting", "the Date header 'x' could not be read"]
+    out.extra["problems"] = ["no_meeting", problem("date_header_unreadable", written="x")]
     text = body_text(compose(out, None, context(lang)))
-    assert "no_meeting" not in text
+    assert "no_meeting" not in text and "date_header" not in text
     assert "[MTG-" in text
-    assert "the Date header 'x' could not be read" in text
+    said = {"zh": "邮件的日期“x”无法读取。", "en": 'its Date header "x" could not be read.'}
+    assert said[lang] in text
 
 
 def test_review_subject_does_not_repeat_the_word() -> None:
