@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import holidays
-
+from daemon import workdays
 from daemon.domain.directory import LANGS  # mail languages: [daemon] lang, [[people]] lang
 from daemon.errors import UserError
+from daemon.transports.base import REGISTRY
 from daemon.transports.settings import (
     check_transports,
     env_problems,
@@ -127,6 +127,40 @@ SPEC: dict[str, list[Key]] = {
             "confirm",
             "always",
             "Recorder confirms the minutes before they go out: always, when_unsure or never.",
+        ),
+    ],
+    "sending": [
+        Key(
+            "budget_seconds",
+            "int",
+            20,
+            "A dispatch round sends for at most this long; a burst goes on in the next round"
+            " at once.",
+            1,
+        ),
+        Key(
+            "budget_bytes", "int", 50_000_000, "A dispatch round sends at most this many bytes.", 1
+        ),
+        Key(
+            "per_minute",
+            "int",
+            0,
+            "Most mails a minute from the mailbox (Exchange Online: 30); 0: no limit.",
+            0,
+        ),
+        Key(
+            "recipients_per_day",
+            "int",
+            0,
+            "Most recipients in any 24 h (Exchange Online: 10000); 0: no limit.",
+            0,
+        ),
+        Key(
+            "recipient_gap_seconds",
+            "int",
+            0,
+            "Least seconds between two mails to one address; 0: none.",
+            0,
         ),
     ],
     "security": [
@@ -258,7 +292,7 @@ def _build(
             raw = {}
         known = {k.name for k in keys}
         if section == "transport":
-            known |= {"maildir", "imap", "smtp", "memory"}
+            known |= set(REGISTRY)  # the [transport.<name>] tables
         for unknown in sorted(set(raw) - known):
             problems.append(
                 f"{where}: [{section}] {unknown}: unknown key. Fix: remove it or check the "
@@ -280,6 +314,7 @@ def _build(
                 f"{where}: [transport] {role}: unknown transport {name!r}. "
                 f"Fix: use one of {', '.join(sorted(possible))}."
             )
+    problems += _sending_problems(where, values["sending"])
     for section in set(data) - set(SPEC) - {"departments", "people"}:
         problems.append(f"{where}: [{section}]: unknown section. Fix: remove it.")
     raw_transport = data.get("transport", {})
@@ -328,6 +363,29 @@ def ensure_var_dir(config: Config) -> Path:
     if problems:
         raise UserError(problems)
     return config.var_dir
+
+
+#: A daily recipient limit must let the largest meeting's mail go out: below this it is refused.
+MIN_RECIPIENTS_PER_DAY = 100
+
+
+def _sending_problems(where: str, sending: dict[str, Any]) -> list[str]:
+    """Problems of the ``[sending]`` limits taken together (each key is checked alone too)."""
+    problems = []
+    per_day = sending.get("recipients_per_day")
+    if isinstance(per_day, int) and 0 < per_day < MIN_RECIPIENTS_PER_DAY:
+        problems.append(
+            f"{where}: [sending] recipients_per_day: {per_day} is too few for a meeting's mail."
+            f" Fix: 0 (no limit) or at least {MIN_RECIPIENTS_PER_DAY}; Exchange Online allows"
+            " 10000."
+        )
+    per_minute = sending.get("per_minute")
+    if isinstance(per_minute, int) and isinstance(per_day, int) and 0 < per_day < per_minute:
+        problems.append(
+            f"{where}: [sending] per_minute: {per_minute} mails a minute exceeds"
+            f" recipients_per_day ({per_day}). Fix: lower per_minute (Exchange Online: 30)."
+        )
+    return problems
 
 
 def _check(key: Key, value: Any) -> tuple[Any, list[str]]:
@@ -380,7 +438,7 @@ def _check_text(kind: str, value: str) -> str | None:
             return f'unknown time zone {value!r}. Fix: use e.g. "Asia/Shanghai".'
     if kind == "email" and not _EMAIL.fullmatch(value.strip()):
         return f'must be an email address like "meetings@corp.example", got {value!r}.'
-    if kind == "country" and value not in holidays.list_supported_countries():
+    if kind == "country" and not workdays.country_known(value):
         return (
             f"unknown country {value!r} (no public holidays known for it). Fix: use an "
             'ISO 3166 code the holidays package supports, e.g. "CN".'

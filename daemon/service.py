@@ -34,6 +34,7 @@ from daemon.inbound.link import link_message
 from daemon.inbound.quarantine import after_failures, ignore, quarantine
 from daemon.outbound import outbox
 from daemon.outbound.mailer import Cause, Mailer
+from daemon.outbound.pacing import SendLimits
 from daemon.outbound.render import check_templates
 from daemon.passes import PassReport
 from daemon.scheduler import fire_due
@@ -76,12 +77,13 @@ class Service:
         self.timings = Timings(
             **config.values["process"], minutes_confirm=config.get("minutes", "confirm")
         )
+        self.send_limits = SendLimits.from_config(config.values["sending"])
         self.security = wiring.sender_policy(config)
         self.directory = Directory.build(config.people, config.departments)
         self.materials = MaterialStore(config.materials_dir, self.timings.max_material_bytes)
         self._dbs = ThreadDatabases(config.db_path)
-        self.source: MailSource = source or wiring.transport(config, "source")
-        self.sink: MailSink = sink or wiring.transport(config, "sink")
+        self.source: MailSource = source or wiring.transport(config, "source", db_of=self._dbs.get)
+        self.sink: MailSink = sink or wiring.transport(config, "sink", db_of=self._dbs.get)
         self.calendar: Calendar = calendar or wiring.transport(
             config, "calendar", self.sink, self._dbs.get
         )
@@ -132,9 +134,16 @@ class Service:
         return outbox.settle_stuck(self.db, self.sink, clock.now(), older_than, self.calendar)
 
     def dispatch(self) -> tuple[int, int]:
-        """Send what the outbox holds (calendar intents to the calendar); (sent, failed)."""
-        report = outbox.dispatch(self.db, self.sink, clock.now(), calendar=self.calendar)
+        """One dispatch round (:meth:`dispatch_round`); (sent, failed)."""
+        report = self.dispatch_round()
         return report.sent, report.failed
+
+    def dispatch_round(self) -> outbox.DispatchReport:
+        """Send what the outbox holds (calendar intents to the calendar) within the round's
+        budget and the provider's limits of ``[sending]``."""
+        return outbox.dispatch(
+            self.db, self.sink, clock.now(), calendar=self.calendar, limits=self.send_limits
+        )
 
     # ----------------------------------------------------------------- inbound
     def _handle(self, db: Database, row: InboxRow) -> None:
@@ -187,7 +196,8 @@ class Service:
                 effects.notice_problems,
             )
             return
-        meetings.save_file(db, file)  # a new meeting must exist before its events
+        if found.number is None:
+            meetings.save_file(db, file)  # a new meeting must exist before its events
         queries.event_add(
             db, now, file.meeting.number, f"in:{msg.kind}", f"{sender}: {msg.subject}"
         )

@@ -15,7 +15,7 @@ from daemon.config import Config
 from daemon.domain.identity import SenderPolicy
 from daemon.outbound.mailer import Sender
 from daemon.store.transport_state import TransportState
-from daemon.transports.base import MailSink, load_factory
+from daemon.transports.base import REGISTRY, MailSink, load_factory
 from daemon.workdays import WorkCalendar
 
 
@@ -54,7 +54,8 @@ def transport(
     db_of: Callable[[], Database] | None = None,
 ) -> Any:
     """The configured transport for ``role`` (``source``, ``sink`` or ``calendar``; a
-    calendar works over ``sink`` and keeps its state through ``db_of``).
+    calendar works over ``sink``; a calendar, and a mail transport whose entry
+    ``keeps_state``, keeps its state through ``db_of``).
 
     Raises:
         UserError: the transport cannot be set up (e.g. an unset password variable).
@@ -65,4 +66,7 @@ def transport(
     if role == "calendar":
         assert sink is not None and db_of is not None
         return factory(settings, config.var_dir, sink, TransportState(db_of, name))
+    if REGISTRY[name].keeps_state:
+        assert db_of is not None
+        return factory(settings, config.var_dir, TransportState(db_of, name))
     return factory(settings, config.var_dir)

@@ -20,12 +20,11 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from daemon import clock
-from daemon import config as config_mod
 from daemon.cli.context import (
     NOW_ENV,
     apply_now,
@@ -38,6 +37,10 @@ from daemon.cli.context import (
     setup_logging,
 )
 from daemon.errors import PermanentError, UserError
+from daemon.transports.base import REGISTRY, ROLES
+
+if TYPE_CHECKING:  # the configuration module costs 20 ms at start: imported where used
+    from daemon import config as config_mod
 
 log = logging.getLogger("daemon.cli")
 
@@ -78,6 +81,8 @@ def init(directory: str, force: bool) -> None:
     target = base / "meetingd.toml"
     if target.exists() and not force:
         raise UserError(f"{target}: already exists. Fix: edit it, or pass --force.")
+    from daemon import config as config_mod
+
     target.write_text(config_mod.example_toml(), encoding="utf-8")
     cfg = config_mod.load(target)
     _init_folders(cfg)
@@ -91,6 +96,8 @@ def _init_folders(cfg: config_mod.Config) -> None:
     Raises:
         UserError: a folder cannot be created (names the file, the key and the fix).
     """
+    from daemon import config as config_mod
+
     config_mod.ensure_var_dir(cfg)
     try:
         cfg.materials_dir.mkdir(parents=True, exist_ok=True)
@@ -109,8 +116,13 @@ def _init_folders(cfg: config_mod.Config) -> None:
 @config_option
 @friendly
 def check_config(config_file: str | None) -> None:
-    """Check the configuration and report every problem at once."""
+    """Check the configuration and report every problem at once; then try the servers of
+    the transports that can be tried (EWS), one line per failure."""
     cfg = load_config(config_file, check=True)
+    problems = probe_transports(cfg)
+    if problems:
+        where = cfg.path or "<embedded default>"
+        raise UserError([f"{where}: {problem}" for problem in problems])
     click.echo(f"{cfg.path or '<embedded default>'}: OK")
 
 
@@ -152,6 +164,7 @@ def inspect(as_json: bool, files: tuple[str, ...]) -> None:
     reported on stderr and the others are still shown; the exit code is then 2 (with
     --json its JSON line is still printed, so there is one line per file).
     """
+    from daemon import config as config_mod
     from daemon.cli.inspect_view import summary_lines
     from daemon.inbound.inspect import inspect_bytes, inspect_path
 
@@ -189,14 +202,35 @@ def _read_mail(path: str) -> tuple[bytes | None, str | None]:
 
 @main.command()
 @config_option
+@click.option("--all", "everything", is_flag=True, help="List every meeting, finished ones too.")
+@click.option(
+    "--meeting", "ref", metavar="REF", help="Only meeting REF (MTG-n), with its deadlines."
+)
+@click.option(
+    "--limit",
+    type=click.IntRange(min=0),
+    default=20,
+    show_default=True,
+    help="Open meetings listed without --all.",
+)
 @friendly
-def status(config_file: str | None) -> None:
-    """Meetings, their state and what happens next."""
-    from daemon.cli.views import status_lines
+def status(config_file: str | None, everything: bool, ref: str | None, limit: int) -> None:
+    """Meetings, their state and what happens next: counts, then the open meetings (the
+    first --limit), the inbox and the outgoing queue."""
+    from daemon.cli.context import database_for, parse_ref
+    from daemon.cli.status_view import status_lines
 
-    service = service_for(config_file)
-    for line in status_lines(service):
-        click.echo(line)
+    cfg, db = database_for(config_file)
+    number = parse_ref(ref) if ref else None
+    try:
+        for line in status_lines(
+            db, cfg.tz, clock.now(), everything=everything, number=number, limit=limit
+        ):
+            click.echo(line)
+    except KeyError:
+        raise UserError(f"no meeting MTG-{number}. Fix: see `meetingd status --all`.") from None
+    finally:
+        db.close()
 
 
 def _command(verb: str, ref: str, config_file: str | None, **kw: Any) -> None:
@@ -419,3 +453,17 @@ def demo(workdir: str, lang: str, meeting_date: str | None, quiet: bool) -> None
 
 if __name__ == "__main__":
     main()
+
+
+def probe_transports(cfg: config_mod.Config) -> list[str]:
+    """One line per configured transport whose ``probe`` found a problem (the transports
+    without a probe are not tried)."""
+    problems = []
+    for name in dict.fromkeys(cfg.get("transport", role) for role in ROLES):
+        probe = getattr(REGISTRY[name].load(), "probe", None)
+        if probe is None:
+            continue
+        problem = probe(cfg.transports.get(name, {}))
+        if problem:
+            problems.append(problem)
+    return problems

@@ -79,6 +79,9 @@ def test_assign_and_agenda_say_what_is_wrong(cfg_file: Path) -> None:
     item = ActionItem(k=1, what="核对报价", owner=None, due=None, owner_name="小张")
     meetings.save_file(service.db, MeetingFile(meeting=meeting, actions=[item]))
     service.close()
+    code, output = cli(cfg_file, "status")
+    assert "action items without an owner: 1" in output
+    assert "MTG-3/A-1 核对报价 (minutes say: 小张); fix: meetingd assign MTG-3/A-1 PERSON" in output
     code, output = cli(cfg_file, "assign", "MTG-3/A-1", "小张")
     assert code == 2 and "matches nobody" in output and "Traceback" not in output
     code, output = cli(cfg_file, "assign", "MTG-3/A-2", "li.na@corp.example")
@@ -86,6 +89,7 @@ def test_assign_and_agenda_say_what_is_wrong(cfg_file: Path) -> None:
     assert cli(cfg_file, "assign", "MTG-3", "x")[0] == 2
     code, output = cli(cfg_file, "assign", "MTG-3/A-1", "li.na@corp.example")
     assert code == 0 and "A-1 assigned to li.na@corp.example by operator" in output
+    assert "without an owner" not in cli(cfg_file, "status")[1]
     code, output = cli(cfg_file, "agenda", "MTG-3", "--time", "2")
     assert code == 2 and "--time '2': not N=NUMBER" in output
     code, output = cli(cfg_file, "agenda", "MTG-3", "--drop", "1")
