@@ -145,9 +145,12 @@ class EwsCalendar:
         with translated(f"cancel {snapshot.ref} ({idem_key})"):
             account = self.conn.account
             item = self._find(account.calendar, mtgd_uid=ref)
+            part = f"part:{snapshot.part_of}" if snapshot.part_of else None
             if item is None:
                 if self._applied(idem_key, ref):
                     log.info("ews: %s cancelled already (%s)", snapshot.ref, idem_key)
+                elif part and self._applied(part, ref):
+                    log.info("ews: %s cancelled with another language's part", snapshot.ref)
                 else:
                     log.warning("ews: %s has no item in the calendar; nothing to cancel", ref)
                 return
@@ -155,7 +158,7 @@ class EwsCalendar:
                 log.info("ews: %s is cancelled already", snapshot.ref)
                 return
             if idem_key not in (item.mtgd_keys or []):
-                item.mtgd_keys = [*(item.mtgd_keys or []), idem_key]
+                item.mtgd_keys = [*(item.mtgd_keys or []), idem_key, *([part] if part else [])]
                 item.mtgd_cancel = idem_key
                 item.save(
                     update_fields=["mtgd_keys", "mtgd_cancel"],
