@@ -1,6 +1,10 @@
 """Unattended operation: the APScheduler tick fires deadlines and sends mail; the main
 thread waits for new mail (IMAP IDLE or Maildir polling) and processes it at once.
 
+The main thread also wakes when the first pending deadline falls due and runs the tick's
+work then, so a deadline fires at its time, not up to a tick later; a burst of due mail is
+sent in back-to-back rounds.
+
 Mail a crash left ``sending`` is settled at start, and by every tick once its claim is
 :data:`~daemon.outbound.outbox.SETTLE_AFTER` old (a sink that could not answer at start).
 
@@ -68,15 +72,16 @@ def run_forever(service: Service, stop: threading.Event | None = None) -> int:
         while not stop.is_set():
             try:
                 report = service.ingest_and_process()
-                if report.processed:
-                    tick()  # answer at once rather than at the next tick
+                if report.processed or service.deadline_due():
+                    tick()  # answer at once, fire at the due time, rather than at the next tick
             except PermanentError as exc:
                 log.error("mail source refused us: %s; stopping", exc)
                 return 3
             except Exception:
                 log.exception("pass failed; retrying after the wait")
             try:
-                _wait_for_mail(service, min(interval, 30.0), stop)
+                wake = max(min(interval, 30.0, service.seconds_to_deadline()), STOP_SLICE)
+                _wait_for_mail(service, wake, stop)
             except PermanentError as exc:
                 log.error("mail source refused us: %s; stopping", exc)
                 return 3

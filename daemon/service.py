@@ -124,6 +124,18 @@ class Service:
         """Fire every deadline due by now (each exactly once)."""
         return fire_due(self.db, clock.now(), self._fire)
 
+    def seconds_to_deadline(self) -> float:
+        """Seconds until the first pending deadline falls due (0 if one is due; a day if
+        there is none), so the runner can wake for it instead of waiting for its tick."""
+        due = queries.deadline_next_due(self.db)
+        if due is None:
+            return 86400.0
+        return max((due - clock.now()).total_seconds(), 0.0)
+
+    def deadline_due(self) -> bool:
+        """True if a pending deadline is due now."""
+        return self.seconds_to_deadline() == 0.0
+
     def settle(self, older_than: dt.timedelta = dt.timedelta(0)) -> int:
         """Settle mails and calendar intents left ``sending`` claimed at least
         ``older_than`` ago (0: all); return how many. See
