@@ -132,6 +132,10 @@ class Service:
             return 86400.0
         return max((due - clock.now()).total_seconds(), 0.0)
 
+    def mail_due(self) -> bool:
+        """True if a queued mail is due now (an indexed count; no write)."""
+        return queries.outbox_due_count(self.db, clock.now()) > 0
+
     def deadline_due(self) -> bool:
         """True if a pending deadline is due now."""
         return self.seconds_to_deadline() == 0.0

@@ -34,7 +34,7 @@ from daemon import clock
 from daemon.errors import PermanentError, TransientError
 from daemon.outbound.pacing import SendLimits, Usage, gap_until
 from daemon.store import queries
-from daemon.store.db import atomic
+from daemon.store.db import atomic, relaxed_sync
 from daemon.store.rows import OutboxRow
 from daemon.transports.base import MailSink, OutgoingMail
 from daemon.transports.calendar import Calendar, MeetingSnapshot
@@ -289,7 +289,8 @@ def dispatch(
                 log.info("outbox %s postponed to %s: recipient gap", nxt.id, until.isoformat())
                 report.postponed += 1
                 continue
-        row = queries.outbox_claim(db, now, sent=_take(unmarked))
+        with relaxed_sync(db):  # a lost mark means a resend, never a lost mail
+            row = queries.outbox_claim(db, now, sent=_take(unmarked))
         if row is None:
             break
         outcome = _send_one(db, sink, calendar, row, now, mark_sent=False)
