@@ -37,6 +37,8 @@ log = logging.getLogger(__name__)
 STOP_SLICE = 0.5
 SEND_POLL = 1.0  # seconds between the sender's looks at the outbox when nobody wakes it
 SEND_RETRY = 5.0
+FIRE_SLICE = 2.0  # seconds of firing at a stretch during a burst ...
+FIRE_PAUSE = 0.2  # ... then this pause, for the sender
 
 
 def run_forever(service: Service, stop: threading.Event | None = None) -> int:
@@ -63,7 +65,12 @@ def run_forever(service: Service, stop: threading.Event | None = None) -> int:
         with send_lock:
             service.settle(outbox.SETTLE_AFTER)
         with fire_lock:
-            service.fire_deadlines()
+            # a burst fires in slices, with a pause between, so the sender gets the
+            # database between them and the mails go out while the rest still fires
+            while service.fire_deadlines(FIRE_SLICE) and service.deadline_due():
+                mail_waits.set()
+                if stop.wait(FIRE_PAUSE):
+                    break
         mail_waits.set()
 
     def send_forever() -> None:

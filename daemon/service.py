@@ -120,9 +120,10 @@ class Service:
         report.processed, report.quarantined = done.processed, done.quarantined
         return report
 
-    def fire_deadlines(self) -> int:
-        """Fire every deadline due by now (each exactly once)."""
-        return fire_due(self.db, clock.now(), self._fire)
+    def fire_deadlines(self, budget_seconds: float | None = None) -> int:
+        """Fire every deadline due by now (each exactly once); with ``budget_seconds``, only
+        for that long (see :func:`daemon.scheduler.fire_due`)."""
+        return fire_due(self.db, clock.now(), self._fire, budget_seconds)
 
     def seconds_to_deadline(self) -> float:
         """Seconds until the first pending deadline falls due (0 if one is due; a day if

@@ -22,6 +22,7 @@ import datetime as dt
 import email.policy
 import email.utils
 import logging
+import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -289,8 +290,7 @@ def dispatch(
                 log.info("outbox %s postponed to %s: recipient gap", nxt.id, until.isoformat())
                 report.postponed += 1
                 continue
-        with relaxed_sync(db):  # a lost mark means a resend, never a lost mail
-            row = queries.outbox_claim(db, now, sent=_take(unmarked))
+        row = _claim(db, now, unmarked)
         if row is None:
             break
         outcome = _send_one(db, sink, calendar, row, now, mark_sent=False)
@@ -308,8 +308,28 @@ def dispatch(
     return report
 
 
-def _take(unmarked: list[tuple[int, dt.datetime]]) -> tuple[int, dt.datetime] | None:
-    return unmarked.pop() if unmarked else None
+CLAIM_TRIES = 50  # a busy database (deadlines firing in the other thread): try again
+
+
+def _claim(
+    db: Database, now: dt.datetime, unmarked: list[tuple[int, dt.datetime]]
+) -> OutboxRow | None:
+    """The next due mail, claimed, marking the one just sent (``unmarked``) in the same
+    commit; waits out a database the firing thread keeps busy (the mark is kept for the
+    next try, so nothing is left ``sending``). Raises ``sqlite3.OperationalError`` after
+    :data:`CLAIM_TRIES` busy timeouts."""
+    for attempt in range(1, CLAIM_TRIES + 1):
+        try:
+            with relaxed_sync(db):  # a lost mark means a resend, never a lost mail
+                row = queries.outbox_claim(db, now, sent=unmarked[-1] if unmarked else None)
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == CLAIM_TRIES:
+                raise
+            log.info("outbox: database busy, claim again (%d)", attempt)
+            continue
+        unmarked.clear()
+        return row
+    return None
 
 
 HELD_SCOPE, HELD_KEY = "outbox", "held"
