@@ -60,6 +60,7 @@ def run_forever(service: Service, stop: threading.Event | None = None) -> int:
 
     fire_lock, send_lock = threading.Lock(), threading.Lock()
     mail_waits = threading.Event()  # set when mail was queued: the sender looks at once
+    done = threading.Event()  # the daemon is stopping: the sender ends (``stop`` is the caller's)
 
     def tick() -> None:
         with send_lock:
@@ -76,18 +77,18 @@ def run_forever(service: Service, stop: threading.Event | None = None) -> int:
     def send_forever() -> None:
         """The sender thread: dispatch rounds back to back while mail is due, so a burst
         drains while the deadlines that cause it are still firing; looks every second."""
-        while not stop.is_set():
+        while not (stop.is_set() or done.is_set()):
             mail_waits.wait(SEND_POLL)
             mail_waits.clear()
             try:
-                while not stop.is_set() and service.mail_due():
+                while not (stop.is_set() or done.is_set()) and service.mail_due():
                     with send_lock:
                         report = service.dispatch_round()
                     if not report.more:
                         break
             except Exception:
                 log.exception("sending failed; retrying in %s s", SEND_RETRY)
-                stop.wait(SEND_RETRY)
+                done.wait(SEND_RETRY)
 
     sender = threading.Thread(target=send_forever, name="meetingd-sender", daemon=True)
     ticker = Ticker(tick, interval)
@@ -117,7 +118,7 @@ def run_forever(service: Service, stop: threading.Event | None = None) -> int:
                 stop.wait(5)
     finally:
         ticker.shutdown(wait=True)
-        stop.set()
+        done.set()
         mail_waits.set()
         if sender.is_alive():
             sender.join()

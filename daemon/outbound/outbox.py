@@ -22,7 +22,6 @@ import datetime as dt
 import email.policy
 import email.utils
 import logging
-import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -35,7 +34,7 @@ from daemon import clock
 from daemon.errors import PermanentError, TransientError
 from daemon.outbound.pacing import SendLimits, Usage, gap_until
 from daemon.store import queries
-from daemon.store.db import atomic, relaxed_sync
+from daemon.store.db import atomic, is_busy, relaxed_sync
 from daemon.store.rows import OutboxRow
 from daemon.transports.base import MailSink, OutgoingMail
 from daemon.transports.calendar import Calendar, MeetingSnapshot
@@ -322,8 +321,8 @@ def _claim(
         try:
             with relaxed_sync(db):  # a lost mark means a resend, never a lost mail
                 row = queries.outbox_claim(db, now, sent=unmarked[-1] if unmarked else None)
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) or attempt == CLAIM_TRIES:
+        except Exception as exc:
+            if not is_busy(exc) or attempt == CLAIM_TRIES:
                 raise
             log.info("outbox: database busy, claim again (%d)", attempt)
             continue

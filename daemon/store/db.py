@@ -90,6 +90,12 @@ def atomic(db: Database) -> Iterator[Database]:
         raise
 
 
+def is_busy(exc: BaseException) -> bool:
+    """True if ``exc`` is SQLite's ``database is locked`` after the busy timeout (another
+    connection held the write lock): trying again later may succeed."""
+    return isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc)
+
+
 @contextlib.contextmanager
 def relaxed_sync(db: Database) -> Iterator[Database]:
     """Commits inside the block are not flushed to disk one by one (``PRAGMA synchronous =
