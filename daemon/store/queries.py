@@ -284,8 +284,8 @@ def outbox_by_message_id(db: Database, message_id: str) -> OutboxRow | None:
 def outbox_count_to(db: Database, kinds: Sequence[str], recipient: str, since: dt.datetime) -> int:
     """How many mails of any of ``kinds`` were queued to ``recipient`` since ``since`` (UTC).
 
-    An index range over ``outbox_recipients`` (this address, queued since ``since``): its
-    cost follows the mails sent to that address in the window, not the whole outbox.
+    An index range over ``outbox_recipients`` (this address, each kind, queued since
+    ``since``): its cost follows those mails in the window, not the whole outbox.
     """
     marks = ", ".join("?" for _ in kinds)
     row = db.execute(
