@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import holidays
 
 from daemon.errors import UserError
+from daemon.transports.base import REGISTRY
 from daemon.transports.settings import (
     check_transports,
     env_problems,
@@ -231,7 +232,7 @@ def _build(
             raw = {}
         known = {k.name for k in keys}
         if section == "transport":
-            known |= {"maildir", "imap", "smtp", "memory"}
+            known |= set(REGISTRY)
         for unknown in sorted(set(raw) - known):
             problems.append(
                 f"{where}: [{section}] {unknown}: unknown key. Fix: remove it or check the "

@@ -77,8 +77,8 @@ class Service:
         self.directory = Directory.build(config.people, config.departments)
         self.materials = MaterialStore(config.materials_dir, self.timings.max_material_bytes)
         self._dbs = ThreadDatabases(config.db_path)
-        self.source: MailSource = source or wiring.transport(config, "source")
-        self.sink: MailSink = sink or wiring.transport(config, "sink")
+        self.source: MailSource = source or wiring.transport(config, "source", db_of=self._dbs.get)
+        self.sink: MailSink = sink or wiring.transport(config, "sink", db_of=self._dbs.get)
         self.calendar: Calendar = calendar or wiring.transport(
             config, "calendar", self.sink, self._dbs.get
         )

@@ -6,6 +6,7 @@ them once at start.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from typing import Any
 
@@ -54,7 +55,8 @@ def transport(
     db_of: Callable[[], Database] | None = None,
 ) -> Any:
     """The configured transport for ``role`` (``source``, ``sink`` or ``calendar``; a
-    calendar works over ``sink`` and keeps its state through ``db_of``).
+    calendar works over ``sink`` and keeps its state through ``db_of``; a mail factory
+    that takes ``state`` (Graph's delta link) gets the same transport state).
 
     Raises:
         UserError: the transport cannot be set up (e.g. an unset password variable).
@@ -65,4 +67,6 @@ def transport(
     if role == "calendar":
         assert sink is not None and db_of is not None
         return factory(settings, config.var_dir, sink, TransportState(db_of, name))
+    if db_of is not None and "state" in inspect.signature(factory).parameters:
+        return factory(settings, config.var_dir, state=TransportState(db_of, name))
     return factory(settings, config.var_dir)

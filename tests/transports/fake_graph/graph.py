@@ -52,11 +52,9 @@ _EXT_ANY = re.compile(
     re.I,
 )
 _EXPAND_EXT = re.compile(
-    r"^\s*singleValueExtendedProperties\(\s*\$filter=id\s+eq\s+"
-    + _STRING.format("id")
-    + r"\s*\)\s*$",
-    re.I,
+    r"^\s*singleValueExtendedProperties\(\s*\$filter=(?P<clauses>.*)\)\s*$", re.I | re.S
 )
+_ID_EQ = re.compile(r"^\s*id\s+eq\s+" + _STRING.format("id") + r"\s*$", re.I)
 _SAFE = "$'(),:/"
 _PRIVILEGES_MESSAGE = "Insufficient privileges to complete the operation."
 _BASE64_MESSAGE = "Invalid base64 string for MIME content."
@@ -375,7 +373,8 @@ class GraphApi:
         return json_reply(200, _page(request, rendered, 10))
 
     def get_event(self, box: Mailbox, request: Request, groups: dict[str, str]) -> Reply:
-        """``GET /events/{id}`` (``$expand=singleValueExtendedProperties($filter=...)``)."""
+        """``GET /events/{id}`` (``$expand=singleValueExtendedProperties($filter=id eq '…'
+        [or id eq '…']…)``)."""
         return json_reply(200, self._event_json(box, box.event(groups["event"]), request))
 
     def patch_event(self, box: Mailbox, request: Request, groups: dict[str, str]) -> Reply:
@@ -399,9 +398,11 @@ class GraphApi:
         expand_ids: list[str] | None = None
         if expand:
             match = _EXPAND_EXT.match(expand)
-            if not match:
+            clauses = re.split(r"\s+or\s+", match["clauses"], flags=re.I) if match else []
+            found = [_ID_EQ.match(clause) for clause in clauses]
+            if not found or not all(found):
                 raise GraphError(400, "BadRequest", f"Invalid $expand: {expand}")
-            expand_ids = [_unquote(match["id"])]
+            expand_ids = [_unquote(m["id"]) for m in found if m]
         return self.state.event_json(
             box, event, zone=_zone(request), expand_ids=expand_ids, select=_select(request)
         )
