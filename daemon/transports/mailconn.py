@@ -255,7 +255,7 @@ class ImapSession:
     @staticmethod
     def _xoauth2(conn: IMAPClient, user: str, tokens: oauth.TokenSource) -> None:
         """AUTHENTICATE XOAUTH2; a refused token is replaced once (a second refusal raises
-        ``LoginError``, or ``PermanentError`` from the token source)."""
+        ``LoginError``, which :meth:`run` turns into ``PermanentError``)."""
         token = tokens.token()
         try:
             conn.oauth2_login(user, token)

@@ -120,7 +120,7 @@ class SmtpSink:
     @staticmethod
     def _xoauth2(smtp: smtplib.SMTP, user: str, tokens: oauth.TokenSource) -> None:
         """AUTH XOAUTH2; a refused token is replaced once (the second refusal raises
-        ``SMTPAuthenticationError``, or ``PermanentError`` from the token source)."""
+        ``SMTPAuthenticationError``: 535, permanent)."""
 
         def login(token: str) -> None:
             answer = initial_response(user, token)

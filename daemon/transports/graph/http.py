@@ -11,7 +11,8 @@
   repeated blindly (``replay_safe=False``, i.e. ``sendMail``): :class:`Ambiguous` tells the
   caller it may or may not have been carried out.
 * **401**: the token is reported refused (:meth:`TokenSource.refused`) and the request
-  repeated once with a new one; a new token refused again is permanent.
+  repeated once with a new one; a new token refused again within the same request is
+  permanent (no refresh loop).
 * Other 4xx: :class:`GraphError` (permanent) with the sentence of :mod:`.permissions`.
 """
 
@@ -27,6 +28,7 @@ from typing import Any
 import httpx
 
 from daemon.errors import PermanentError, TransientError
+from daemon.transports import oauth
 from daemon.transports.graph import permissions
 from daemon.transports.oauth import TokenSource
 
@@ -146,6 +148,7 @@ class GraphHttp:
         """
         url = self.url(path)
         last = "no attempt"
+        replaced = False
         for attempt in range(1, self.retries + 1):
             token = self.tokens.token()
             wanted = {"Authorization": f"Bearer {token}", **(headers or {})}
@@ -167,7 +170,13 @@ class GraphHttp:
                 code, message = error_of(response)
                 last = f"{status} {code}: {message[:200]}"
                 if status == 401:
-                    self.tokens.refused(token, f"Graph {status} {code}: {message[:200]}")
+                    detail = f"Graph {status} {code}: {message[:200]}"
+                    if replaced:
+                        raise PermanentError(
+                            f"Graph {method} {path}: " + oauth.refused_again(self.tokens, detail)
+                        )
+                    self.tokens.refused(token, detail)
+                    replaced = True
                     continue
                 if status in THROTTLED:
                     self._throttled(response, attempt, method, path)

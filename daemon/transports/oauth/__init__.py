@@ -2,9 +2,10 @@
 
 A :class:`TokenSource` hands out a bearer access token that is valid now and gets a new one
 before the old one expires; when a server refuses a token the caller says so with
-:meth:`TokenSource.refused` and the next :meth:`TokenSource.token` fetches a fresh one (once:
-a second refusal of a fresh token is a :class:`~daemon.errors.PermanentError` naming the fix,
-never a loop of refreshes, see exchangelib #1090/#1345).
+:meth:`TokenSource.refused` and the next :meth:`TokenSource.token` fetches a fresh one. A
+caller replaces a token at most once per request or login: a fresh token refused as well is
+a :class:`~daemon.errors.PermanentError` (:func:`refused_again` words it), never a loop of
+refreshes (exchangelib #1090/#1345).
 
 Where tokens come from (``[transport.graph]``, or the IMAP/SMTP table with ``auth =
 "xoauth2"``):
@@ -45,16 +46,22 @@ class TokenSource(Protocol):
 
     def refused(self, token: str, detail: str) -> None:
         """A server refused ``token`` (HTTP 401, SASL failure): forget it, so the next
-        :meth:`token` asks for a fresh one.
-
-        Raises:
-            PermanentError: ``token`` was already a fresh one (refused twice in a row).
-        """
+        :meth:`token` asks for a fresh one."""
         ...
 
     def describe(self) -> str:
         """Who signs in, for log lines (never a secret)."""
         ...
+
+
+def refused_again(tokens: TokenSource, detail: str) -> str:
+    """The sentence of a :class:`~daemon.errors.PermanentError` for a fresh token that was
+    refused as well (``detail``: the server's answer)."""
+    return (
+        f"a fresh token ({tokens.describe()}) was refused too: {detail}. Fix: check the app's "
+        "permissions (API permissions, admin consent), the scopes, and that the mailbox is "
+        "one the app may reach."
+    )
 
 
 # The OAuth keys shared by [transport.graph] and, with auth = "xoauth2", the IMAP and SMTP

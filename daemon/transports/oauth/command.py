@@ -14,7 +14,6 @@ import subprocess
 import time
 
 from daemon.errors import PermanentError, TransientError
-from daemon.transports.oauth.guard import RefusalGuard
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +47,6 @@ class CommandTokenSource:
         self.where = where
         self._token: str | None = None
         self._renew_at = 0.0
-        self._guard = RefusalGuard()
 
     def token(self) -> str:
         """The kept token, or a new one from the command (see the module docstring).
@@ -81,20 +79,13 @@ class CommandTokenSource:
         self._renew_at = (expiry - MARGIN) if expiry else now + OPAQUE_LIFETIME
         self._renew_at = max(self._renew_at, now + 30.0)
         self._token = token
-        self._guard.fetched(token)
         log.info("oauth: new token from token_command (%s)", self.where)
         return token
 
     def refused(self, token: str, detail: str) -> None:
-        """Forget ``token``; a replacement refused as well is permanent (:mod:`.guard`)."""
+        """Forget ``token``: the next :meth:`token` runs the command again."""
         if token == self._token:
             self._token, self._renew_at = None, 0.0
-        if self._guard.refused(token):
-            raise PermanentError(
-                f"{self.where}: a fresh token from token_command was refused ({detail}). "
-                "Fix: check that the command signs in the right account and asks for the "
-                "right scopes."
-            )
         log.warning("oauth: token refused (%s); fetching a new one", detail)
 
     def describe(self) -> str:

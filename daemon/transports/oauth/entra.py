@@ -32,7 +32,6 @@ import msal
 
 from daemon.errors import PermanentError, TransientError
 from daemon.transports.oauth import DEFAULT_AUTHORITY
-from daemon.transports.oauth.guard import RefusalGuard
 from daemon.transports.oauth.refusals import TRANSIENT, aadsts_code, explain
 
 log = logging.getLogger(__name__)
@@ -164,7 +163,6 @@ class EntraTokenSource:
         if cache_path is not None and cache_path.exists():
             self._cache.deserialize(cache_path.read_text(encoding="utf-8"))
         self._app: msal.ClientApplication | None = None
-        self._guard = RefusalGuard()
         self._last: str | None = None
         self._lock = threading.RLock()  # one token request at a time, shared by threads
 
@@ -247,7 +245,6 @@ class EntraTokenSource:
         token = str(result["access_token"])
         if token != self._last:
             self._last = token
-            self._guard.fetched(token)
             log.info("oauth: new access token for %s", self.describe())
         return token
 
@@ -272,22 +269,11 @@ class EntraTokenSource:
         return self.cache_path is not None and not self._application().get_accounts()
 
     def refused(self, token: str, detail: str) -> None:
-        """Drop ``token`` from msal's cache, so the next :meth:`token` asks for a new one.
-
-        Raises:
-            PermanentError: it was the replacement of a refused token (:mod:`.guard`).
-        """
+        """Drop ``token`` from msal's cache, so the next :meth:`token` asks for a new one."""
         with self._lock:
             for entry in list(self._cache.search(msal.TokenCache.CredentialType.ACCESS_TOKEN)):
                 if entry.get("secret") == token:
                     self._cache.remove_at(entry)
-            permanent = self._guard.refused(token)
-        if permanent:
-            raise PermanentError(
-                f"{self.where}: a fresh token for {self.describe()} was refused too "
-                f"({detail}). Fix: check the app's permissions (API permissions, admin "
-                "consent) and that the mailbox is the one the app may reach."
-            )
         log.warning("oauth: token refused (%s); asking for a new one", detail)
 
     def _save_cache(self) -> None:
