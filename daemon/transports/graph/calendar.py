@@ -6,7 +6,10 @@
   idempotency key (Graph returns the first event again for a repeated create).
 * **Update**: ``PATCH`` with only what changed since the last intent (kept in the state as
   ``sent:<uid>``): an update that changes only attendees sends only ``attendees``, and Graph
-  tells only the added and removed ones; a new time, place or text tells everyone.
+  tells only the added and removed ones; a new time, place or text tells everyone. A
+  snapshot that tells only some people (``notify``: a delegate's invitation lists just the
+  delegate and the delegator) adds its attendees to the event and changes nothing else, so
+  only the delegate hears of it.
 * **Cancel**: ``POST /events/{id}/cancel`` with the mail's text as the comment.
 * **Settling**: each intent is recorded (``intent:<key>``) before Graph is asked and marked
   done after; :meth:`GraphCalendar.find_applied` answers from that record, else from Graph
@@ -72,7 +75,7 @@ class GraphCalendar:
             log.info("graph: intent %s applied already (event %s)", idem_key, record.get("event"))
             return str(record.get("event"))
         self.state.put(f"intent:{idem_key}", {"action": "upsert", "uid": snapshot.uid})
-        wanted = {"fields": events.fields(snapshot), "attendees": events.attendees(snapshot)}
+        wanted = self._wanted(snapshot)
         event = self.find_event(snapshot.uid)
         if event is None:
             event_id = self._create(snapshot, idem_key, wanted)
@@ -90,6 +93,18 @@ class GraphCalendar:
             {"action": "upsert", "uid": snapshot.uid, "event": event_id, "done": True},
         )
         return event_id
+
+    def _wanted(self, snapshot: MeetingSnapshot) -> dict[str, Any]:
+        """The event's fields and attendees after this intent (see the module docstring)."""
+        wanted = {"fields": events.fields(snapshot), "attendees": events.attendees(snapshot)}
+        last = self.state.get(f"sent:{snapshot.uid}")
+        if snapshot.notify is None or not last:
+            return wanted
+        known = {a["emailAddress"]["address"].lower() for a in last["attendees"]}
+        added = [
+            a for a in wanted["attendees"] if a["emailAddress"]["address"].lower() not in known
+        ]
+        return {"fields": last["fields"], "attendees": [*last["attendees"], *added]}
 
     def _create(self, snapshot: MeetingSnapshot, idem_key: str, wanted: dict[str, Any]) -> str:
         body = {
