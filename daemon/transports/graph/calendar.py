@@ -96,7 +96,10 @@ class GraphCalendar:
 
     def _wanted(self, snapshot: MeetingSnapshot) -> dict[str, Any]:
         """The event's fields and attendees after this intent (see the module docstring)."""
-        wanted = {"fields": events.fields(snapshot), "attendees": events.attendees(snapshot)}
+        wanted: dict[str, Any] = {
+            "fields": events.fields(snapshot),
+            "attendees": events.attendees(snapshot),
+        }
         last = self.state.get(f"sent:{snapshot.uid}")
         if snapshot.notify is None or not last:
             return wanted
