@@ -16,7 +16,7 @@ from daemon.config import Config
 from daemon.domain.identity import SenderPolicy
 from daemon.outbound.mailer import Sender
 from daemon.store.transport_state import TransportState
-from daemon.transports.base import MailSink, load_factory
+from daemon.transports.base import REGISTRY, ROLES, MailSink, load_factory
 from daemon.workdays import WorkCalendar
 
 
@@ -70,3 +70,18 @@ def transport(
     if db_of is not None and "state" in inspect.signature(factory).parameters:
         return factory(settings, config.var_dir, state=TransportState(db_of, name))
     return factory(settings, config.var_dir)
+
+
+def reach_problems(config: Config) -> list[str]:
+    """``meetingd check-config``: every problem the configured transports find when they
+    reach their servers (a transport module with ``check(settings, var_dir, roles)``, such
+    as Graph: sign in, read the mailbox, name the missing permission), one line each."""
+    roles: dict[str, list[str]] = {}
+    for role in ROLES:
+        roles.setdefault(str(config.get("transport", role)), []).append(role)
+    problems: list[str] = []
+    for name, taken in roles.items():
+        check = getattr(REGISTRY[name].load(), "check", None)
+        if check is not None:
+            problems += check(config.transports.get(name, {}), config.var_dir, taken)
+    return problems

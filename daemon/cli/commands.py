@@ -24,7 +24,7 @@ from typing import Any
 
 import click
 
-from daemon import clock
+from daemon import clock, wiring
 from daemon import config as config_mod
 from daemon.cli.context import (
     NOW_ENV,
@@ -109,8 +109,12 @@ def _init_folders(cfg: config_mod.Config) -> None:
 @config_option
 @friendly
 def check_config(config_file: str | None) -> None:
-    """Check the configuration and report every problem at once."""
+    """Check the configuration and report every problem at once; transports that can
+    (Graph) also sign in and read the mailbox."""
     cfg = load_config(config_file, check=True)
+    problems = wiring.reach_problems(cfg)
+    if problems:
+        raise UserError(problems)
     click.echo(f"{cfg.path or '<embedded default>'}: OK")
 
 

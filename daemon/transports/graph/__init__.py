@@ -12,7 +12,7 @@ Graph SDK cannot send MIME. One module per job:
 :mod:`.events`          snapshot → event JSON; the extended properties
 :mod:`.calendar`        meetings: POST / PATCH / cancel, ``find_applied``, statuses
 :mod:`.answers`         ``eventMessageResponse`` → RSVP / counter-proposal, taken once
-:mod:`.check`           ``meetingd check-config``: token, mailbox, permissions
+:mod:`.preflight`       ``meetingd check-config``: token, mailbox, permissions
 ======================  ==============================================================
 """
 
@@ -88,7 +88,7 @@ def create_calendar(settings: dict[str, Any], var_dir: Path, sink: Any, state: A
 
 
 def check(settings: dict[str, Any], var_dir: Path, roles: list[str]) -> list[str]:
-    """``meetingd check-config``: one line per problem (empty: all fine). See :mod:`.check`."""
-    from daemon.transports.graph.check import check_mailbox
+    """``meetingd check-config``: one line per problem (empty: all fine). See :mod:`.preflight`."""
+    from daemon.transports.graph.preflight import check_mailbox
 
     return check_mailbox(settings, var_dir, roles)

@@ -58,9 +58,9 @@ def refused_again(tokens: TokenSource, detail: str) -> str:
     """The sentence of a :class:`~daemon.errors.PermanentError` for a fresh token that was
     refused as well (``detail``: the server's answer)."""
     return (
-        f"a fresh token ({tokens.describe()}) was refused too: {detail}. Fix: check the app's "
-        "permissions (API permissions, admin consent), the scopes, and that the mailbox is "
-        "one the app may reach."
+        f"a fresh token ({tokens.describe()}) was refused too: {detail.rstrip('.')}. Fix: "
+        "check the app's permissions (API permissions, admin consent), the scopes, and that "
+        "the mailbox is one the app may reach."
     )
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from daemon.errors import PermanentError, TransientError, UserError
+from daemon.transports.graph import permissions
 from daemon.transports.graph.http import GraphError
 from daemon.transports.graph.settings import WHERE, open_client, parse, release
 
@@ -74,7 +75,10 @@ def check_mailbox(settings: dict[str, Any], var_dir: Path, roles: list[str]) -> 
                 try:
                     http.call("GET", path, params={"$top": "1"} if role == "calendar" else None)
                 except GraphError as exc:
-                    problems.append(f"{WHERE}: {exc}")
+                    needed = permissions.permission_for("GET", path)
+                    named = any(f"permission {needed} " in p for p in problems)
+                    if not (exc.status == 403 and named and exc.code != "ErrorAccessDenied"):
+                        problems.append(f"{WHERE}: {exc}")
                     break
         return list(dict.fromkeys(problems))
     except (PermanentError, TransientError) as exc:
