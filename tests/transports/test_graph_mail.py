@@ -329,3 +329,19 @@ def test_threads_share_one_token(graph_server: GraphServer, mail: GraphMail) -> 
     with ThreadPoolExecutor(max_workers=4) as pool:
         list(pool.map(one, range(4)))
     assert len(graph_server.tokens.issued()) == 1
+
+
+def test_wait_returns_early_when_mail_is_waiting(
+    graph_server: GraphServer, mail: GraphMail
+) -> None:
+    started = time.monotonic()
+    assert mail.wait(0.3) is True  # nothing there: the whole timeout
+    assert time.monotonic() - started >= 0.3
+    graph_server.state.deliver_mime(mime(1))
+    time.sleep(0.1)  # poll_seconds of the test settings
+
+    started = time.monotonic()
+    assert mail.wait(5) is True
+
+    assert time.monotonic() - started < 2
+    assert [m.raw for m in mail.fetch()] == [mime(1)]

@@ -24,6 +24,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -126,6 +127,11 @@ class GraphHttp:
         """``path`` under the base URL, or ``path`` itself if it is a full URL (a link)."""
         return path if path.startswith("https://") else f"{self.base_url}{path}"
 
+    def short(self, url: str) -> str:
+        """``url`` as messages show it: below the base URL, without the query (links carry
+        long tokens)."""
+        return urlsplit(url.removeprefix(self.base_url)).path or url
+
     def call(
         self,
         method: str,
@@ -147,6 +153,7 @@ class GraphHttp:
             PermanentError: the sign-in is refused.
         """
         url = self.url(path)
+        path = self.short(url)
         last = "no attempt"
         replaced = False
         for attempt in range(1, self.retries + 1):

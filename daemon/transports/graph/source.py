@@ -27,6 +27,7 @@ import logging
 import time
 from typing import Any, Protocol
 
+from daemon.errors import PermanentError, TransientError
 from daemon.inbound.calendar_answers import PREFIX
 from daemon.transports.base import FetchedMessage
 from daemon.transports.graph import answers
@@ -63,6 +64,7 @@ class GraphSource:
         self.user = f"/users/{cfg.mailbox}"
         self._folder_id: str | None = None
         self._processed_id: str | None = None
+        self._checked = float("-inf")  # time.monotonic() of the last delta round in wait()
 
     # -- folders -----------------------------------------------------------------------------
 
@@ -197,9 +199,20 @@ class GraphSource:
             self.state.put(f"pending:{self.folder_id()}", pending)
 
     def wait(self, timeout: float) -> bool:
-        """Sleep up to ``timeout`` seconds (at most ``poll_seconds``); True: fetch again."""
+        """Up to ``timeout`` seconds: at most every ``poll_seconds`` a delta round (cheap when
+        nothing changed) returns at once when mail is waiting; otherwise sleep. True: the
+        caller may fetch."""
+        now = time.monotonic()
+        if now - self._checked >= self.cfg.poll_seconds:
+            self._checked = now
+            try:
+                if self.sync():
+                    return True
+            except (TransientError, PermanentError) as exc:
+                log.warning("graph: checking for new mail failed: %s", exc)
+                return True  # the fetch reports it
         if timeout > 0:
-            time.sleep(min(timeout, self.cfg.poll_seconds))
+            time.sleep(timeout)
         return True
 
     def close(self) -> None:
