@@ -85,10 +85,8 @@ def read(http: GraphHttp, user: str, message_id: str, state: State) -> bytes | T
     message = http.call(
         "GET",
         f"{user}/messages/{message_id}",
-        params={
-            "$select": "from,receivedDateTime,body,meetingMessageType,responseType,proposedNewTime",
-            "$expand": "event",
-        },
+        # The event is a navigation property of the derived type: the cast is needed.
+        params={"$expand": "microsoft.graph.eventMessage/event"},
         headers={"Prefer": 'outlook.body-content-type="text"'},
     ).json()
     event_id = str((message.get("event") or {}).get("id") or "")

@@ -286,9 +286,13 @@ class GraphApi:
         return json_reply(200, _page(request, rendered, 10))
 
     def get_message(self, box: Mailbox, request: Request, groups: dict[str, str]) -> Reply:
-        """``GET /messages/{id}`` (``$select``; ``$expand=event`` for event messages)."""
+        """``GET /messages/{id}`` (``$select``; ``$expand=event`` or
+        ``$expand=microsoft.graph.eventMessage/event`` for event messages)."""
         message = self._message(box, groups)
-        expand = (request.query.get("$expand") or "").strip().lower() == "event"
+        expand = (request.query.get("$expand") or "").strip().lower() in (
+            "event",
+            "microsoft.graph.eventmessage/event",  # the documented form, with the cast
+        )
         return json_reply(
             200,
             self.state.message_json(box, message, select=_select(request), expand_event=expand),
