@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-import os
 import ssl
-import subprocess
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +27,7 @@ from imapclient.exceptions import LoginError
 
 from daemon.errors import PermanentError, TransientError, UserError
 from daemon.transports import oauth
+from daemon.transports.secrets import read_secret
 
 log = logging.getLogger(__name__)
 
@@ -51,28 +50,7 @@ def read_password(settings: Mapping[str, Any], where: str, problems: list[str]) 
             f"{where}: a plain 'password' is not allowed; set password_env (an environment "
             "variable name) or password_command (a command printing the password)."
         )
-    env, command = settings.get("password_env"), settings.get("password_command")
-    if env:
-        value = os.environ.get(str(env))
-        if value is None:
-            problems.append(f"{where}: password_env: environment variable {env} is not set.")
-        return value
-    if command:
-        try:
-            done = subprocess.run(
-                str(command), shell=True, capture_output=True, text=True, timeout=30
-            )
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            problems.append(f"{where}: password_command failed: {exc}.")
-            return None
-        if done.returncode != 0:
-            problems.append(
-                f"{where}: password_command exited with {done.returncode}: "
-                f"{done.stderr.strip()[:200]}"
-            )
-            return None
-        return done.stdout.rstrip("\r\n")
-    return None
+    return read_secret(settings, "password", where, problems)
 
 
 def xoauth2_tokens(

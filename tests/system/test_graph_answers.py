@@ -4,7 +4,6 @@ both; a mail and an intent left ``sending`` by a crash are settled from Graph.""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,24 +13,19 @@ from daemon import clock
 from daemon.config import load
 from daemon.service import Service
 from daemon.store import meetings, queries
-from tests.mails import REQUEST_ZH, mail
+from tests.mails import REQUEST_ZH
+from tests.system.test_calendar_backend import ATTENDEE, HOST, NOW, verified
 from tests.transports.fake_graph.server import GraphServer
-from tests.transports.fake_graph.state import GraphState
-from tests.transports.graph_setup import graph_toml
+from tests.transports.graph_setup import fake_graph, graph_toml
 
-NOW = dt.datetime(2026, 9, 14, 1, 0, tzinfo=dt.UTC)
 DAEMON = "meetings@corp.example"
-HOST, ATTENDEE = "qian.feng@corp.example", "feng.tao@corp.example"
 OTHER = "wei.dong@corp.example"
 
 
 @pytest.fixture
 def server() -> Iterator[GraphServer]:
-    fake = GraphServer(GraphState(mailboxes=(DAEMON,))).start()
-    try:
+    with fake_graph(DAEMON) as fake:
         yield fake
-    finally:
-        fake.stop()
 
 
 @pytest.fixture
@@ -48,11 +42,6 @@ def service(server: GraphServer, tmp_path: Path) -> Iterator[Service]:
     yield svc
     svc.close()
     clock.set_clock(clock.SystemClock())
-
-
-def verified(sender: str, subject: str, body: str, **headers: str) -> bytes:
-    results = "mx.corp.example; dmarc=pass header.from=corp.example"
-    return mail(sender, subject, body, Authentication_Results=results, **headers)
 
 
 def approved(server: GraphServer, svc: Service) -> str:

@@ -26,8 +26,7 @@ from daemon.store.db import open_db
 from tests.mails import read_mail
 from tests.system.test_demo import REQUIRED, M
 from tests.transports.fake_graph.server import GraphServer
-from tests.transports.fake_graph.state import GraphState
-from tests.transports.graph_setup import graph_toml
+from tests.transports.graph_setup import fake_graph, graph_toml
 
 DAEMON = "meetings@corp.example"
 CALENDAR_KINDS = {"invite", "invite_update", "review_invite"}
@@ -35,11 +34,8 @@ CALENDAR_KINDS = {"invite", "invite_update", "review_invite"}
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[GraphServer]:
-    fake = GraphServer(GraphState(mailboxes=(DAEMON,))).start()
-    try:
+    with fake_graph(DAEMON) as fake:
         yield fake
-    finally:
-        fake.stop()
 
 
 @pytest.fixture(scope="module")

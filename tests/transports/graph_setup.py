@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +13,7 @@ from sqlite_utils import Database
 
 from daemon.store.transport_state import TransportState
 from tests.transports.fake_graph.server import GraphServer
+from tests.transports.fake_graph.state import GraphState
 
 SECRET_ENV = "MEETINGD_TEST_GRAPH_SECRET"
 MAILBOX = "meetingd@contoso.test"
@@ -65,3 +68,13 @@ def var(tmp: Path) -> Path:
     folder = tmp / "var"
     folder.mkdir(exist_ok=True)
     return folder
+
+
+@contextmanager
+def fake_graph(mailbox: str) -> Iterator[GraphServer]:
+    """A started fake Graph whose (first) mailbox is ``mailbox``; stopped afterwards."""
+    server = GraphServer(GraphState(mailboxes=(mailbox,))).start()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -21,7 +21,6 @@ import logging
 import os
 import re
 import ssl
-import subprocess
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -33,6 +32,7 @@ import msal
 from daemon.errors import PermanentError, TransientError
 from daemon.transports.oauth import DEFAULT_AUTHORITY
 from daemon.transports.oauth.refusals import TRANSIENT, aadsts_code, explain
+from daemon.transports.secrets import read_secret
 
 log = logging.getLogger(__name__)
 
@@ -66,30 +66,8 @@ def read_credential(settings: dict[str, Any], where: str, problems: list[str]) -
             )
             return None
         return {"private_key": key.group(0), "public_certificate": cert.group(0)}
-    env, command = settings.get("client_secret_env"), settings.get("client_secret_command")
-    if env:
-        value = os.environ.get(str(env))
-        if not value:
-            problems.append(
-                f"{where} client_secret_env: environment variable {env} is not set. Fix: "
-                f"export {env}=<the secret's Value> where meetingd runs."
-            )
-        return value
-    if command:
-        try:
-            done = subprocess.run(
-                str(command), shell=True, capture_output=True, text=True, timeout=30
-            )
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            problems.append(f"{where} client_secret_command failed: {exc}.")
-            return None
-        if done.returncode != 0 or not done.stdout.strip():
-            problems.append(
-                f"{where} client_secret_command exited with {done.returncode} and printed "
-                f"no secret: {done.stderr.strip()[:200]}"
-            )
-            return None
-        return done.stdout.strip()
+    if settings.get("client_secret_env") or settings.get("client_secret_command"):
+        return read_secret(settings, "client_secret", where, problems)
     problems.append(
         f"{where}: no client credential. Fix: set client_secret_env, client_secret_command or "
         'certificate_file (or flow = "device_code" for a delegated mailbox).'
