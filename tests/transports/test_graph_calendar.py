@@ -294,3 +294,24 @@ def test_a_message_after_its_status_was_taken_is_not_a_second_answer(
     assert mail.fetch() == []
 
     assert graph_server.state.messages_in("inbox") == []  # moved, not lost
+
+
+def test_notify_of_an_invited_attendee_forwards_the_request_once(
+    graph_server: GraphServer, calendar: GraphCalendar, db: Database, tmp_path: Path
+) -> None:
+    calendar.upsert_meeting(snapshot(), "k1")
+    [event] = live_events(graph_server)
+    before = (event.start.instant, event.fields["subject"], len(event.attendees))  # type: ignore[attr-defined]
+    graph_server.inject("PATCH /v1.0/users/*/events/*", "drop", times=6)  # the PATCH fails
+
+    with pytest.raises(TransientError):
+        calendar.upsert_meeting(snapshot(notify=(LI,), description="请代为出席"), "k2")
+    again = graph.create_calendar(graph_settings(graph_server), var(tmp_path), None, state(db))
+    try:
+        again.upsert_meeting(snapshot(notify=(LI,), description="请代为出席"), "k2")
+    finally:
+        again.close()
+
+    assert told(graph_server)[1:] == [("request", (LI,))]  # forwarded once, no update
+    assert graph_server.state.notifications[-1].comment == "请代为出席"
+    assert (event.start.instant, event.fields["subject"], len(event.attendees)) == before  # type: ignore[attr-defined]

@@ -9,7 +9,8 @@
   tells only the added and removed ones; a new time, place or text tells everyone. A
   snapshot that tells only some people (``notify``: a delegate's invitation lists just the
   delegate and the delegator) adds its attendees to the event and changes nothing else, so
-  only the delegate hears of it.
+  only the delegate hears of it; a ``notify`` address already invited gets the request
+  again through ``POST /events/{id}/forward``.
 * **Cancel**: ``POST /events/{id}/cancel`` with the mail's text as the comment.
 * **Settling**: each intent is recorded (``intent:<key>``) before Graph is asked and marked
   done after; :meth:`GraphCalendar.find_applied` answers from that record, else from Graph
@@ -74,7 +75,8 @@ class GraphCalendar:
         if record and record.get("done"):
             log.info("graph: intent %s applied already (event %s)", idem_key, record.get("event"))
             return str(record.get("event"))
-        self.state.put(f"intent:{idem_key}", {"action": "upsert", "uid": snapshot.uid})
+        begun = {**(record or {}), "action": "upsert", "uid": snapshot.uid}
+        self.state.put(f"intent:{idem_key}", begun)
         wanted = self._wanted(snapshot)
         event = self.find_event(snapshot.uid)
         if event is None:
@@ -140,6 +142,8 @@ class GraphCalendar:
         if wanted["attendees"] != last.get("attendees"):
             patch["attendees"] = wanted["attendees"]
         patch["singleValueExtendedProperties"] = events.properties(snapshot, idem_key)
+        if snapshot.notify is not None:
+            self._tell_again(snapshot, idem_key, event_id, last)
         self.http.call("PATCH", f"{self.user}/events/{event_id}", json=patch)
         changed = sorted(k for k in patch if k != "singleValueExtendedProperties")
         log.info(
@@ -148,6 +152,28 @@ class GraphCalendar:
             snapshot.ref,
             ", ".join(changed) or "nothing visible",
         )
+
+    def _tell_again(
+        self, snapshot: MeetingSnapshot, idem_key: str, event_id: str, last: dict[str, Any]
+    ) -> None:
+        """Send the meeting request again (``POST /events/{id}/forward``) to the ``notify``
+        addresses that are attendees already: a PATCH would tell them nothing. Done once
+        per intent (recorded before the PATCH that marks the event)."""
+        known = {a["emailAddress"]["address"].lower() for a in last.get("attendees") or []}
+        again = [a for a in snapshot.notify or () if a.lower() in known]
+        record = self.state.get(f"intent:{idem_key}") or {}
+        if not again or record.get("forwarded"):
+            return
+        self.http.call(
+            "POST",
+            f"{self.user}/events/{event_id}/forward",
+            json={
+                "toRecipients": [{"emailAddress": {"address": a}} for a in again],
+                "comment": snapshot.description[:4000],
+            },
+        )
+        self.state.put(f"intent:{idem_key}", {**record, "forwarded": True})
+        log.info("graph: sent the request of %s again to %s", snapshot.ref, ", ".join(again))
 
     def cancel_meeting(self, ref: str, idem_key: str, snapshot: MeetingSnapshot) -> None:
         """Cancel the event of meeting ``ref`` (``snapshot.uid``); every attendee is told,

@@ -188,9 +188,9 @@ class GraphSource:
             )
             log.info("graph: acked %s -> %s", message_id, self.cfg.processed_folder)
         except GraphError as exc:
-            if exc.status != 404:
+            if exc.status != 404 and exc.code != "ErrorInvalidIdMalformed":
                 raise
-            log.info("graph: ack %s: not in the mailbox any more; no-op", message_id)
+            log.info("graph: ack %s: not in the mailbox (any more); no-op", message_id)
         self._forget(message_id)
 
     def _forget(self, message_id: str) -> None:
@@ -199,21 +199,23 @@ class GraphSource:
             self.state.put(f"pending:{self.folder_id()}", pending)
 
     def wait(self, timeout: float) -> bool:
-        """Up to ``timeout`` seconds: at most every ``poll_seconds`` a delta round (cheap when
-        nothing changed) returns at once when mail is waiting; otherwise sleep. True: the
-        caller may fetch."""
-        now = time.monotonic()
-        if now - self._checked >= self.cfg.poll_seconds:
-            self._checked = now
-            try:
-                if self.sync():
-                    return True
-            except (TransientError, PermanentError) as exc:
-                log.warning("graph: checking for new mail failed: %s", exc)
-                return True  # the fetch reports it
-        if timeout > 0:
-            time.sleep(timeout)
-        return True
+        """Up to ``timeout`` seconds; a delta round (cheap when nothing changed) at most
+        every ``poll_seconds`` returns at once when mail is waiting. True: fetch now."""
+        deadline = time.monotonic() + max(0.0, timeout)
+        while True:
+            now = time.monotonic()
+            if now - self._checked >= self.cfg.poll_seconds:
+                self._checked = now
+                try:
+                    if self.sync():
+                        return True
+                except (TransientError, PermanentError) as exc:
+                    log.warning("graph: checking for new mail failed: %s", exc)
+                    return True  # the fetch reports it
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return True
+            time.sleep(min(remaining, max(0.0, self._checked + self.cfg.poll_seconds - now)))
 
     def close(self) -> None:
         """Release the shared client."""

@@ -397,6 +397,16 @@ class GraphApi:
         self.state.cancel_event(box, groups["event"], comment)
         return Reply(202)
 
+    def forward_event(self, box: Mailbox, request: Request, groups: dict[str, str]) -> Reply:
+        """``POST /events/{id}/forward`` ``{"toRecipients", "comment"}``: the meeting request
+        goes to those recipients (202); the event itself does not change."""
+        body = request.json() or {}
+        recipients = body.get("toRecipients") or []
+        if not recipients:
+            raise GraphError(400, "ErrorInvalidRequest", "toRecipients is required.")
+        self.state.forward_event(box, groups["event"], recipients, body.get("comment"))
+        return Reply(202)
+
     def _event_json(self, box: Mailbox, event: Event, request: Request) -> dict[str, Any]:
         expand = request.query.get("$expand")
         expand_ids: list[str] | None = None
@@ -473,6 +483,7 @@ _ROUTE_TABLE: list[tuple[str, str, Handler, frozenset[str]]] = [
     ("PATCH", rf"{_CAL}/events/{_E}", GraphApi.patch_event, WRITE_CALENDAR),
     ("DELETE", rf"{_CAL}/events/{_E}", GraphApi.delete_event, WRITE_CALENDAR),
     ("POST", rf"{_CAL}/events/{_E}/cancel", GraphApi.cancel_event, WRITE_CALENDAR),
+    ("POST", rf"{_CAL}/events/{_E}/forward", GraphApi.forward_event, WRITE_CALENDAR),
 ]
 ROUTES = [
     Route(method, re.compile(f"^{pattern}$", re.I), handler, roles)

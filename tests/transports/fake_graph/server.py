@@ -12,6 +12,7 @@ Faults are armed with :meth:`GraphServer.inject` and consumed one per matching r
 ``429``    429 ``TooManyRequests`` with ``Retry-After`` (default 1 s)
 ``503``    503 ``ServiceUnavailable``, with ``Retry-After`` only if given
 ``401``    401 ``InvalidAuthenticationToken`` (as for an expired token)
+``403``    403 ``ErrorAccessDenied`` (a refusal that retrying cannot change)
 ``410``    410 ``syncStateNotFound`` (a stale delta link)
 ``drop``   the connection is closed without any response (the request is not carried out)
 ``lost``   the request IS carried out, then the connection is closed without the answer
@@ -43,13 +44,14 @@ from tests.transports.fake_graph.state import GraphState
 from tests.transports.fake_graph.tokens import GRAPH_DEFAULT_SCOPE, TokenService
 from tests.transports.fake_graph.wire import Reply, Request, graph_error
 
-Fault = Literal["429", "503", "401", "410", "drop", "lost", "slow"]
+Fault = Literal["429", "503", "401", "403", "410", "drop", "lost", "slow"]
 
 # fault -> (status, error code, message)
 FAULTS: dict[str, tuple[int, str, str]] = {
     "429": (429, "TooManyRequests", "Too many requests. Retry after the given interval."),
     "503": (503, "ServiceUnavailable", "The service is temporarily unavailable."),
     "401": (401, "InvalidAuthenticationToken", "Lifetime validation failed, the token is expired."),
+    "403": (403, "ErrorAccessDenied", "Access is denied. Check credentials and try again."),
     "410": (
         410,
         "syncStateNotFound",
