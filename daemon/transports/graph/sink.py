@@ -3,9 +3,10 @@
 Sending the daemon's own MIME (``Content-Type: text/plain``, the body base64, as in
 https://learn.microsoft.com/graph/api/user-sendmail "send a message in MIME format") keeps its
 Message-ID and every header; Graph files a copy in Sent Items. A mail is settled by its
-Message-ID there: ``$filter=internetMessageId eq '<…>'``. When the connection drops during a
-``sendMail`` (it may or may not have been carried out) Sent Items is asked before it is
-sent again.
+Message-ID there: ``$filter=internetMessageId eq '<…>'``. Sent Items is asked before every
+send (a mail found there is not sent again) and, when the connection drops during a
+``sendMail`` (it may or may not have been carried out), before it is sent again. Graph files
+the copy a moment after it accepts a mail, so within that moment a repeat is not caught.
 """
 
 from __future__ import annotations
@@ -33,12 +34,16 @@ class GraphSink:
         self.user = f"/users/{cfg.mailbox}"
 
     def send(self, mail: OutgoingMail) -> None:
-        """Send ``mail`` as MIME (recipients come from its To/Cc/Bcc headers).
+        """Send ``mail`` as MIME (recipients come from its To/Cc/Bcc headers), unless Sent
+        Items holds its Message-ID already.
 
         Raises:
             TransientError: throttled or unreachable (the outbox retries with back-off).
             PermanentError: Graph refused the mail or the permission ``Mail.Send`` is missing.
         """
+        if self.find_sent(mail.message_id):
+            log.info("graph: %s is in Sent Items already; not sent again", mail.message_id)
+            return
         body = base64.b64encode(re.sub(rb"\r?\n", b"\r\n", mail.raw))
         last: Exception | None = None
         for _ in range(SEND_TRIES):
