@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import holidays
-
+from daemon import workdays
+from daemon.domain.directory import LANGS  # mail languages: [daemon] lang, [[people]] lang
 from daemon.errors import UserError
 from daemon.transports.base import REGISTRY
 from daemon.transports.settings import (
@@ -53,6 +53,9 @@ class Key:
     maximum: int | None = None
 
 
+#: ``[minutes] confirm``: when the recorder confirms the minutes before they go out.
+CONFIRM_MODES = ("always", "when_unsure", "never")
+
 SPEC: dict[str, list[Key]] = {
     "daemon": [
         Key(
@@ -60,13 +63,24 @@ SPEC: dict[str, list[Key]] = {
         ),
         Key("db", "str", "meetingd.db", "SQLite database file; relative to var_dir."),
         Key("tick_seconds", "int", 60, "How often deadlines are checked and mail is sent.", 1),
-        Key("lang", "lang", "zh", "Language of the mails: zh or en."),
+        Key(
+            "lang",
+            "lang",
+            "zh",
+            "Language of the mails: zh or en (a person's own lang in [[people]] wins).",
+        ),
         Key("log_level", "level", "INFO", "DEBUG, INFO, WARNING or ERROR."),
     ],
     "mailbox": [
         Key("address", "email", "meetings@corp.example", "The daemon's own mailbox (organizer)."),
         Key("name", "str", "会议助手 Meeting Assistant", "Display name of the daemon's mails."),
         Key("msgid_domain", "str", "", "Domain of Message-IDs; empty: the address's domain."),
+        Key(
+            "admin",
+            "email_or_empty",
+            "",
+            "The operator's address: what the daemon must hand over goes there. Empty: none.",
+        ),
     ],
     "transport": [
         Key("source", "str", "maildir", "Where mail is read: maildir, imap or memory."),
@@ -92,6 +106,8 @@ SPEC: dict[str, list[Key]] = {
         Key("replies_due_days", "int", 1, "RSVPs due at M minus N working days.", 0),
         Key("rsvp_nudge_days", "int", 1, "Nudge the silent N working days before replies.", 0),
         Key("minutes_reminder_days", "int", 1, "Remind the recorder N days after M.", 0),
+        Key("confirm_reminder_days", "int", 1, "Remind an unconfirmed recorder after N days.", 1),
+        Key("owner_reminder_days", "int", 1, "Ask again for an unknown owner after N days.", 1),
         Key("action_reminder_days", "int", 2, "Remind owners N working days before due.", 0),
         Key("overdue_every_days", "int", 2, "Overdue notice every N working days.", 1),
         Key("escalate_after", "int", 3, "Escalate to the host after N overdue notices.", 1),
@@ -104,6 +120,48 @@ SPEC: dict[str, list[Key]] = {
         Key("wrapup_minutes", "int", 5, "Agenda: wrap-up.", 0),
         Key("merge_similarity", "int", 80, "Merge topics at this similarity (0-100).", 0, 100),
         Key("max_material_bytes", "int", 20_000_000, "Largest attachment kept, in bytes.", 0),
+    ],
+    "minutes": [
+        Key(
+            "confirm",
+            "confirm",
+            "always",
+            "Recorder confirms the minutes before they go out: always, when_unsure or never.",
+        ),
+    ],
+    "sending": [
+        Key(
+            "budget_seconds",
+            "int",
+            20,
+            "A dispatch round sends for at most this long; a burst goes on in the next round"
+            " at once.",
+            1,
+        ),
+        Key(
+            "budget_bytes", "int", 50_000_000, "A dispatch round sends at most this many bytes.", 1
+        ),
+        Key(
+            "per_minute",
+            "int",
+            0,
+            "Most mails a minute from the mailbox (Exchange Online: 30); 0: no limit.",
+            0,
+        ),
+        Key(
+            "recipients_per_day",
+            "int",
+            0,
+            "Most recipients in any 24 h (Exchange Online: 10000); 0: no limit.",
+            0,
+        ),
+        Key(
+            "recipient_gap_seconds",
+            "int",
+            0,
+            "Least seconds between two mails to one address; 0: none.",
+            0,
+        ),
     ],
     "security": [
         Key(
@@ -135,12 +193,14 @@ class Department:
 
 @dataclass(frozen=True)
 class Person:
-    """A person of the directory: address (lower-case), zh and en names, department."""
+    """A person of the directory: address (lower-case), zh and en names, department, and
+    the language of the mails to them (``zh``/``en``; None: ``[daemon] lang``)."""
 
     address: str
     name: str | None
     name_en: str | None
     department: str | None
+    lang: str | None = None
 
 
 @dataclass(frozen=True)
@@ -254,6 +314,7 @@ def _build(
                 f"{where}: [transport] {role}: unknown transport {name!r}. "
                 f"Fix: use one of {', '.join(sorted(possible))}."
             )
+    problems += _sending_problems(where, values["sending"])
     for section in set(data) - set(SPEC) - {"departments", "people"}:
         problems.append(f"{where}: [{section}]: unknown section. Fix: remove it.")
     raw_transport = data.get("transport", {})
@@ -304,6 +365,29 @@ def ensure_var_dir(config: Config) -> Path:
     return config.var_dir
 
 
+#: A daily recipient limit must let the largest meeting's mail go out: below this it is refused.
+MIN_RECIPIENTS_PER_DAY = 100
+
+
+def _sending_problems(where: str, sending: dict[str, Any]) -> list[str]:
+    """Problems of the ``[sending]`` limits taken together (each key is checked alone too)."""
+    problems = []
+    per_day = sending.get("recipients_per_day")
+    if isinstance(per_day, int) and 0 < per_day < MIN_RECIPIENTS_PER_DAY:
+        problems.append(
+            f"{where}: [sending] recipients_per_day: {per_day} is too few for a meeting's mail."
+            f" Fix: 0 (no limit) or at least {MIN_RECIPIENTS_PER_DAY}; Exchange Online allows"
+            " 10000."
+        )
+    per_minute = sending.get("per_minute")
+    if isinstance(per_minute, int) and isinstance(per_day, int) and 0 < per_day < per_minute:
+        problems.append(
+            f"{where}: [sending] per_minute: {per_minute} mails a minute exceeds"
+            f" recipients_per_day ({per_day}). Fix: lower per_minute (Exchange Online: 30)."
+        )
+    return problems
+
+
 def _check(key: Key, value: Any) -> tuple[Any, list[str]]:
     """Validate one value; returns (converted value, problems; empty when fine)."""
     if key.kind == "dates":
@@ -341,8 +425,12 @@ def _check(key: Key, value: Any) -> tuple[Any, list[str]]:
 
 def _check_text(kind: str, value: str) -> str | None:
     """The problem with a string value of ``kind``, or None."""
-    if kind == "lang" and value not in ("zh", "en"):
+    if kind == "lang" and value not in LANGS:
         return f'must be "zh" or "en", got {value!r}.'
+    if kind == "confirm" and value not in CONFIRM_MODES:
+        return f"must be one of {', '.join(CONFIRM_MODES)}, got {value!r}."
+    if kind == "email_or_empty" and value.strip() and not _EMAIL.fullmatch(value.strip()):
+        return f'must be an email address like "ops@corp.example" or "", got {value!r}.'
     if kind == "zone":
         try:
             ZoneInfo(value)
@@ -350,7 +438,7 @@ def _check_text(kind: str, value: str) -> str | None:
             return f'unknown time zone {value!r}. Fix: use e.g. "Asia/Shanghai".'
     if kind == "email" and not _EMAIL.fullmatch(value.strip()):
         return f'must be an email address like "meetings@corp.example", got {value!r}.'
-    if kind == "country" and value not in holidays.list_supported_countries():
+    if kind == "country" and not workdays.country_known(value):
         return (
             f"unknown country {value!r} (no public holidays known for it). Fix: use an "
             'ISO 3166 code the holidays package supports, e.g. "CN".'
@@ -375,7 +463,7 @@ def _check_dates(value: Any) -> tuple[list[dt.date], list[str]]:
 
 
 DEPARTMENT_KEYS = ("name", "name_en", "head", "members")
-PERSON_KEYS = ("address", "name", "name_en", "department")
+PERSON_KEYS = ("address", "name", "name_en", "department", "lang")
 
 
 def _unknown_keys(where: str, table: dict[str, Any], known: tuple[str, ...]) -> list[str]:
@@ -478,9 +566,23 @@ def _people(where: str, raw: Any, names: set[str], problems: list[str]) -> tuple
                 f"{here} department: no [[departments]] table is named {department!r} "
                 f"(known: {known}). Fix: correct the name or add that department."
             )
+        lang = p.get("lang")
+        if lang is not None and lang not in LANGS:
+            found.append(
+                f'{here} lang: must be "zh" or "en", got {lang!r}. Fix: write lang = "en" '
+                "(or remove it: mails then use [daemon] lang)."
+            )
         problems += found
         if not found:
-            out.append(Person(address.strip().lower(), p.get("name"), p.get("name_en"), department))
+            out.append(
+                Person(
+                    address.strip().lower(),
+                    p.get("name"),
+                    p.get("name_en"),
+                    department,
+                    lang,
+                )
+            )
     return tuple(out)
 
 
@@ -512,5 +614,7 @@ def example_toml() -> str:
         '# name = "刘洋"',
         '# name_en = "Liu Yang"',
         '# department = "技术部"',
+        '# lang = "zh"            # language of the mails to this person: zh or en',
+        "#                        # (default: [daemon] lang)",
     ]
     return "\n".join(lines) + "\n"

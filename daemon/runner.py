@@ -53,7 +53,12 @@ def run_forever(service: Service, stop: threading.Event | None = None) -> int:
         with lock:
             service.settle(outbox.SETTLE_AFTER)
             service.fire_deadlines()
-            service.dispatch()
+            report = service.dispatch_round()
+        # A burst (e.g. the 09:30 reminders): the next round at once, not at the next tick;
+        # the lock is let go between rounds so new mail is still read and answered.
+        while report.more and not stop.is_set():
+            with lock:
+                report = service.dispatch_round()
 
     ticker = Ticker(tick, interval)
     try:

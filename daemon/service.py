@@ -20,19 +20,21 @@ from sqlite_utils import Database
 
 from daemon import clock, passes, wiring
 from daemon.config import Config, ensure_var_dir
-from daemon.domain import replies, rules
+from daemon.domain import questions, replies, rules
 from daemon.domain.context import RuleContext, Timings
 from daemon.domain.directory import Directory
 from daemon.domain.effects import KINDS, Effects
 from daemon.domain.events import Command, Incoming
 from daemon.domain.model import Deadline, MeetingFile
 from daemon.inbound import pipeline
+from daemon.inbound.answers import read_answer
 from daemon.inbound.calendar_answers import CalendarAnswers, vouched
 from daemon.inbound.inspect import inspect_bytes
 from daemon.inbound.link import link_message
 from daemon.inbound.quarantine import after_failures, ignore, quarantine
 from daemon.outbound import outbox
 from daemon.outbound.mailer import Cause, Mailer
+from daemon.outbound.pacing import SendLimits
 from daemon.outbound.render import check_templates
 from daemon.passes import PassReport
 from daemon.scheduler import fire_due
@@ -72,7 +74,10 @@ class Service:
         ensure_var_dir(config)
         check_templates(KINDS)
         self.days = wiring.work_calendar(config)
-        self.timings = Timings(**config.values["process"])
+        self.timings = Timings(
+            **config.values["process"], minutes_confirm=config.get("minutes", "confirm")
+        )
+        self.send_limits = SendLimits.from_config(config.values["sending"])
         self.security = wiring.sender_policy(config)
         self.directory = Directory.build(config.people, config.departments)
         self.materials = MaterialStore(config.materials_dir, self.timings.max_material_bytes)
@@ -129,9 +134,16 @@ class Service:
         return outbox.settle_stuck(self.db, self.sink, clock.now(), older_than, self.calendar)
 
     def dispatch(self) -> tuple[int, int]:
-        """Send what the outbox holds (calendar intents to the calendar); (sent, failed)."""
-        report = outbox.dispatch(self.db, self.sink, clock.now(), calendar=self.calendar)
+        """One dispatch round (:meth:`dispatch_round`); (sent, failed)."""
+        report = self.dispatch_round()
         return report.sent, report.failed
+
+    def dispatch_round(self) -> outbox.DispatchReport:
+        """Send what the outbox holds (calendar intents to the calendar) within the round's
+        budget and the provider's limits of ``[sending]``."""
+        return outbox.dispatch(
+            self.db, self.sink, clock.now(), calendar=self.calendar, limits=self.send_limits
+        )
 
     # ----------------------------------------------------------------- inbound
     def _handle(self, db: Database, row: InboxRow) -> None:
@@ -156,6 +168,10 @@ class Service:
         ctx = self.context()
         if found.number is not None:
             file = meetings.load_file(db, found.number)
+            question = questions.answered_by(file, found.question_id, sender, msg.kind)
+            if question is not None:
+                inc.question_id, inc.answer = question.id, read_answer(question, msg)
+                log.info("inbox %s: read as the answer to question %s", row.id, question.id)
             effects = rules.apply_message(file, inc, ctx)
         elif msg.kind != "meeting_request":
             reason = "unknown_meeting" if msg.meeting_ref else "no_meeting"
@@ -167,9 +183,21 @@ class Service:
         else:
             file, effects = rules.open_meeting(meetings.next_meeting_number(db), inc, ctx)
         if effects.quarantine:
-            quarantine(db, self.mailer, row, msg, effects.quarantine, file, found.reply_kind)
+            asked = file.question(effects.question_id)
+            quarantine(
+                db,
+                self.mailer,
+                row,
+                msg,
+                effects.quarantine,
+                file,
+                found.reply_kind,
+                asked,
+                effects.notice_problems,
+            )
             return
-        meetings.save_file(db, file)  # a new meeting must exist before its events
+        if found.number is None:
+            meetings.save_file(db, file)  # a new meeting must exist before its events
         queries.event_add(
             db, now, file.meeting.number, f"in:{msg.kind}", f"{sender}: {msg.subject}"
         )
@@ -217,6 +245,7 @@ class Service:
             self.config.address,
             self.config.get("daemon", "lang"),
             self.security,
+            (self.config.get("mailbox", "admin") or "").strip().lower() or None,
         )
 
     def _commit(
@@ -241,3 +270,10 @@ class Service:
             self.mailer.enqueue(db, file, out, answered)
         if effects.deadlines is not None:
             queries.deadlines_sync(db, number, effects.deadlines)
+        if effects.spawn_review and file.meeting.review_number is None:
+            child, child_effects = rules.open_review(
+                meetings.next_meeting_number(db), file, self.context()
+            )
+            meetings.save_file(db, file)
+            meetings.save_file(db, child)
+            self._commit(db, child, child_effects, f"{cause}:review")

@@ -20,12 +20,11 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from daemon import clock, wiring
-from daemon import config as config_mod
+from daemon import clock
 from daemon.cli.context import (
     NOW_ENV,
     apply_now,
@@ -38,6 +37,9 @@ from daemon.cli.context import (
     setup_logging,
 )
 from daemon.errors import PermanentError, UserError
+
+if TYPE_CHECKING:  # the configuration module costs 20 ms at start: imported where used
+    from daemon import config as config_mod
 
 log = logging.getLogger("daemon.cli")
 
@@ -78,6 +80,8 @@ def init(directory: str, force: bool) -> None:
     target = base / "meetingd.toml"
     if target.exists() and not force:
         raise UserError(f"{target}: already exists. Fix: edit it, or pass --force.")
+    from daemon import config as config_mod
+
     target.write_text(config_mod.example_toml(), encoding="utf-8")
     cfg = config_mod.load(target)
     _init_folders(cfg)
@@ -91,6 +95,8 @@ def _init_folders(cfg: config_mod.Config) -> None:
     Raises:
         UserError: a folder cannot be created (names the file, the key and the fix).
     """
+    from daemon import config as config_mod
+
     config_mod.ensure_var_dir(cfg)
     try:
         cfg.materials_dir.mkdir(parents=True, exist_ok=True)
@@ -111,6 +117,8 @@ def _init_folders(cfg: config_mod.Config) -> None:
 def check_config(config_file: str | None) -> None:
     """Check the configuration and report every problem at once; transports that can
     (Graph) also sign in and read the mailbox."""
+    from daemon import wiring
+
     cfg = load_config(config_file, check=True)
     problems = wiring.reach_problems(cfg)
     if problems:
@@ -156,6 +164,7 @@ def inspect(as_json: bool, files: tuple[str, ...]) -> None:
     reported on stderr and the others are still shown; the exit code is then 2 (with
     --json its JSON line is still printed, so there is one line per file).
     """
+    from daemon import config as config_mod
     from daemon.cli.inspect_view import summary_lines
     from daemon.inbound.inspect import inspect_bytes, inspect_path
 
@@ -193,14 +202,35 @@ def _read_mail(path: str) -> tuple[bytes | None, str | None]:
 
 @main.command()
 @config_option
+@click.option("--all", "everything", is_flag=True, help="List every meeting, finished ones too.")
+@click.option(
+    "--meeting", "ref", metavar="REF", help="Only meeting REF (MTG-n), with its deadlines."
+)
+@click.option(
+    "--limit",
+    type=click.IntRange(min=0),
+    default=20,
+    show_default=True,
+    help="Open meetings listed without --all.",
+)
 @friendly
-def status(config_file: str | None) -> None:
-    """Meetings, their state and what happens next."""
-    from daemon.cli.views import status_lines
+def status(config_file: str | None, everything: bool, ref: str | None, limit: int) -> None:
+    """Meetings, their state and what happens next: counts, then the open meetings (the
+    first --limit), the inbox and the outgoing queue."""
+    from daemon.cli.context import database_for, parse_ref
+    from daemon.cli.status_view import status_lines
 
-    service = service_for(config_file)
-    for line in status_lines(service):
-        click.echo(line)
+    cfg, db = database_for(config_file)
+    number = parse_ref(ref) if ref else None
+    try:
+        for line in status_lines(
+            db, cfg.tz, clock.now(), everything=everything, number=number, limit=limit
+        ):
+            click.echo(line)
+    except KeyError:
+        raise UserError(f"no meeting MTG-{number}. Fix: see `meetingd status --all`.") from None
+    finally:
+        db.close()
 
 
 def _command(verb: str, ref: str, config_file: str | None, **kw: Any) -> None:
@@ -273,6 +303,67 @@ def reschedule(
 def cancel(config_file: str | None, ref: str, reason: str | None) -> None:
     """Cancel meeting REF: iTIP CANCEL to everyone, every pending deadline stopped."""
     _command("cancel", ref, config_file, reason=reason)
+
+
+@main.command()
+@config_option
+@click.argument("ref")
+@click.option("--drop", "drops", type=int, multiple=True, help="Drop topic N.")
+@click.option("--time", "times", multiple=True, help="Give topic N a time box: N=MINUTES.")
+@click.option("--move", "moves", multiple=True, help="Move topic N to place P: N=P.")
+@click.option("--add", "adds", multiple=True, help='Add a topic: "TITLE" or "TITLE=MINUTES".')
+@friendly
+def agenda(
+    config_file: str | None,
+    ref: str,
+    drops: tuple[int, ...],
+    times: tuple[str, ...],
+    moves: tuple[str, ...],
+    adds: tuple[str, ...],
+) -> None:
+    """Change meeting REF's agenda as the host would by reply, as one change: drop, retime,
+    reorder or add topics (numbers as in the agenda mail). Once the agenda went out,
+    everyone gets one invite update."""
+    from daemon.domain.messages import AgendaEdit
+
+    edits = [AgendaEdit("drop", n=n) for n in drops]
+    edits += [AgendaEdit("time", n=n, minutes=v) for n, v in _pairs("--time", times)]
+    edits += [AgendaEdit("move", n=n, to=v) for n, v in _pairs("--move", moves)]
+    for text in adds:
+        title, _, minutes = text.rpartition("=") if "=" in text else (text, "", "")
+        if minutes and not minutes.strip().isdigit():
+            raise UserError(f'--add {text!r}: the minutes after "=" must be a number.')
+        edits.append(
+            AgendaEdit("add", title=title.strip(), minutes=int(minutes) if minutes else None)
+        )
+    if not edits:
+        raise UserError("no change given. Fix: use --drop, --time, --move or --add.")
+    _command("agenda", ref, config_file, edits=tuple(edits))
+
+
+def _pairs(option: str, values: tuple[str, ...]) -> list[tuple[int, int]]:
+    """``("3=30",)`` → ``[(3, 30)]``; a malformed value is a :class:`UserError`."""
+    out = []
+    for value in values:
+        left, sep, right = value.partition("=")
+        if not sep or not left.strip().isdigit() or not right.strip().isdigit():
+            raise UserError(f"{option} {value!r}: not N=NUMBER. Fix: e.g. {option} 3=30.")
+        out.append((int(left), int(right)))
+    return out
+
+
+@main.command()
+@config_option
+@click.argument("item")
+@click.argument("person")
+@friendly
+def assign(config_file: str | None, item: str, person: str) -> None:
+    """Give action item ITEM (MTG-n/A-k) its owner PERSON: an address, a name the
+    directory knows, or a department (its head). The owner is told at once."""
+    ref, _, k = item.upper().partition("/A-")
+    if not k.isdigit():
+        raise UserError(f"{item!r}: not an action item. Fix: write it as MTG-3/A-2.")
+    _command("assign", ref, config_file, action_k=int(k), owner=person)
 
 
 @main.command()

@@ -20,11 +20,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from daemon import clock
-from daemon import config as config_mod
 from daemon.errors import UserError
 
-if TYPE_CHECKING:  # the service pulls in the whole daemon: import it lazily
+if TYPE_CHECKING:  # the service pulls in the whole daemon, the config 20 ms: import lazily
+    from daemon import config as config_mod
     from daemon.service import Service
+    from daemon.store.overview import Executes
 
 F = TypeVar("F", bound=Callable[..., Any])
 log = logging.getLogger("daemon.cli")
@@ -73,6 +74,8 @@ def load_config(given: str | None, daemon: bool = False, check: bool = False) ->
     Raises:
         UserError: every configuration problem at once.
     """
+    from daemon import config as config_mod
+
     cfg = config_mod.load(_config_path(given), check_dirs=check, check_env=check)
     setup_logging(str(cfg.get("daemon", "log_level")) if daemon else "WARNING")
     apply_now(cfg.tz)
@@ -155,6 +158,28 @@ def service_for(given: str | None, daemon: bool = False) -> Service:
         ) from None
 
 
+def database_for(given: str | None) -> tuple[config_mod.Config, Executes]:
+    """The configuration and its database, without the service and its transports: for
+    listings that only read. An up-to-date file is opened with the standard library alone
+    (:func:`daemon.store.schema.open_current`); a new or older one is created or migrated
+    by :func:`daemon.store.db.open_db`.
+
+    Raises:
+        UserError: a configuration problem, or a var folder that cannot be used.
+    """
+    from daemon import config as config_mod
+    from daemon.store.schema import open_current
+
+    cfg = load_config(given)
+    current = open_current(cfg.db_path)
+    if current is not None:
+        return cfg, current
+    from daemon.store.db import open_db
+
+    config_mod.ensure_var_dir(cfg)
+    return cfg, open_db(cfg.db_path)
+
+
 def parse_ref(ref: str) -> int:
     text = ref.upper().removeprefix("[").removesuffix("]").removeprefix("MTG-")
     if not text.isdigit():
@@ -168,9 +193,9 @@ def meeting_number(service: Service, ref: str) -> int:
     Raises:
         UserError: ``ref`` is malformed, or there is no such meeting.
     """
-    from daemon.store import meetings
+    from daemon.store import overview
 
     number = parse_ref(ref)
-    if not any(m.number == number for m in meetings.list_meetings(service.db)):
+    if not overview.meeting_exists(service.db, number):
         raise UserError(f"no meeting MTG-{number}. Fix: see `meetingd status`.")
     return number

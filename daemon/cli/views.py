@@ -1,4 +1,5 @@
-"""Plain-text listings for the operator's CLI verbs (status, actions, outbox, quarantine).
+"""Plain-text listings for the operator's CLI verbs (actions, outbox, quarantine; status is
+in :mod:`daemon.cli.status_view`).
 
 Times are shown in the company time zone as ``YYYY-MM-DD HH:MM``.
 """
@@ -9,6 +10,7 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from daemon.cli.status_view import local_text
 from daemon.store import meetings, queries
 
 if TYPE_CHECKING:  # the service pulls in the whole daemon: import it lazily
@@ -16,35 +18,7 @@ if TYPE_CHECKING:  # the service pulls in the whole daemon: import it lazily
 
 
 def _local(service: Service, when: dt.datetime | None) -> str:
-    return when.astimezone(service.days.tz).strftime("%Y-%m-%d %H:%M") if when else "-"
-
-
-def status_lines(service: Service) -> Iterator[str]:
-    """One block per meeting: status, time, answers, the next pending deadline."""
-    rows = meetings.list_meetings(service.db)
-    if not rows:
-        yield "no meetings yet"
-        return
-    pending = [d for d in queries.deadlines_list(service.db) if d.state == "pending"]
-    for m in rows:
-        file = meetings.load_file(service.db, m.number)
-        upcoming = sorted(
-            (d for d in pending if d.meeting_number == m.number), key=lambda d: d.due_utc
-        )
-        answered = sum(r.partstat != "NEEDS-ACTION" for r in file.rsvps)
-        yield f"[{m.ref}] {m.title}"
-        yield f"  status {m.status}; starts {_local(service, m.start_utc)}; host {m.host or '-'}"
-        yield (
-            f"  {len(file.participants)} attendees, {answered} answered; "
-            f"{len(file.topics)} topics; {len(file.actions)} action items"
-        )
-        if upcoming:
-            nxt = upcoming[0]
-            yield f"  next: {nxt.kind} at {_local(service, nxt.due_utc)}"
-    counts: dict[str, int] = {}
-    for row in queries.inbox_list(service.db):
-        counts[row.state] = counts.get(row.state, 0) + 1
-    yield "inbox: " + (", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "empty")
+    return local_text(service.days.tz, when)
 
 
 def action_lines(service: Service, number: int | None) -> Iterator[str]:

@@ -91,6 +91,8 @@ SCRIPT = [
     Step("17-topic-freeform-incomplete-zh", -8, _H(14, 0), reply_to="call_for_topics"),
     # Declines (one without a proxy), a delegation, automatic mail and a stray mail.
     Step("18-outlook-decline-en", -7, _H(9, 15), with_uid=True),
+    # He answers the proxy question with nothing but the proxy and his view.
+    Step("33-proxy-bare-reply-en", -7, _H(14, 0), reply_to="proxy_request"),
     Step("19-thunderbird-delegated", -7, _H(10, 0), with_uid=True),
     Step("20-out-of-office-exchange-zh", -7, _H(10, 5)),
     Step("21-bounce-dsn", -7, _H(10, 10)),
@@ -104,11 +106,19 @@ SCRIPT = [
     # The silent department sends its topic after the deadline; the host takes it.
     Step("27-late-topic-en-gmail", -3, _H(19, 0), reply_to="topic_reminder"),
     Step("28-host-takes-late-topic-zh", -3, _H(20, 0), reply_to="topic_late"),
-    # Minutes with one owner nobody can identify ("小张"): the recorder is asked.
+    # The host retimes and reorders the agenda by reply: one invite update for both.
+    Step("38-host-agenda-change-zh", -2, _H(9, 0), reply_to="agenda"),
+    # Minutes with one owner nobody can identify ("小张"): the recorder confirms first.
     Step("29-minutes-zh", 1, _H(11, 0), reply_to="minutes_request"),
+    # The recorder corrects them once, confirms, then names the owner by a bare reply.
+    Step("34-minutes-correction-zh", 1, _H(14, 0), reply_to="minutes_confirm"),
+    Step("35-minutes-confirm-zh", 1, _H(15, 0), reply_to="minutes_confirm"),
+    Step("36-owner-bare-reply-zh", 1, _H(16, 0), reply_to="owner_question"),
     Step("30-action-in-progress-zh", 2, _H(10, 0), action=1),
     Step("31-action-delay-zh", 4, _H(10, 0), action=1),
     Step("32-action-done-zh", 7, _H(10, 0), action=1),
+    # A reply to the review meeting's invite stays on the review meeting (MTG-3).
+    Step("37-review-decline-proxy-zh", 9, _H(10, 0), reply_to="review_invite", meeting=3),
 ]
 
 

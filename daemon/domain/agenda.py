@@ -6,6 +6,7 @@ Pure. Minutes are whole minutes; start times are local wall-clock ``datetime`` v
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 MIN_TOPIC_MINUTES = 10
@@ -19,6 +20,7 @@ class AgendaItem:
     minutes: int
     presenter: str | None = None
     part: str = "topic"  # opening | topic | actions | wrapup
+    n: int | None = None  # the topic's number on the agenda (1, 2, …), for edits by reply
 
 
 @dataclass(frozen=True)
@@ -34,7 +36,7 @@ class Agenda:
         return max(0, self.total_minutes - self.slot_minutes)
 
     def timed(self, start: dt.datetime) -> list[dict[str, object]]:
-        """The boxes as template rows ``{start, end, minutes, title, presenter, part}``."""
+        """The boxes as template rows ``{start, end, minutes, title, presenter, part, n}``."""
         rows: list[dict[str, object]] = []
         at = start
         for item in self.items:
@@ -47,6 +49,7 @@ class Agenda:
                     "title": item.title,
                     "presenter": item.presenter,
                     "part": item.part,
+                    "n": item.n,
                 }
             )
             at = end
@@ -54,7 +57,7 @@ class Agenda:
 
 
 def build_agenda(
-    topics: list[tuple[str, str | None]],
+    topics: Sequence[tuple[str, str | None] | tuple[str, str | None, int | None]],
     slot_minutes: int,
     *,
     lang: str = "zh",
@@ -63,21 +66,28 @@ def build_agenda(
     actions: int = 15,
     wrapup: int = 5,
 ) -> Agenda:
-    """Build the agenda for ``topics`` (title, presenter address) in a slot of given length.
+    """Build the agenda for ``topics`` (title, presenter address, and optionally the minutes
+    the host fixed for it) in a slot of given length.
 
-    Topic boxes share what the slot leaves after the fixed boxes, between 10 minutes and
-    ``per_topic`` each; when even 10 minutes a topic does not fit, the agenda keeps
-    ``per_topic`` minutes a topic and reports the overflow (the host is warned).
+    Topic boxes without fixed minutes share what the slot leaves after the fixed boxes,
+    between 10 minutes and ``per_topic`` each; when even 10 minutes a topic does not fit,
+    the agenda keeps ``per_topic`` minutes a topic and reports the overflow (the host is
+    warned).
     """
     labels = _LABELS[lang if lang in _LABELS else "en"]
-    fixed = opening + actions + wrapup
+    rows = [(t[0], t[1], t[2] if len(t) > 2 else None) for t in topics]
+    fixed = opening + actions + wrapup + sum(m for _t, _p, m in rows if m)
+    free = [r for r in rows if not r[2]]
     per = per_topic
-    if topics:
-        share = (slot_minutes - fixed) // len(topics)
+    if free:
+        share = (slot_minutes - fixed) // len(free)
         if MIN_TOPIC_MINUTES <= share < per_topic:
             per = share
     items = [AgendaItem(labels["opening"], opening, None, "opening")]
-    items += [AgendaItem(title, per, presenter) for title, presenter in topics]
+    items += [
+        AgendaItem(title, minutes or per, presenter, "topic", n)
+        for n, (title, presenter, minutes) in enumerate(rows, 1)
+    ]
     items.append(AgendaItem(labels["actions"], actions, None, "actions"))
     items.append(AgendaItem(labels["wrapup"], wrapup, None, "wrapup"))
     return Agenda(tuple(items), sum(i.minutes for i in items), slot_minutes)

@@ -167,6 +167,12 @@ def _counter(
     m = file.meeting
     reply = inc.msg.rsvp
     assert reply is not None
+    rsvp = file.rsvp(attendee)
+    if rsvp is None:
+        rsvp = Rsvp(attendee, source=reply.source, updated_utc=ctx.now)
+        file.rsvps.append(rsvp)
+    rsvp.proposed_start_utc = _utc(reply.proposed_start)
+    rsvp.proposed_end_utc = _utc(reply.proposed_end)
     if m.host:
         q = questions.ask(file, "counter", m.host, ctx.now, about=attendee)
         effects.outgoing.append(
@@ -192,7 +198,10 @@ def _utc(when: dt.datetime | None) -> dt.datetime | None:
 
 
 def report(file: MeetingFile, ctx: RuleContext) -> dict[str, Any]:
-    """The attendance report for the host: who comes, proxies, silence, uncovered roles."""
+    """The attendance report for the host: who comes, proxies, silence, uncovered roles
+    (``uncovered``: ``{"role": "host"|"recorder", "who": address}`` or ``{"role":
+    "department", "who": department name, or the address of a core participant without
+    one}``; the mail names them in the host's language)."""
     m = file.meeting
     by_status: dict[str, list[str]] = {}
     for rsvp in file.rsvps:
@@ -202,17 +211,16 @@ def report(file: MeetingFile, ctx: RuleContext) -> dict[str, Any]:
         for r in file.rsvps
         if r.partstat in ("DECLINED", "DELEGATED") and (r.delegate or r.delegate_name)
     ]
-    uncovered: list[str] = []
-    labels = _ROLE_LABELS[m.lang if m.lang in _ROLE_LABELS else "en"]
+    uncovered: list[dict[str, str]] = []
     for role, address in (("host", m.host), ("recorder", m.recorder)):
         if address and not is_covered(file, address):
-            uncovered.append(f"{labels[role]} {ctx.directory.name_of(address) or address}")
+            uncovered.append({"role": role, "who": address})
     departments: dict[str, bool] = {}
     for p in file.participants:
         if p.role == "core":
             key = p.department or p.address
             departments[key] = departments.get(key, False) or is_covered(file, p.address)
-    uncovered += [f"{labels['department']} {d}" for d, ok in departments.items() if not ok]
+    uncovered += [{"role": "department", "who": d} for d, ok in departments.items() if not ok]
     return {
         "coming": by_status.get("ACCEPTED", []),
         "tentative": by_status.get("TENTATIVE", []),
@@ -229,9 +237,3 @@ def report(file: MeetingFile, ctx: RuleContext) -> dict[str, Any]:
         ],
         "invited": len(everyone(file)),
     }
-
-
-_ROLE_LABELS = {
-    "zh": {"host": "主持人", "recorder": "记录人", "department": "部门"},
-    "en": {"host": "host", "recorder": "recorder", "department": "department"},
-}

@@ -42,6 +42,8 @@ class Timings:
     replies_due_days: int = 1
     rsvp_nudge_days: int = 1
     minutes_reminder_days: int = 1
+    confirm_reminder_days: int = 1
+    owner_reminder_days: int = 1
     action_reminder_days: int = 2
     overdue_every_days: int = 2
     escalate_after: int = 3
@@ -54,6 +56,7 @@ class Timings:
     wrapup_minutes: int = 5
     merge_similarity: int = 80
     max_material_bytes: int = 20_000_000
+    minutes_confirm: str = "always"  # [minutes] confirm: always | when_unsure | never
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,8 @@ class RuleContext:
         daemon_address: the daemon's own mailbox (never answered).
         lang: default language of new meetings.
         security: whose word on the sender's address counts (off by default).
+        admin: the operator's address (``[mailbox] admin``), or None: what must be handed
+            over goes there.
     """
 
     now: dt.datetime
@@ -77,3 +82,4 @@ class RuleContext:
     daemon_address: str
     lang: str = "zh"
     security: SenderPolicy = SenderPolicy()
+    admin: str | None = None

@@ -31,8 +31,10 @@ ACTION_DUE = "action_due"
 ACTION_OVERDUE = "action_overdue"
 ACTION_ESCALATION = "action_escalation"
 REVIEW_INVITE = "review_invite"
+CONFIRM_REMINDER = "confirm_reminder"
+OWNER_REMINDER = "owner_reminder"
 
-ACTIVE = {"scheduled", "held", "minutes_received"}
+ACTIVE = {"scheduled", "held", "minutes_draft", "minutes_received"}
 
 
 def deadlines_for(file: MeetingFile, ctx: RuleContext) -> list[Deadline]:
@@ -63,10 +65,15 @@ def deadlines_for(file: MeetingFile, ctx: RuleContext) -> list[Deadline]:
         ]
         # A reminder whose time had passed when the meeting was approved is pointless.
         approved = m.approved_utc or ctx.now
+        if m.review_of is not None:  # a review meeting asks for no topics or materials
+            reminders = [d for d in reminders if d.kind == RSVP_NUDGE]
         out += [d for d in reminders if d.due_utc > approved]
+        if m.review_of is None:
+            out += [
+                Deadline(TOPICS_DUE, days.at(topics_due), key),
+                Deadline(MATERIALS_DUE, days.at(days.add(start_day, -t.materials_due_days)), key),
+            ]
         out += [
-            Deadline(TOPICS_DUE, days.at(topics_due), key),
-            Deadline(MATERIALS_DUE, days.at(days.add(start_day, -t.materials_due_days)), key),
             Deadline(REPLIES_DUE, days.at(days.add(start_day, -t.replies_due_days)), key),
             Deadline(MEETING_END, m.end_utc, key),
         ]
@@ -78,15 +85,35 @@ def deadlines_for(file: MeetingFile, ctx: RuleContext) -> list[Deadline]:
                 key,
             )
         )
+    confirm = [q for q in file.questions if q.kind == "minutes_confirm" and q.state == "open"]
+    if m.status == "minutes_draft" and confirm and confirm[-1].asked_utc is not None:
+        asked = days.local_date(confirm[-1].asked_utc)
+        for n in (1, 2):
+            when = days.at(days.add(asked, n * t.confirm_reminder_days), MORNING)
+            out.append(Deadline(CONFIRM_REMINDER, when, f"v{m.minutes_version}#{n}"))
     if m.status == "minutes_received":
         for action in file.actions:
-            out += action_deadlines(action, ctx, since=m.minutes_received_utc)
-        review_day = review_date(file, ctx)
-        out.append(
-            Deadline(
-                REVIEW_INVITE, days.at(days.add(review_day, -2), MORNING), review_day.isoformat()
-            )
-        )
+            out += action_deadlines(action, ctx, since=m.minutes_distributed_utc)
+        if m.review_of is None and m.review_number is None:
+            review_day = review_date(file, ctx)
+            when = days.at(days.add(review_day, -2), MORNING)
+            out.append(Deadline(REVIEW_INVITE, when, review_day.isoformat()))
+    if m.status in ("minutes_draft", "minutes_received"):
+        out += owner_question_deadlines(file, ctx)
+    return out
+
+
+def owner_question_deadlines(file: MeetingFile, ctx: RuleContext) -> list[Deadline]:
+    """Asking again about unknown owners: the recorder after N working days, then the
+    host, then the operator (``[mailbox] admin``)."""
+    days, t = ctx.days, ctx.timings
+    out = []
+    for q in file.questions:
+        if q.kind == "owner" and q.state == "open" and q.asked_utc is not None:
+            asked = days.local_date(q.asked_utc)
+            for n in (1, 2, 3):
+                when = days.at(days.add(asked, n * t.owner_reminder_days), MORNING)
+                out.append(Deadline(OWNER_REMINDER, when, f"Q{q.id}#{n}"))
     return out
 
 
@@ -99,7 +126,7 @@ def action_deadlines(
     Reminders whose time had passed when the item was assigned (``since``, UTC) are left
     out: the assignment mail itself tells the owner.
     """
-    if action.status == "done" or action.due is None or action.owner is None:
+    if action.status in ("done", "cancelled") or action.due is None or action.owner is None:
         return []
     days, t = ctx.days, ctx.timings
     due = days.roll_forward(action.due)

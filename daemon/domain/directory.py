@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 _ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
@@ -18,13 +18,20 @@ _TITLES = re.compile(
 )
 
 
+LANGS = ("zh", "en")
+
+
 @dataclass(frozen=True)
 class Entry:
-    """One person: lower-case address, names (zh/en, any number), department."""
+    """One person: lower-case address, names (zh/en, any number; the configured ``name``
+    first), department, the configured English name and mail language (``zh``/``en``, or
+    None: the instance default)."""
 
     address: str
     names: tuple[str, ...] = ()
     department: str | None = None
+    name_en: str | None = None
+    lang: str | None = None
 
 
 @dataclass(frozen=True)
@@ -51,6 +58,8 @@ class PersonLike(Protocol):
     def name_en(self) -> str | None: ...
     @property
     def department(self) -> str | None: ...
+    @property
+    def lang(self) -> str | None: ...
 
 
 class DepartmentLike(Protocol):
@@ -59,6 +68,8 @@ class DepartmentLike(Protocol):
     @property
     def name(self) -> str: ...
     @property
+    def name_en(self) -> str | None: ...
+    @property
     def head(self) -> str | None: ...
     @property
     def members(self) -> tuple[str, ...]: ...
@@ -66,11 +77,13 @@ class DepartmentLike(Protocol):
 
 @dataclass
 class Directory:
-    """People and departments. ``departments`` maps a department name to member addresses."""
+    """People and departments. ``departments`` maps a department name to member addresses,
+    ``heads`` to its head, ``departments_en`` to its English name."""
 
     entries: dict[str, Entry] = field(default_factory=dict)
     departments: dict[str, tuple[str, ...]] = field(default_factory=dict)
     heads: dict[str, str] = field(default_factory=dict)
+    departments_en: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def build(
@@ -81,21 +94,57 @@ class Directory:
         directory = cls()
         for p in people:
             directory.add(p.address, p.name, p.name_en, department=p.department)
+            directory.configure(p.address, name_en=p.name_en, lang=p.lang)
         for d in departments:
             directory.departments[d.name] = tuple(d.members)
             if d.head:
                 directory.heads[d.name] = d.head
+            if d.name_en:
+                directory.departments_en[d.name] = d.name_en
         return directory
 
     def add(self, address: str, *names: str | None, department: str | None = None) -> None:
         """Add or enrich one person (names that are None or empty are skipped)."""
         address = address.lower()
-        old = self.entries.get(address)
-        known = list(old.names) if old else []
+        old = self.entries.get(address) or Entry(address)
+        known = list(old.names)
         known += [n.strip() for n in names if n and n.strip() and n.strip() not in known]
-        self.entries[address] = Entry(
-            address, tuple(known), department or (old.department if old else None)
+        self.entries[address] = replace(
+            old, names=tuple(known), department=department or old.department
         )
+
+    def configure(self, address: str, *, name_en: str | None, lang: str | None) -> None:
+        """Set the configured English name and mail language of ``address`` (added if new).
+
+        Raises:
+            ValueError: ``lang`` is neither None nor one of :data:`LANGS`.
+        """
+        if lang is not None and lang not in LANGS:
+            raise ValueError(f"{address}: lang must be one of {', '.join(LANGS)}, not {lang!r}")
+        address = address.lower()
+        old = self.entries.get(address) or Entry(address)
+        english = name_en.strip() if name_en and name_en.strip() else None
+        self.entries[address] = replace(old, name_en=english, lang=lang)
+
+    def lang_of(self, address: str, default: str) -> str:
+        """The mail language of ``address``: its configured ``lang``, else ``default``."""
+        entry = self.entries.get(address.lower())
+        return entry.lang if entry and entry.lang else default
+
+    def display_name(self, address: str, lang: str) -> str | None:
+        """The name of ``address`` to show in a mail in ``lang``: for ``en`` the configured
+        English name when there is one, else the first known name (None when none)."""
+        entry = self.entries.get(address.lower())
+        if entry is None:
+            return None
+        if lang == "en" and entry.name_en:
+            return entry.name_en
+        return entry.names[0] if entry.names else entry.name_en
+
+    def display_department(self, name: str, lang: str) -> str:
+        """A department's name in ``lang``: its configured English name for ``en``, else
+        the name as configured (or written)."""
+        return self.departments_en.get(name, name) if lang == "en" else name
 
     def name_of(self, address: str) -> str | None:
         """The first known name of ``address``, or None."""

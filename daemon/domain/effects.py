@@ -54,6 +54,13 @@ KINDS: tuple[str, ...] = (
     "review_invite",
     "not_understood",
     "change_refused",
+    "minutes_confirm",
+    "minutes_update",
+    "counter_decision",
+    "request_approved",
+    "materials_receipt",
+    "empty_agenda",
+    "handover",
 )
 
 
@@ -73,8 +80,6 @@ class Outgoing:
         in_reply_to: Message-ID (with brackets) of the mail this one answers.
         extra: kind-specific template values (documented in ``mail_templates/README.md``).
         attachments: sha256 digests of stored materials to attach.
-        view: what the mail is about: the ``meeting`` itself, or its ``review`` meeting
-            (its own UID, the host and the action owners).
         question_id: the :class:`~daemon.domain.model.Question` this mail asks (a reply to
             it is read as the answer), or None.
     """
@@ -89,7 +94,6 @@ class Outgoing:
     in_reply_to: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
     attachments: list[str] = field(default_factory=list)
-    view: Literal["meeting", "review"] = "meeting"
     question_id: int | None = None
 
 
@@ -103,7 +107,10 @@ class Effects:
     the message could not be acted on: the service keeps it quarantined with that reason
     and tells the sender (``not_understood``). ``refusals`` are the log lines of changes
     the sender was not allowed to make (see :mod:`daemon.domain.authz`); the service records
-    each as a ``refused`` event.
+    each as a ``refused`` event. ``question_id``: with ``quarantine``, the question the
+    mail failed to answer (the notice asks it again, and carries it), with
+    ``notice_problems``: what in the answer could not be read. ``spawn_review``: the
+    service opens the review meeting (:func:`daemon.domain.review.open_review`).
     """
 
     outgoing: list[Outgoing] = field(default_factory=list)
@@ -111,3 +118,6 @@ class Effects:
     log: list[str] = field(default_factory=list)
     quarantine: str | None = None
     refusals: list[str] = field(default_factory=list)
+    question_id: int | None = None
+    notice_problems: list[str] = field(default_factory=list)
+    spawn_review: bool = False

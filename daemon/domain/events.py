@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from daemon.domain.messages import Inspection
+from daemon.domain.messages import AgendaEdit, Inspection
 from daemon.domain.model import Material
 from daemon.domain.questions import Answer
 
@@ -51,14 +51,28 @@ class Incoming:
 class Command:
     """An operator's command from the CLI (or a host's mail that means the same).
 
-    ``verb``: approve | reject | reschedule | cancel | include_topic | exclude_topic.
-    ``start``/``end`` (aware) for a reschedule; ``reason`` is shown to the attendees;
-    ``topic_key`` is the idempotency key of the ``topic_late`` mail a decision answers.
+    ``verb``: approve | reject | reschedule | cancel | include_topic | exclude_topic | agenda
+    | assign. ``start``/``end`` (aware) for a reschedule; ``reason`` is shown to the
+    attendees; ``topic_key`` is the idempotency key of the ``topic_late`` mail a decision
+    answers; ``edits`` are an ``agenda`` change set; ``action_k`` and ``owner`` (a name, an
+    address or a department) an ``assign``.
     """
 
-    verb: Literal["approve", "reject", "reschedule", "cancel", "include_topic", "exclude_topic"]
+    verb: Literal[
+        "approve",
+        "reject",
+        "reschedule",
+        "cancel",
+        "include_topic",
+        "exclude_topic",
+        "agenda",
+        "assign",
+    ]
     actor: str = "operator"
     start: dt.datetime | None = None
     end: dt.datetime | None = None
     reason: str | None = None
     topic_key: str | None = None
+    edits: tuple[AgendaEdit, ...] = ()
+    action_k: int | None = None
+    owner: str | None = None

@@ -5,102 +5,17 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from daemon.domain import questions
 from daemon.domain.context import RuleContext
 from daemon.domain.effects import Effects, Outgoing
 from daemon.domain.events import Incoming
-from daemon.domain.model import ActionItem, MeetingFile, Risk
-from daemon.domain.roster import everyone
-from daemon.domain.topics import similarity
-
-
-def on_minutes(file: MeetingFile, inc: Incoming, ctx: RuleContext, effects: Effects) -> None:
-    """Take the recorder's minutes: store, resolve owners, distribute, assign.
-
-    An owner who does not resolve to exactly one person is asked about (``owner_question``
-    to the sender); the item stays unassigned until the minutes are sent again.
-    """
-    m = file.meeting
-    doc = inc.msg.minutes
-    assert doc is not None
-    first_time = m.status != "minutes_received"
-    if doc.decisions:
-        file.decisions = list(doc.decisions)
-    if doc.risks:
-        file.risks = [Risk(r.risk, r.mitigation, r.owner) for r in doc.risks]
-    if doc.review_date:
-        m.review_date = doc.review_date
-    newly_assigned: list[ActionItem] = []
-    unknown: list[dict[str, Any]] = []
-    for spec in doc.action_items:
-        item = _matching_item(file, spec.what)
-        if item is None:
-            item = ActionItem(
-                k=max((a.k for a in file.actions), default=0) + 1,
-                what=spec.what,
-                owner=None,
-                due=spec.due,
-                support=spec.support,
-                updated_utc=ctx.now,
-            )
-            file.actions.append(item)
-        if item.owner is None:
-            found = ctx.directory.resolve(spec.owner)
-            item.owner_name = spec.owner
-            if found.address:
-                item.owner = found.address
-                newly_assigned.append(item)
-            else:
-                unknown.append(
-                    {
-                        "what": spec.what,
-                        "owner_written": spec.owner,
-                        "candidates": list(found.candidates),
-                        "k": item.k,
-                    }
-                )
-        item.due = spec.due or item.due
-        item.support = spec.support or item.support
-    m.status = "minutes_received"
-    m.minutes_received_utc = m.minutes_received_utc or ctx.now
-    effects.outgoing.append(
-        Outgoing("minutes", everyone(file), key=inc.key, extra=minutes_extra(file, ctx))
-    )
-    for item in newly_assigned:
-        assert item.owner is not None
-        effects.outgoing.append(
-            Outgoing("action_assigned", [item.owner], key=f"{item.owner}", action_k=item.k)
-        )
-    if unknown:
-        about = ",".join(f"A-{u['k']}" for u in unknown)
-        q = questions.ask(file, "owner", inc.sender, ctx.now, about=about, wanted=["owner"])
-        effects.outgoing.append(
-            Outgoing(
-                "owner_question",
-                [inc.sender],
-                key=inc.key,
-                in_reply_to=inc.msg.message_id,
-                extra={"unknown": unknown},
-                question_id=q.id,
-            )
-        )
-    effects.log.append(
-        f"{m.ref}: minutes {'received' if first_time else 'updated'}: "
-        f"{len(file.decisions)} decisions, {len(file.actions)} actions, "
-        f"{len(newly_assigned)} assigned, {len(unknown)} owner(s) unknown"
-    )
-
-
-def _matching_item(file: MeetingFile, what: str) -> ActionItem | None:
-    best = max(file.actions, key=lambda a: similarity(a.what, what), default=None)
-    return best if best is not None and similarity(best.what, what) >= 90 else None
+from daemon.domain.model import ActionItem, MeetingFile
 
 
 def minutes_extra(file: MeetingFile, ctx: RuleContext) -> dict[str, Any]:
-    """Template values of the ``minutes`` mail."""
+    """Template values of the ``minutes`` mail (items removed by a correction left out)."""
     return {
         "decisions": list(file.decisions),
-        "actions": [action_row(a, ctx) for a in file.actions],
+        "actions": [action_row(a, ctx) for a in file.actions if a.status != "cancelled"],
         "risks": [dataclasses.asdict(r) for r in file.risks],
         "review_date": file.meeting.review_date,
     }

@@ -3,12 +3,15 @@
 A meeting's expected outcome must say what will exist after the meeting: a decision, an
 owner, a date, a number, an approved plan. "讨论一下问题", "研究相关事宜", "沟通情况",
 "discuss the issues", "sync up" are activities, not outcomes. :func:`check_goal` returns the
-reasons an outcome is not measurable, phrased so the requester can fix them; ``[]`` when fine.
+reasons an outcome is not measurable as problem codes (the mail phrases them in the
+requester's language); ``[]`` when fine.
 """
 
 from __future__ import annotations
 
 import re
+
+from daemon.domain.problems import Problem, problem
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 # Activity verbs that describe talking, not a result.
@@ -37,52 +40,40 @@ _CONCRETE = re.compile(
 )
 
 
-def check_goal(expected_outcome: str | None) -> list[str]:
+def check_goal(expected_outcome: str | None) -> list[Problem]:
     """Reasons ``expected_outcome`` is not a measurable goal; ``[]`` when it is.
 
     Args:
         expected_outcome: the request's expected outcome (预期成果) as written, or ``None``.
 
     Returns:
-        A list of sentences in the outcome's language (zh when it contains CJK, else en), each
-        saying what is missing and how to fix it.
+        :class:`~daemon.domain.problems.Problem` codes (``goal_empty``, and with the
+        outcome as ``text``: ``goal_activity``, ``goal_unsettled``, ``goal_too_short``); the
+        mail says them in the requester's language. The outcome is checked with the word
+        lists of its own language (zh when it contains CJK, else en).
     """
     text = (expected_outcome or "").strip()
     if not text:
-        return [
-            "预期成果未填写：请写明会后要得到的具体结果（要决定什么、由谁负责、何时完成）。"
-            " / The expected outcome is empty: say what the meeting must decide, who owns it "
-            "and by when."
-        ]
-    zh = bool(_CJK.search(text))
+        return [problem("goal_empty")]
     concrete = bool(_CONCRETE.search(text))
-    issues: list[str] = []
-    if zh:
-        if _VAGUE_ZH.search(text) and not concrete:
-            issues.append(
-                f"预期成果“{text}”只描述了会上的活动（讨论/研究/沟通），没有可检验的结果："
-                "请改写为会后要得到的结论，例如“确定……的责任人和完成时限”或“批准……方案”。"
-            )
-        elif _VAGUE_OBJECT_ZH.search(text) and not concrete:
-            issues.append(
-                f"预期成果“{text}”没有说明要解决到什么程度：请写明具体决定、责任人或完成时间。"
-            )
-        elif len(text) < 6 and not concrete:
-            issues.append(f"预期成果“{text}”过于简略：请写明会后要得到的具体、可检验的结果。")
+    if concrete:
+        return []
+    if _CJK.search(text):
+        vague, unsettled, short = (
+            _VAGUE_ZH.search(text),
+            _VAGUE_OBJECT_ZH.search(text),
+            len(text) < 6,
+        )
     else:
-        if _VAGUE_EN.search(text) and not concrete:
-            issues.append(
-                f'The expected outcome "{text}" describes an activity (discuss/review/sync), '
-                "not a result: say what will be decided or delivered, by whom and by when."
-            )
-        elif _VAGUE_OBJECT_EN.search(text) and not concrete:
-            issues.append(
-                f'The expected outcome "{text}" does not say what should be settled: name the '
-                "decision, the owner or the deadline."
-            )
-        elif len(text.split()) < 3 and not concrete:
-            issues.append(
-                f'The expected outcome "{text}" is too short to check: describe the concrete '
-                "result the meeting must produce."
-            )
-    return issues
+        vague, unsettled, short = (
+            _VAGUE_EN.search(text),
+            _VAGUE_OBJECT_EN.search(text),
+            len(text.split()) < 3,
+        )
+    if vague:
+        return [problem("goal_activity", text=text)]
+    if unsettled:
+        return [problem("goal_unsettled", text=text)]
+    if short:
+        return [problem("goal_too_short", text=text)]
+    return []

@@ -132,6 +132,22 @@ class MeetingRequestForm:
 
 
 @dataclass(frozen=True)
+class AgendaEdit:
+    """One change the host asks of the agenda (reply to ``agenda``, or ``meetingd agenda``).
+
+    ``op``: ``drop`` topic ``n``; ``time``: give topic ``n`` ``minutes``; ``move`` topic ``n``
+    to place ``to``; ``add`` a topic ``title`` (with ``minutes`` if given). Topic numbers are
+    those the agenda mail shows (1-based, in agenda order).
+    """
+
+    op: Literal["drop", "time", "move", "add"]
+    n: int | None = None
+    minutes: int | None = None
+    to: int | None = None
+    title: str | None = None
+
+
+@dataclass(frozen=True)
 class AuthResult:
     """One result of an ``Authentication-Results`` header (RFC 8601): the server that
     added it (``authserv_id``, lower-case), the ``method`` (``dmarc``, ``dkim``, ``spf``…)

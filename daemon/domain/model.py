@@ -22,11 +22,12 @@ MeetingStatus = Literal[
     "rejected",  # the host said no
     "scheduled",  # approved, invite sent
     "held",  # the meeting's end has passed; minutes requested
+    "minutes_draft",  # minutes read; waiting for the recorder to confirm them
     "minutes_received",  # minutes parsed and distributed; actions being followed
     "closed",  # every action item done
     "cancelled",
 ]
-ActionState = Literal["open", "in_progress", "delayed", "blocked", "done"]
+ActionState = Literal["open", "in_progress", "delayed", "blocked", "done", "cancelled"]
 
 
 @dataclass
@@ -61,6 +62,9 @@ class Meeting:
     review_date: dt.date | None = None
     review_uid: str | None = None
     problems: list[str] = field(default_factory=list)
+    minutes_version: int = 0
+    minutes_distributed_utc: dt.datetime | None = None
+    review_number: int | None = None
 
     @property
     def ref(self) -> str:
@@ -105,9 +109,11 @@ class Topic:
     late: bool = False
     complex: bool = False
     merged_into: int | None = None
-    decision: str | None = None  # the host's word on a late topic: included | excluded
+    decision: str | None = None  # included | excluded (a late topic); dropped (agenda edit)
     also_from: list[str] = field(default_factory=list)
     received_utc: dt.datetime | None = None
+    minutes: int | None = None  # a time box the host fixed (None: shared)
+    position: int | None = None  # the host's order on the agenda (None: order of arrival)
 
 
 @dataclass

@@ -17,6 +17,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from daemon.domain.authz import Change
+from daemon.domain.messages import AgendaEdit, MeetingRequestForm, MinutesDoc
 from daemon.domain.model import MeetingFile, Question
 
 #: What each question is about, as a change of the authorisation table: who may answer it.
@@ -31,6 +32,7 @@ CHANGE_OF: dict[str, Change] = {
     "minutes_confirm": Change.MINUTES,
     "empty_agenda": Change.RESCHEDULE,
     "approval": Change.APPROVE,
+    "agenda": Change.AGENDA,
 }
 
 #: The mail kind that asks each question (and asks it again).
@@ -45,6 +47,7 @@ ASKED_BY: dict[str, str] = {
     "minutes_confirm": "minutes_confirm",
     "empty_agenda": "empty_agenda",
     "approval": "approval_request",
+    "agenda": "agenda",
 }
 
 
@@ -59,17 +62,27 @@ class Answer:
             ``A-3`` → the name written).
         decision: a choice the question offered: ``keep``, ``accept``, ``move``, ``cancel``,
             ``hold``, ``include``, ``exclude``, ``confirm``, ``correct``; or None.
-        problems: why something written could not be read (sentences for the person).
+        start, duration_minutes: the new time of a ``move`` (aware), and its length.
+        form: a request or goal answer read as a request form (only the given fields set).
+        minutes: the corrected minutes of a ``correct`` answer.
+        edits: the agenda changes of an ``agenda`` answer, as one set.
+        problems: what was written but could not be read (problem codes, e.g.
+            ``owner_unreadable`` with ``item="A-3"``).
     """
 
     kind: str
     values: dict[str, str] = field(default_factory=dict)
     decision: str | None = None
+    start: dt.datetime | None = None
+    duration_minutes: int | None = None
+    form: MeetingRequestForm | None = None
+    minutes: MinutesDoc | None = None
+    edits: list[AgendaEdit] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
     def empty(self) -> bool:
         """True when the reply answered nothing the question asked."""
-        return not self.values and self.decision is None
+        return not self.values and self.decision is None and not self.edits
 
 
 def ask(
@@ -105,6 +118,21 @@ def close(q: Question, reason: str, now: dt.datetime) -> str:
     return f"question {q.id} ({q.kind} to {q.asked}, {q.about or '-'}) closed: {reason}"
 
 
+def answered_by(
+    file: MeetingFile, question_id: int | None, sender: str, kind: str
+) -> Question | None:
+    """The open question a reply from ``sender`` answers: the one our mail carried (found by
+    In-Reply-To/References), else, for a mail the reader could not place (``kind``
+    ``unknown``) tagged for this meeting, the only question open to ``sender``."""
+    q = file.question(question_id)
+    if q is not None:
+        return q if q.state == "open" else None
+    if kind != "unknown":
+        return None
+    mine = [x for x in open_questions(file) if x.asked == sender and x.kind in ASKED_BY]
+    return mine[0] if len(mine) == 1 else None
+
+
 def open_questions(file: MeetingFile, kind: str | None = None) -> list[Question]:
     """The questions still waiting for an answer (of ``kind`` if given), oldest first."""
     return [q for q in file.questions if q.state == "open" and kind in (None, q.kind)]
@@ -134,9 +162,16 @@ def moot(file: MeetingFile, q: Question) -> str | None:
         if all(a is None or a.owner for a in items):
             return "every item has an owner"
     if q.kind == "topic_fields":
-        topic = next((t for t in file.topics if str(t.id) == q.about), None)
-        if topic is None or not topic.missing or topic.merged_into is not None:
-            return "the topic is complete"
+        ids = set(q.about.split(","))
+        pending = [
+            t for t in file.topics if str(t.id) in ids and t.missing and t.merged_into is None
+        ]
+        if not pending:
+            return "the topics are complete"
+    if q.kind == "agenda" and m.status != "scheduled":
+        return f"the meeting is {m.status}"
+    if q.kind == "empty_agenda" and m.agenda_sent_utc is not None:
+        return "the agenda went out"
     if q.kind == "late_topic" and not any(
         t.late and t.decision is None and t.merged_into is None for t in file.topics
     ):

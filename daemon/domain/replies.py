@@ -9,7 +9,10 @@ automatic mail, to an answer to one of these notices, or more than
 
 from __future__ import annotations
 
+from typing import Any
+
 from daemon.domain.effects import Outgoing
+from daemon.domain.model import Question
 
 NO_REPLY_KINDS = frozenset({"auto_reply", "bounce"})  # inbound kinds never answered
 NOTICE_KINDS = ("not_understood", "change_refused")  # outbound kinds the guard limits
@@ -54,15 +57,30 @@ def notice_blocked(
 
 
 def not_understood(
-    key: str, sender: str, message_id: str | None, subject: str, problems: list[str]
+    key: str,
+    sender: str,
+    message_id: str | None,
+    subject: str,
+    problems: list[str],
+    question: Question | None = None,
 ) -> Outgoing:
-    """The notice telling ``sender`` what could not be understood of their mail."""
+    """The notice telling ``sender`` what could not be understood of their mail; with
+    ``question`` (the open question the mail failed to answer) it asks that question again
+    and carries it, so a reply to the notice is read as the answer."""
+    extra: dict[str, Any] = {"problems": problems, "subject": subject}
+    if question is not None:
+        extra["question"] = {
+            "kind": question.kind,
+            "about": question.about,
+            "wanted": list(question.wanted),
+        }
     return Outgoing(
         "not_understood",
         [sender],
         key=key,
         in_reply_to=message_id,
-        extra={"problems": problems, "subject": subject},
+        extra=extra,
+        question_id=question.id if question is not None else None,
     )
 
 

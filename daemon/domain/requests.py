@@ -12,6 +12,7 @@ from daemon.domain.effects import Effects, Outgoing
 from daemon.domain.events import Incoming
 from daemon.domain.messages import MeetingRequestForm
 from daemon.domain.model import Meeting, MeetingFile, Role
+from daemon.domain.problems import problem
 from daemon.domain.refused import CommandRefused
 from daemon.domain.roster import add_participant, everyone, with_role
 
@@ -190,7 +191,7 @@ def approve(file: MeetingFile, ctx: RuleContext, actor: str, effects: Effects) -
         effects.log.append(f"{m.ref}: approval by {actor} ignored in status {m.status}")
         return
     if m.start_utc is None or m.start_utc <= ctx.now:
-        raise CommandRefused(f"{m.ref}'s time has already passed; give it a new time first")
+        raise CommandRefused(problem("time_passed", ref=m.ref))
     m.status = "scheduled"
     m.approved_utc = ctx.now
     if m.uid is None:
@@ -200,6 +201,10 @@ def approve(file: MeetingFile, ctx: RuleContext, actor: str, effects: Effects) -
     effects.outgoing.append(Outgoing("invite", everyone(file), calendar="REQUEST"))
     core = with_role(file, "core")
     effects.outgoing.append(Outgoing("call_for_topics", core, cc=[m.host] if m.host else []))
+    if m.requester and m.requester not in (actor, m.host):
+        effects.outgoing.append(
+            Outgoing("request_approved", [m.requester], extra={"invited": len(everyone(file))})
+        )
     effects.log.append(f"{m.ref}: approved by {actor}; invite to {len(everyone(file))} people")
 
 

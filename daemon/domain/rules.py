@@ -8,17 +8,28 @@ service persists the file, enqueues the mails and syncs the deadlines in one tra
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
-from daemon.domain import attendance, authz, changes, followup, requests, topics
-from daemon.domain.authz import Change, Refusal
+from daemon.domain import (
+    answering,
+    attendance,
+    authz,
+    changes,
+    followup,
+    minutes,
+    questions,
+    requests,
+    review,
+    topics,
+)
+from daemon.domain.authz import Change
 from daemon.domain.context import RuleContext
 from daemon.domain.deadlines import deadlines_for
 from daemon.domain.effects import Effects, Outgoing
 from daemon.domain.events import Command, Incoming
 from daemon.domain.identity import sender_verified
 from daemon.domain.model import Deadline, MeetingFile, Rsvp
-from daemon.domain.refused import CommandRefused
+from daemon.domain.refused import CommandRefused, refused_reason
+from daemon.domain.refusing import refuse
 from daemon.domain.timed import distribute, on_deadline
 
 
@@ -67,6 +78,11 @@ def apply_message(file: MeetingFile, inc: Incoming, ctx: RuleContext) -> Effects
         effects.log.append(f"{m.ref}: {kind} from {inc.sender} not applied: {doubt}")
         effects.quarantine = doubt
         return _finish(file, effects, ctx)
+    q = file.question(inc.question_id)
+    if q is not None and q.state == "open" and answering.apply_answer(file, inc, q, ctx, effects):
+        if not effects.quarantine:
+            _refused_attachments(inc, ctx, effects)
+        return _finish(file, effects, ctx)
     change, about = _change_asked(file, inc)
     refusal = None
     if change is not None:
@@ -79,6 +95,8 @@ def apply_message(file: MeetingFile, inc: Incoming, ctx: RuleContext) -> Effects
         refuse(file, inc, refusal, effects)
     else:
         _dispatch(file, inc, ctx, effects)
+    if effects.quarantine == "not_understood" and q is not None and q.state == "open":
+        answering.unclear(file, q, effects)  # the notice asks the open question again
     if not effects.quarantine:
         _refused_attachments(inc, ctx, effects)
     return _finish(file, effects, ctx)
@@ -137,6 +155,8 @@ _COMMAND_CHANGES = {
     "cancel": Change.CANCEL,
     "include_topic": Change.LATE_TOPIC,
     "exclude_topic": Change.LATE_TOPIC,
+    "agenda": Change.AGENDA,
+    "assign": Change.MINUTES,
 }
 
 
@@ -154,7 +174,7 @@ def _dispatch(file: MeetingFile, inc: Incoming, ctx: RuleContext, effects: Effec
         try:
             changes.run(file, command, ctx, effects)
         except CommandRefused as exc:
-            effects.quarantine = f"command_refused: {exc}"
+            effects.quarantine = refused_reason(exc)
     elif m.status == "awaiting_approval" and inc.sender == m.host and kind != "meeting_request":
         _approval_reply(file, inc, ctx, effects)
     elif kind == "meeting_request":
@@ -166,41 +186,13 @@ def _dispatch(file: MeetingFile, inc: Incoming, ctx: RuleContext, effects: Effec
     elif kind == "topic_submission":
         topics.on_topics(file, inc, ctx, effects)
     elif kind == "minutes":
-        followup.on_minutes(file, inc, ctx, effects)
+        minutes.on_minutes(file, inc, ctx, effects)
     elif kind == "action_update":
         followup.on_action_update(file, inc, ctx, effects)
     elif inc.materials:
         _materials_only(file, inc, ctx, effects)
-    elif inc.reply_to_kind == "agenda" and inc.sender == m.host:
-        # Free-form agenda changes are kept for the administrator (meetingd quarantine).
-        effects.quarantine = "agenda_change"
     else:
         effects.quarantine = "not_understood"
-
-
-def refuse(file: MeetingFile, inc: Incoming, refusal: Refusal, effects: Effects) -> None:
-    """Change nothing; log the refusal and tell the sender who may make the change.
-
-    Topics and materials from someone outside the meeting get ``not_a_participant`` (which
-    says how to have a topic raised); every other refusal gets ``change_refused``.
-    """
-    m = file.meeting
-    effects.log.append(refusal.log_line(m.ref))
-    effects.refusals.append(refusal.log_line(m.ref))
-    extra: dict[str, Any]
-    if refusal.change in (Change.TOPICS, Change.MATERIALS):
-        kind, extra = "not_a_participant", {"what": str(refusal.change)}
-    else:
-        kind = "change_refused"
-        extra = {
-            "change": str(refusal.change),
-            "allowed": [str(w) for w in refusal.allowed],
-            "about": refusal.about,
-            "subject": inc.msg.subject,
-        }
-    effects.outgoing.append(
-        Outgoing(kind, [inc.sender], key=inc.key, in_reply_to=inc.msg.message_id, extra=extra)
-    )
 
 
 def _written_command(inc: Incoming) -> str | None:
@@ -241,7 +233,7 @@ def _approval_reply(file: MeetingFile, inc: Incoming, ctx: RuleContext, fx: Effe
         try:
             requests.approve(file, ctx, inc.sender, fx)
         except CommandRefused as exc:
-            fx.quarantine = f"command_refused: {exc}"
+            fx.quarantine = refused_reason(exc)
             return
         # The host who approves by mail will chair it: nobody chases them for an answer.
         file.rsvps.append(Rsvp(inc.sender, "ACCEPTED", source="approval", updated_utc=ctx.now))
@@ -259,16 +251,25 @@ def _materials_only(file: MeetingFile, inc: Incoming, ctx: RuleContext, fx: Effe
     materials_sent = any(x.distributed for x in file.materials)
     fx.outgoing.append(
         Outgoing(
-            "topic_receipt",
+            "materials_receipt",
             [inc.sender],
             key=inc.key,
             in_reply_to=inc.msg.message_id,
-            extra={"topics": [], "late": False, "materials": [x.filename for x in fresh]},
+            extra={"materials": [x.filename for x in fresh], "distributed": materials_sent},
         )
     )
     if materials_sent:  # the rest went out already: these follow at once
         distribute(file, fresh, fx, inc.key)
     fx.log.append(f"{file.meeting.ref}: {len(fresh)} material(s) from {inc.sender}")
+
+
+def open_review(
+    number: int, reviewed: MeetingFile, ctx: RuleContext
+) -> tuple[MeetingFile, Effects]:
+    """Open review meeting ``number`` of ``reviewed`` (after an :class:`Effects` asked for
+    it with ``spawn_review``); see :mod:`daemon.domain.review`."""
+    file, effects = review.open_review(number, reviewed, ctx)
+    return file, _finish(file, effects, ctx)
 
 
 def apply_deadline(file: MeetingFile, deadline: Deadline, ctx: RuleContext) -> Effects:
@@ -292,5 +293,6 @@ def apply_command(file: MeetingFile, cmd: Command, ctx: RuleContext) -> Effects:
 
 
 def _finish(file: MeetingFile, effects: Effects, ctx: RuleContext) -> Effects:
+    effects.log += questions.close_moot(file, ctx.now)
     effects.deadlines = deadlines_for(file, ctx)
     return effects

@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 from daemon.domain import deadlines as dl
+from daemon.domain import questions
 from daemon.domain.agenda import build_agenda
 from daemon.domain.attendance import missing_for_decline, proxy_request, report
 from daemon.domain.context import RuleContext
 from daemon.domain.effects import Effects, Outgoing
-from daemon.domain.followup import action_row, review_extra
+from daemon.domain.followup import action_row
+from daemon.domain.minutes import ask_confirmation, owner_question
 from daemon.domain.model import Deadline, Material, MeetingFile
 from daemon.domain.roster import everyone, unanswered, with_role
 from daemon.domain.topics import live_topics, silent_departments
@@ -40,7 +42,7 @@ def agenda_rows(file: MeetingFile, ctx: RuleContext) -> tuple[list[dict[str, obj
     t = ctx.timings
     slot = m.duration_minutes or t.default_minutes
     agenda = build_agenda(
-        [(x.title, x.submitter) for x in live_topics(file)],
+        [(x.title, x.submitter, x.minutes) for x in live_topics(file)],
         slot,
         lang=m.lang,
         opening=t.opening_minutes,
@@ -62,11 +64,13 @@ def publish_agenda(
     m.agenda_sent_utc = ctx.now
     m.revision += 1
     if m.host:
+        q = questions.ask(file, "agenda", m.host, ctx.now)
         fx.outgoing.append(
             Outgoing(
                 "agenda",
                 [m.host],
                 key=key,
+                question_id=q.id,
                 extra={
                     "agenda": rows,
                     "total_minutes": total,
@@ -91,6 +95,12 @@ def publish_agenda(
 
 
 def _topics_due(file: MeetingFile, d: Deadline, ctx: RuleContext, fx: Effects) -> None:
+    m = file.meeting
+    if not live_topics(file) and m.host:
+        q = questions.ask(file, "empty_agenda", m.host, ctx.now)
+        fx.outgoing.append(Outgoing("empty_agenda", [m.host], key=d.key, question_id=q.id))
+        fx.log.append(f"{m.ref}: no topic by the deadline; the host is asked what to do")
+        return
     publish_agenda(file, ctx, fx, d.key)
     with_material = {x.topic_id for x in file.materials}
     for topic in live_topics(file):
@@ -211,23 +221,14 @@ def _action(file: MeetingFile, d: Deadline, ctx: RuleContext, fx: Effects) -> No
 
 
 def _review_invite(file: MeetingFile, d: Deadline, ctx: RuleContext, fx: Effects) -> None:
+    """The review meeting is due to be booked: the service opens it as a meeting of its
+    own (:func:`daemon.domain.review.open_review`)."""
     m = file.meeting
-    owners = sorted({a.owner for a in file.actions if a.owner})
-    to = ([m.host] if m.host else []) + [o for o in owners if o != m.host]
-    if m.review_uid is None:
-        m.review_uid = f"review-{m.uid}"
-    fx.outgoing.append(
-        Outgoing(
-            "review_invite",
-            to,
-            key=d.key,
-            calendar="REQUEST",
-            calendar_attendees=to,
-            extra=review_extra(file, ctx),
-            view="review",
-        )
-    )
-    fx.log.append(f"{m.ref}: review meeting on {d.key} booked with {len(to)} people")
+    if m.review_number is not None:
+        fx.log.append(f"{m.ref}: review meeting MTG-{m.review_number} already booked")
+        return
+    fx.spawn_review = True
+    fx.log.append(f"{m.ref}: review meeting for {d.key} to be opened")
 
 
 def review_window(file: MeetingFile, ctx: RuleContext) -> tuple[dt.datetime, dt.datetime]:
@@ -238,6 +239,39 @@ def review_window(file: MeetingFile, ctx: RuleContext) -> tuple[dt.datetime, dt.
     local = m.start_utc.astimezone(ctx.days.tz)
     start = dt.datetime.combine(day, local.time(), tzinfo=ctx.days.tz).astimezone(dt.UTC)
     return start, start + dt.timedelta(minutes=ctx.timings.review_minutes)
+
+
+def _confirm_reminder(file: MeetingFile, d: Deadline, ctx: RuleContext, fx: Effects) -> None:
+    """The recorder has not confirmed the minutes: ask again; the second time, the host
+    (who may confirm them too)."""
+    m = file.meeting
+    n = int(d.key.rpartition("#")[2] or 1)
+    to = m.recorder if n == 1 or not m.host else m.host
+    if m.status != "minutes_draft" or to is None:
+        return
+    ask_confirmation(file, to, ctx, fx, key=d.key, reply=None)
+
+
+def _owner_reminder(file: MeetingFile, d: Deadline, ctx: RuleContext, fx: Effects) -> None:
+    """An owner is still unknown: ask the recorder again, then the host, then hand the
+    question to the operator (``[mailbox] admin``)."""
+    m = file.meeting
+    qid, _, n = d.key.removeprefix("Q").partition("#")
+    q = file.question(int(qid))
+    if q is None or q.state != "open":
+        return
+    q.reminders += 1
+    to = {"1": m.recorder, "2": m.host, "3": ctx.admin}.get(n) or None
+    if to is None:
+        fx.log.append(f"{m.ref}: question {q.id} ({q.about}) unanswered; nobody left to ask")
+        return
+    if n == "3":
+        fx.outgoing.append(
+            Outgoing("handover", [to], key=d.key, extra={"what": "owner", "about": q.about})
+        )
+    else:
+        fx.outgoing.append(owner_question(file, q.id, to, ctx, key=d.key))
+    fx.log.append(f"{m.ref}: owner of {q.about} asked again of {to} (reminder {n})")
 
 
 _HANDLERS = {
@@ -253,6 +287,8 @@ _HANDLERS = {
     dl.ACTION_OVERDUE: _action,
     dl.ACTION_ESCALATION: _action,
     dl.REVIEW_INVITE: _review_invite,
+    dl.CONFIRM_REMINDER: _confirm_reminder,
+    dl.OWNER_REMINDER: _owner_reminder,
 }
 
 __all__ = ["on_deadline", "agenda_rows", "review_window", "action_row", "with_role"]

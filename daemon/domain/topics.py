@@ -195,10 +195,15 @@ def _row(topic: Topic) -> dict[str, Any]:
 
 
 def live_topics(file: MeetingFile) -> list[Topic]:
-    """Topics on the agenda: not merged away, with a title, in order of arrival."""
-    return [
-        t for t in file.topics if t.merged_into is None and t.title and t.decision != "excluded"
+    """Topics on the agenda: not merged away, not dropped, with a title; in the host's order
+    (``position``), else in order of arrival."""
+    live = [
+        t
+        for t in file.topics
+        if t.merged_into is None and t.title and t.decision not in ("excluded", "dropped")
     ]
+    arrival = {t.id: i for i, t in enumerate(live)}
+    return sorted(live, key=lambda t: t.position if t.position is not None else arrival[t.id])
 
 
 def silent_departments(file: MeetingFile, ctx: RuleContext) -> dict[str, list[str]]:

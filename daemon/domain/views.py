@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import replace
 
-from daemon.domain.context import RuleContext, Timings, WorkingDays
-from daemon.domain.model import MeetingFile, Participant
-from daemon.domain.timed import review_window
+from daemon.domain.context import Timings, WorkingDays
+from daemon.domain.model import MeetingFile
 
 
 def deadline_times(file: MeetingFile, days: WorkingDays, t: Timings) -> dict[str, dt.datetime]:
@@ -26,28 +24,3 @@ def deadline_times(file: MeetingFile, days: WorkingDays, t: Timings) -> dict[str
         # The recorder is reminded that morning; the minutes are due by its end.
         out["minutes_due"] = days.at(days.add(days.local_date(m.end_utc), t.minutes_reminder_days))
     return out
-
-
-def review_file(file: MeetingFile, ctx: RuleContext) -> MeetingFile:
-    """The review meeting (复盘) as its own calendar object: same tag, its own UID, the
-    host and the action owners as attendees."""
-    m = file.meeting
-    start, end = review_window(file, ctx)
-    owners = sorted({a.owner for a in file.actions if a.owner})
-    people = [p for p in file.participants if p.address == m.host]
-    people += [
-        file.person(o) or Participant(o, "core", ctx.directory.name_of(o))
-        for o in owners
-        if o != m.host
-    ]
-    title = ("复盘：" if m.lang == "zh" else "Review: ") + m.title
-    meeting = replace(
-        m,
-        uid=m.review_uid or f"review-{m.uid}",
-        revision=0,
-        title=title,
-        start_utc=start,
-        end_utc=end,
-    )
-    # A new event: nobody has answered it yet, whatever they said to the meeting itself.
-    return replace(file, meeting=meeting, participants=[replace(p) for p in people], rsvps=[])

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
+from daemon.domain.problems import problem
 from daemon.inbound.charsets import decode_header_value
 
 # ``Name <local@domain>`` or a bare ``local@domain`` without quotes, comments or groups.
@@ -127,23 +128,19 @@ def _finish(
     many = sorted({a.lower() for a in others} - {address or ""})
     if address is None:
         shown_from = " ".join(raw.split())[:120]
-        where = f"From: {shown_from!r}" if shown_from else "there is no From header"
-        problems.append(
-            f"{NO_SENDER} ({where}); nobody can be answered or credited for it: ask the "
-            "sender to write from their own mailbox"
-        )
+        if shown_from:
+            problems.append(problem("no_sender_from", written=shown_from))
+        else:
+            problems.append(problem("no_sender_header"))
     if shown:
         what = ", ".join(sorted(shown))
-        real = address or "no address at all"
-        problems.append(
-            f"the sender's display name shows {what}, but the mail comes from {real}; it is "
-            f"not taken as mail from {what}: check with that person before acting on it"
-        )
+        if address:
+            problems.append(problem("display_name_other", shown=what, address=address))
+        else:
+            problems.append(problem("display_name_no_address", shown=what))
     if many:
-        problems.append(
-            f"the From header names several addresses ({', '.join([address or '', *many])}); "
-            f"only {address} was taken as the sender and nothing it asks for is applied"
-        )
+        listed = ", ".join([address or "", *many])
+        problems.append(problem("from_many", addresses=listed, address=address))
     return Sender(address, name or None, bool(shown or many), tuple(problems), decoded)
 
 

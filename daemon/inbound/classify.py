@@ -30,6 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from daemon.domain.messages import Inspection, MinutesDoc
+from daemon.domain.problems import problem
 from daemon.inbound import loops
 from daemon.inbound.mime import Mail
 from daemon.inbound.parse.actions import ACTION_TAG, parse_action_update
@@ -188,10 +189,7 @@ def _action_update(ctx: Context, insp: Inspection) -> bool:
     update = parse_action_update(ctx.mail.subject, ctx.fresh, ctx.day, found)
     insp.problems.extend(found)
     if update is None:
-        insp.problems.append(
-            "this reply is about an action item but no status was recognised; reply with "
-            "已完成/done, 进行中/in progress, 延期到<日期>/delayed to <date>, or 受阻/blocked"
-        )
+        insp.problems.append(problem("action_no_status"))
         return False
     insp.kind, insp.action_update = "action_update", update
     return True
@@ -221,10 +219,7 @@ def _freeform_topic(ctx: Context, insp: Inspection) -> bool:
     if topic is None:
         return False
     insp.kind, insp.topics = "topic_submission", [topic]
-    insp.problems.append(
-        "the topic was written as free text; please resend it with 议题/背景/痛点/期望成果 "
-        "(Topic/Background/Pain point/Expected outcome) lines so nothing is missed"
-    )
+    insp.problems.append(problem("topic_free_text"))
     return True
 
 

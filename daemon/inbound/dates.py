@@ -26,6 +26,8 @@ import math
 import re
 from collections.abc import Iterator
 
+from daemon.domain.problems import Problem, problem
+
 log = logging.getLogger(__name__)
 
 # The years a date in mail may name (a Date header, a meeting, a due date).
@@ -265,9 +267,8 @@ def date_problems(text: str) -> list[str]:
         a meeting length: "the duration 99999999小时 is not a meeting length (at most 24
         hours)". Empty when everything written is usable. Never raises.
     """
-    problems = [
-        f"the date {written} is not a usable date (years {YEARS.start}-{YEARS.stop - 1}): "
-        "please write the real date"
+    problems: list[str] = [
+        problem("date_out_of_range", written=written, first=YEARS.start, last=YEARS.stop - 1)
         for written in out_of_range_dates(text)
     ]
     _minutes, why = _read_duration(text)
@@ -362,7 +363,7 @@ def parse_when(text: str, ref: dt.datetime) -> tuple[dt.datetime | None, int | N
     return start, _duration(tail)
 
 
-def _read_duration(text: str) -> tuple[int | None, str | None]:
+def _read_duration(text: str) -> tuple[int | None, Problem | None]:
     """(minutes, why not): the first length written in ``text``; minutes ``None`` when there
     is none, or when it is no meeting length (then ``why`` says so)."""
     m = _DURATION.search(text)
@@ -379,10 +380,9 @@ def _read_duration(text: str) -> tuple[int | None, str | None]:
     if len(written) > 24:
         written = f"{written[:12]}…{written[-8:]}"
     if not math.isfinite(minutes) or minutes > MAX_MEETING_MINUTES:
-        limit = f"at most {MAX_MEETING_MINUTES // 60} hours"
-        return None, f"the duration {written} is not a meeting length ({limit})"
+        return None, problem("duration_too_long", written=written, hours=MAX_MEETING_MINUTES // 60)
     if minutes < 1:
-        return None, f"the duration {written} is not a meeting length (at least 1 minute)"
+        return None, problem("duration_too_short", written=written)
     return int(minutes), None
 
 

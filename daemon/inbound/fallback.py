@@ -17,6 +17,7 @@ import re
 from email.policy import compat32
 
 from daemon.domain.messages import Inspection
+from daemon.domain.problems import problem
 from daemon.inbound.addresses import read_sender
 from daemon.inbound.charsets import decode_header_value
 from daemon.inbound.dates import plausible_instant
@@ -48,17 +49,17 @@ def header_only_inspection(
         with :data:`INTERNAL_ERROR`. Never raises (if even the headers cannot be read, the
         result names no sender).
     """
-    problem = f"{INTERNAL_ERROR} ({exc.__class__.__name__}: {str(exc)[:200]})"
+    reason = problem("internal_error", error=f"{exc.__class__.__name__}: {str(exc)[:200]}")
     try:
-        return _from_headers(raw, file, problem, now)
+        return _from_headers(raw, file, reason, now)
     except Exception:
         log.exception("header-only reading failed too for %s", file)
         return Inspection(
-            file=file, kind="unknown", sender=None, problems=[problem], rule_hits=["error"]
+            file=file, kind="unknown", sender=None, problems=[reason], rule_hits=["error"]
         )
 
 
-def _from_headers(raw: bytes, file: str | None, problem: str, now: dt.datetime) -> Inspection:
+def _from_headers(raw: bytes, file: str | None, reason: str, now: dt.datetime) -> Inspection:
     from daemon.inbound.classify import NO_ANSWER_SIGNS, RULES, Context  # imports parsers
 
     msg = email.parser.BytesHeaderParser(policy=compat32).parsebytes(raw)
@@ -94,7 +95,7 @@ def _from_headers(raw: bytes, file: str | None, problem: str, now: dt.datetime) 
         in_reply_to=list(refs),
         subject=mail.subject,
         date=mail.date,
-        problems=[problem, *sender.problems],
+        problems=[reason, *sender.problems],
         rule_hits=["error"],
     )
     tag = _MTG_TAG.search(mail.subject)

@@ -20,6 +20,7 @@ import sys
 from pathlib import Path
 
 from daemon.domain.messages import Inspection
+from daemon.domain.problems import problem
 from daemon.inbound.authresults import read_auth_results
 from daemon.inbound.classify import Context, classify
 from daemon.inbound.fallback import header_only_inspection
@@ -74,9 +75,7 @@ def _inspect(raw: bytes, file: str | None, now: dt.datetime) -> Inspection:
     insp.action_ref = f"A-{int(tag.group(2))}" if tag else None
     fresh = fresh_text(mail.text)
     if mail.text.strip() and not fresh:
-        insp.problems.append(
-            "the message holds only quoted or signature text; nothing the sender wrote was found"
-        )
+        insp.problems.append(problem("only_quoted"))
     ref = mail.date or now
     insp.fresh_text = fresh
     insp.command = parse_command(fresh, ref, insp.problems) if fresh else None
@@ -86,12 +85,9 @@ def _inspect(raw: bytes, file: str | None, now: dt.datetime) -> Inspection:
     if insp.kind in ("auto_reply", "bounce"):
         insp.auto_submitted = True  # automatic mail, whichever loop rule told (RFC 3834)
     if cal.method and cal.method not in ("REPLY", "COUNTER") and insp.kind == "unknown":
-        insp.problems.append(
-            f"the calendar object is a {cal.method}, not a reply to one of our invitations; "
-            "nothing to record"
-        )
+        insp.problems.append(problem("calendar_not_reply", method=cal.method))
     if insp.kind == "unknown" and mail.date is None and not mail.is_bare_calendar:
-        insp.problems.append("the message has no readable Date header")
+        insp.problems.append(problem("no_date_header"))
     return insp
 
 
@@ -130,7 +126,7 @@ def inspect_path(path: str | Path, *, now: dt.datetime) -> Inspection:
             file=name,
             kind="unknown",
             sender=None,
-            problems=[f"the file could not be read: {exc.strerror or exc}"],
+            problems=[problem("file_unreadable", error=str(exc.strerror or exc))],
         )
     return inspect_bytes(raw, name, now=now)
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlite_utils import Database
 
 from daemon.domain.messages import Inspection
-from daemon.store import meetings, queries
+from daemon.store import meetings, overview, queries
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +54,6 @@ def link_message(db: Database, msg: Inspection) -> Link:
             number = int(msg.meeting_ref.removeprefix("MTG-"))
         except ValueError:
             number = None
-        if number is not None and number in {m.number for m in meetings.list_meetings(db)}:
+        if number is not None and overview.meeting_exists(db, number):
             return Link(number, "subject-tag", reply_kind, reply_key)
     return Link(None, None, reply_kind, reply_key)

@@ -27,6 +27,7 @@ from email.message import Message
 from email.policy import compat32
 
 from daemon.domain.messages import AttachmentInfo
+from daemon.domain.problems import problem
 from daemon.inbound.addresses import read_sender
 from daemon.inbound.charsets import codec_for, decode_header_value, decode_text
 from daemon.inbound.dates import plausible_instant
@@ -95,9 +96,7 @@ def parse_mail(raw: bytes) -> Mail:
     if raw.startswith(b"From "):
         raw, count = _first_of_mbox(raw)
         if count > 1:
-            mail.problems.append(
-                f"this file is an mbox of {count} messages; only the first was inspected"
-            )
+            mail.problems.append(problem("mbox_many", count=count))
     if not _HEADERISH.match(raw):
         mail.text = _normalise(decode_text(raw))
         return mail
@@ -105,10 +104,7 @@ def parse_mail(raw: bytes) -> Mail:
     _read_headers(msg, mail)
     _walk(msg, mail)
     if cut:
-        mail.problems.append(
-            f"{cut} part(s) are nested more than {MAX_DEPTH} levels deep; they were kept as "
-            "attachments without being read: send the content at the top of the mail"
-        )
+        mail.problems.append(problem("nested_too_deep", count=cut, depth=MAX_DEPTH))
     return mail
 
 
@@ -174,17 +170,14 @@ def _date(value: str | None, problems: list[str]) -> dt.datetime | None:
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError, OverflowError):
-        problems.append(f"the Date header {value!r} could not be read")
+        problems.append(problem("date_header_unreadable", written=value))
         return None
     if when is None:
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=dt.UTC)
     if not plausible_instant(when):
-        problems.append(
-            f"the Date header {value!r} is not a plausible date; the time the mail was read "
-            "is used instead"
-        )
+        problems.append(problem("date_header_implausible", written=value))
         return None
     return when
 
@@ -368,7 +361,7 @@ def _tnef(data: bytes, mail: Mail, plain: list[str], html: list[str]) -> None:
         tnef = TNEF(data)
     except Exception as exc:
         mail.attachments.append(AttachmentInfo("winmail.dat", "application/ms-tnef", len(data)))
-        mail.problems.append(f"winmail.dat (TNEF) could not be read: {exc.__class__.__name__}")
+        mail.problems.append(problem("tnef_unreadable", error=exc.__class__.__name__))
         return
     body = getattr(tnef, "body", None)
     if isinstance(body, bytes):

@@ -16,7 +16,7 @@ from sqlite_utils import Database
 from daemon import clock
 from daemon.domain import replies
 from daemon.domain.messages import Inspection
-from daemon.domain.model import MeetingFile
+from daemon.domain.model import MeetingFile, Question
 from daemon.inbound.inspect import inspect_bytes
 from daemon.outbound.mailer import Cause, Mailer
 from daemon.store import queries
@@ -33,6 +33,8 @@ def quarantine(
     reason: str,
     file: MeetingFile | None = None,
     replying_to: str | None = None,
+    question: Question | None = None,
+    more: list[str] | None = None,
 ) -> None:
     """Quarantine inbox ``row`` with ``reason`` (and the reader's problems), in the caller's
     transaction; tell the sender unless ``reason`` is one of
@@ -40,8 +42,10 @@ def quarantine(
 
     Args:
         replying_to: ``X-Meetingd-Kind`` of our mail it answers (the loop guard needs it).
+        question: the open question the mail failed to answer: the notice asks it again.
+        more: further problem codes for the notice (what in the answer could not be read).
     """
-    problems = [reason, *msg.problems]
+    problems = [reason, *(more or []), *msg.problems]
     queries.inbox_quarantine(db, row.id, "; ".join(problems))
     text = f"inbox {row.id} from {msg.sender}: {'; '.join(problems)}"
     queries.event_add(db, clock.now(), file.meeting.number if file else None, "quarantined", text)
@@ -49,7 +53,7 @@ def quarantine(
     if reason in replies.SILENT_REASONS:
         log.info("inbox %s: nobody is told (%s)", row.id, reason)
         return
-    tell_sender(db, mailer, row.id, msg, problems, file, replying_to)
+    tell_sender(db, mailer, row.id, msg, problems, file, replying_to, question)
 
 
 def ignore(db: Database, row: InboxRow, msg: Inspection, why: str) -> None:
@@ -76,8 +80,11 @@ def tell_sender(
     problems: list[str],
     file: MeetingFile | None = None,
     replying_to: str | None = None,
+    question: Question | None = None,
 ) -> None:
     """Queue the ``not_understood`` notice for ``msg`` (if the reply policy allows)."""
     sender = (msg.sender or "").lower()
-    out = replies.not_understood(f"inbox{row_id}", sender, msg.message_id, msg.subject, problems)
+    out = replies.not_understood(
+        f"inbox{row_id}", sender, msg.message_id, msg.subject, problems, question
+    )
     mailer.enqueue(db, file, out, Cause(msg, replying_to, f"inbox {row_id}"))

@@ -59,7 +59,9 @@ class ComposeContext:
         lang: language of the mail (``"zh"``/``"en"``); empty means the meeting's language.
         deadlines: aware datetimes by name: ``topics_due``, ``materials_due``, ``replies_due``,
             ``minutes_due`` ... (shown in the company zone).
-        names: address → display name (directory names; override participant names).
+        names: address → display name in ``lang`` (directory names: the English name for
+            ``en`` where configured; they override the names written on participants).
+        departments: department name → its name in ``lang`` (the ``dept`` filter).
         load_material: reads a stored material by sha256, or None (attachments skipped).
         renderer: templates to use; None means :func:`~daemon.outbound.render.default_renderer`.
     """
@@ -72,6 +74,7 @@ class ComposeContext:
     lang: str = ""
     deadlines: dict[str, dt.datetime] = field(default_factory=dict)
     names: dict[str, str] = field(default_factory=dict)
+    departments: dict[str, str] = field(default_factory=dict)
     load_material: MaterialLoader | None = None
     renderer: Renderer | None = None
 
@@ -134,6 +137,7 @@ def template_context(
         "recipient": recipient,
         "recipient_name": names.get(recipient) if len(out.to) == 1 else None,
         "names": names,
+        "departments": dict(ctx.departments),
         "deadlines": dict(ctx.deadlines),
         "x": dict(out.extra),
         "action": action,

@@ -12,9 +12,12 @@ fmt_time      18:00                                18:00
 iso           2026-09-29                           2026-09-29
 ============  ===================================  ==========================================
 
-Plus ``who`` (address → display name from ``names``), ``label`` (field/role/PARTSTAT name →
-words in the mail's language), ``fmt_size`` (bytes → "1.2 MB"), ``clause`` (free text without
-its final punctuation, so that a template can add its own) and ``text_to_html``; the test
+Plus ``who`` (address → display name from ``names``, the recipient's language; an optional
+argument is the name written for it), ``dept`` (department → its name in that language),
+``label`` (field/role/PARTSTAT name → words in the mail's language), ``problem`` (a problem
+code → its sentence, see :func:`problem_sentence`), ``fmt_size`` (bytes → "1.2 MB"),
+``clause`` (free text without its final punctuation, so that a template can add its own)
+and ``text_to_html``; the test
 ``prefixed`` (``x.missing|select("prefixed", "participant:")``).
 
 Globals: ``upcoming(key)`` is True while ``deadlines[key]`` exists and ``now`` is before it;
@@ -25,13 +28,19 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import logging
 import re
+import string
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 import jinja2
 from markupsafe import Markup, escape
+
+from daemon.domain.problems import code_of
+
+log = logging.getLogger(__name__)
 
 FALLBACK_LANG = "en"
 DEFAULT_TZ = ZoneInfo("Asia/Shanghai")
@@ -40,7 +49,8 @@ _ZH_WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周
 _EN_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _EN_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
-#: Field, role, PARTSTAT and action-status names → words (key | zh | en), ``label`` filter.
+#: Field, role, PARTSTAT, action and meeting status names and the fixed agenda boxes
+#: (``agenda_<part>``) → words (key | zh | en), ``label`` filter.
 _LABEL_TABLE = """
 title            | 会议主题         | Title
 core_problem     | 需解决的核心问题 | Core problem
@@ -49,6 +59,7 @@ start            | 会议时间         | Time
 end              | 结束时间         | End
 location         | 地点/线上链接    | Place / online link
 host             | 主持人           | Host
+department       | 部门             | Department
 recorder         | 记录人           | Recorder
 participants     | 参会人员         | Participants
 core             | 核心参会人       | Core participant
@@ -69,6 +80,19 @@ in_progress      | 进行中           | in progress
 delayed          | 已延期           | delayed
 blocked          | 受阻             | blocked
 done             | 已完成           | done
+agenda_opening   | 开场与议程确认   | Opening and agenda
+agenda_actions   | 形成共识与行动项 | Decisions and action items
+agenda_wrapup    | 会议总结         | Wrap-up
+requested        | 已收到申请       | requested
+goal_rejected    | 待完善会议目标   | waiting for a measurable goal
+incomplete       | 待补充信息       | waiting for missing details
+awaiting_approval | 待主持人审批    | waiting for approval
+rejected         | 未获批准         | not approved
+scheduled        | 已安排           | scheduled
+held             | 已召开           | held
+minutes_received | 已收到会议纪要   | minutes received
+closed           | 已结束           | closed
+cancelled        | 已取消           | cancelled
 """
 LABELS: dict[str, dict[str, str]] = {"zh": {}, "en": {}}
 for _row in _LABEL_TABLE.strip().splitlines():
@@ -160,6 +184,53 @@ def clause(text: object) -> str:
     return str(text).strip().rstrip(_END_PUNCT)
 
 
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+def problem_sentence(
+    value: str, lang: str, table: Mapping[str, str], tz: dt.tzinfo | None = None
+) -> str:
+    """A problem (:class:`~daemon.domain.problems.Problem`, a reason code, or plain text) as
+    a clause in ``lang``, from ``table`` (the ``[problems]`` table of
+    ``mail_templates/<lang>/messages.toml``).
+
+    Parameters are shown as given, except: a nested problem (or any ``{name:problem}``) as
+    its own sentence, an aware datetime as :func:`fmt_dt` in ``tz``, and ``{name:label}``
+    through :func:`label`. Plain
+    text that is no code is shown only when it is written in ``lang`` (CJK for zh, none for
+    en); otherwise, like a code without a sentence, it becomes ``table["other"]`` and a
+    warning is logged. Final punctuation is stripped (:func:`clause`).
+    """
+    found = code_of(value)
+    if found is None:
+        if bool(_CJK.search(value)) == (lang == "zh"):
+            return clause(value)
+        log.warning("problem text %r is not in %s; the mail says %r instead", value, lang, "other")
+        return clause(table.get("other", ""))
+    code, params = found
+    sentence = table.get(code)
+    if sentence is None:
+        log.warning("no %s sentence for problem code %r", lang, code)
+        return clause(table.get("other", ""))
+    return clause(_ProblemFormatter(lang, table, tz).format(sentence, **params))
+
+
+class _ProblemFormatter(string.Formatter):
+    """``str.format`` for the sentences of :func:`problem_sentence`."""
+
+    def __init__(self, lang: str, table: Mapping[str, str], tz: dt.tzinfo | None) -> None:
+        self.lang, self.table, self.tz = lang, table, tz
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        if isinstance(value, str) and (format_spec == "problem" or code_of(value) is not None):
+            return problem_sentence(value, self.lang, self.table, self.tz)
+        if isinstance(value, dt.datetime):
+            return fmt_dt(value, self.lang, self.tz)
+        if format_spec == "label":
+            return label(str(value), self.lang)
+        return str(format(value, format_spec))
+
+
 _URL = re.compile(r"(https?://[^\s<>\"'，。；）)]+)")
 _BULLET = re.compile(r"^\s*(?:[-•·*]|\d+[.、)])\s+")
 
@@ -224,12 +295,36 @@ def _f_label(ctx: jinja2.runtime.Context, value: str, lang: str | None = None) -
 
 
 @jinja2.pass_context
-def _f_who(ctx: jinja2.runtime.Context, address: str | None) -> str:
-    """Display name for an address: ``names[address]``, else the address itself."""
-    if not address:
-        return ""
+def _f_who(ctx: jinja2.runtime.Context, address: str | None, written: str | None = None) -> str:
+    """Display name for an address in the mail's language: ``names[address]``, else the
+    name ``written`` for it (``x.owner|who(x.owner_name)``), else the address itself."""
     names: Mapping[str, str] = ctx.get("names") or {}
-    return names.get(address, names.get(address.lower(), address))
+    if not address:
+        return written or ""
+    return names.get(address, names.get(address.lower(), written or address))
+
+
+@jinja2.pass_context
+def _f_dept(ctx: jinja2.runtime.Context, name: str | None) -> str:
+    """A department's name in the mail's language (context ``departments``; a name not
+    configured is shown as written)."""
+    if not name:
+        return ""
+    departments: Mapping[str, str] = ctx.get("departments") or {}
+    return departments.get(name, name)
+
+
+@jinja2.pass_context
+def _f_problem(ctx: jinja2.runtime.Context, value: str) -> str:
+    """Filter ``problem``: :func:`problem_sentence` in the mail's language, from the tables
+    the renderer loaded (environment global ``messages``: lang → table name → code →
+    sentence)."""
+    lang = ctx.get("lang", "zh")
+    tables = cast(
+        Mapping[str, Mapping[str, Mapping[str, str]]], ctx.environment.globals["messages"]
+    )
+    table = tables.get(lang, {}).get("problems", {})
+    return problem_sentence(value, lang, table, ctx.get("tz"))
 
 
 def _t_prefixed(value: object, prefix: str) -> bool:
@@ -265,9 +360,12 @@ def install(env: jinja2.Environment) -> None:
         label=_f_label,
         who=_f_who,
         who_list=jinja2.pass_context(_f_who_list),
+        dept=_f_dept,
         fmt_size=fmt_size,
         clause=clause,
+        problem=_f_problem,
         text_to_html=text_to_html,
     )
     env.tests["prefixed"] = _t_prefixed
     env.globals["upcoming"] = _g_upcoming
+    env.globals.setdefault("messages", {})

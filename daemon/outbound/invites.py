@@ -16,6 +16,7 @@ MIME part that goes inside the mail's ``multipart/alternative`` (RFC 6047 §2.4)
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from email.message import MIMEPart
 from zoneinfo import ZoneInfo
 
@@ -55,6 +56,22 @@ def _attendee(a: SnapshotAttendee) -> vCalAddress:
     return prop
 
 
+@functools.lru_cache(maxsize=32)
+def vtimezone(zone: str, first_year: int, last_year: int) -> Timezone:
+    """The ``VTIMEZONE`` of IANA ``zone`` with its transitions from 1 January of
+    ``first_year`` to 1 January of ``last_year`` (icalendar's :meth:`Timezone.from_tzinfo`).
+
+    Computed once per zone and years (about 25 ms each time otherwise) and shared by every
+    calendar built: callers add it to a calendar and must not change it.
+    """
+    return Timezone.from_tzinfo(
+        ZoneInfo(zone),
+        tzid=zone,
+        first_date=dt.date(first_year, 1, 1),
+        last_date=dt.date(last_year, 1, 1),
+    )
+
+
 def build(snapshot: MeetingSnapshot, *, sequence: int, now_utc: dt.datetime) -> bytes:
     """The calendar object of ``snapshot`` as bytes: ``METHOD:CANCEL`` with
     ``STATUS:CANCELLED`` for a cancel, else ``METHOD:REQUEST`` (RFC 5546 §3.2.2, §3.2.5).
@@ -78,14 +95,7 @@ def build(snapshot: MeetingSnapshot, *, sequence: int, now_utc: dt.datetime) -> 
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", method)
-    cal.add_component(
-        Timezone.from_tzinfo(
-            tz,
-            tzid=snapshot.tz,
-            first_date=dt.date(start.year - 1, 1, 1),
-            last_date=dt.date(end.year + 2, 1, 1),
-        )
-    )
+    cal.add_component(vtimezone(snapshot.tz, start.year - 1, end.year + 2))
 
     ev = Event()
     ev.add("uid", snapshot.uid)

@@ -5,8 +5,7 @@ materials) and queues it under an idempotency key made of the meeting, the kind,
 item, the rules' key and the recipients: the same intent is never queued twice. A calendar
 intent (``Outgoing.calendar`` set) is queued with its
 :class:`~daemon.transports.calendar.MeetingSnapshot`; the calendar backend applies it when
-the outbox is dispatched. An intent whose ``view`` is ``review`` is rendered for the review
-meeting (its own UID, the host and the action owners).
+the outbox is dispatched.
 
 A mail caused by an inbound message (a :class:`Cause`) first passes the reply policy of
 :mod:`daemon.domain.replies`: nothing answers automatic mail, and notices are capped and
@@ -28,7 +27,7 @@ from daemon.domain.directory import Directory
 from daemon.domain.effects import Outgoing
 from daemon.domain.messages import Inspection
 from daemon.domain.model import MeetingFile
-from daemon.domain.views import deadline_times, review_file
+from daemon.domain.views import deadline_times
 from daemon.outbound import outbox
 from daemon.outbound.compose import ComposeContext, MaterialLoader, compose_rendered
 from daemon.outbound.snapshot import snapshot_of
@@ -96,23 +95,48 @@ class Mailer:
         ctx = self.context()
         if cause is not None and not self._allowed(db, out, cause, ctx.now):
             return False
-        view = review_file(file, ctx) if file is not None and out.view == "review" else file
+        groups = by_language(out, ctx.directory, self.sender.lang)
+        if len(groups) > 1:
+            log.info(
+                "%s: one mail per language: %s",
+                out.kind,
+                "; ".join(f"{lang} to {', '.join(part.to)}" for lang, part in groups),
+            )
         number = file.meeting.number if file else None
-        idem = f"{number}:{out.kind}:{out.action_k or ''}:{out.key}:{','.join(sorted(out.to))}"
+        whole = _idem_key(number, out) if len(groups) > 1 else None
+        queued = False
+        for lang, part in groups:
+            queued = self._enqueue_one(db, file, part, lang, ctx, part_of=whole) or queued
+        return queued
+
+    def _enqueue_one(
+        self,
+        db: Database,
+        file: MeetingFile | None,
+        out: Outgoing,
+        lang: str,
+        ctx: RuleContext,
+        part_of: str | None,
+    ) -> bool:
+        """Render ``out`` in ``lang`` and queue it; ``part_of`` is the key of the whole
+        intent when ``out`` is one language's part of it."""
+        number = file.meeting.number if file else None
+        idem = _idem_key(number, out)
         # The Message-ID is derived from the key: make it the full idempotency key.
         keyed = replace(out, key=idem)
-        message, rendered = compose_rendered(keyed, view, self._compose_context(file, ctx))
+        message, rendered = compose_rendered(keyed, file, self._compose_context(file, ctx, lang))
         intent = None
         if out.calendar is not None:
-            if view is None:
+            if file is None:
                 raise ValueError(f"{out.kind}: a calendar intent needs a meeting")
             snapshot = snapshot_of(
-                view,
+                file,
                 out,
                 tz=ctx.days.tz.key,
                 organizer=self.sender.address,
                 organizer_name=self.sender.name,
                 description=rendered.text,
+                part_of=part_of,
             )
             intent = snapshot.to_json()
         queued = outbox.enqueue(
@@ -150,20 +174,56 @@ class Mailer:
             queries.event_add(db, now, None, "no_reply", f"{cause.label} {sender}: {why}")
         return why is None
 
-    def _compose_context(self, file: MeetingFile | None, ctx: RuleContext) -> ComposeContext:
+    def _compose_context(
+        self, file: MeetingFile | None, ctx: RuleContext, lang: str
+    ) -> ComposeContext:
         return ComposeContext(
             from_addr=self.sender.address,
             from_name=self.sender.name,
             msgid_domain=self.sender.msgid_domain,
             now_utc=ctx.now,
             tz=ctx.days.tz,
-            lang=file.meeting.lang if file else self.sender.lang,
+            lang=lang,
             deadlines=deadline_times(file, ctx.days, ctx.timings) if file else {},
-            names=directory_names(ctx.directory),
+            names=directory_names(ctx.directory, lang),
+            departments=department_names(ctx.directory, lang),
             load_material=self.load_material,
         )
 
 
-def directory_names(directory: Directory) -> dict[str, str]:
-    """Address → first known name, for the mails' display names."""
-    return {a: e.names[0] for a, e in directory.entries.items() if e.names}
+def _idem_key(number: int | None, out: Outgoing) -> str:
+    """The idempotency key of ``out``: meeting, kind, action item, the rules' key, To."""
+    return f"{number}:{out.kind}:{out.action_k or ''}:{out.key}:{','.join(sorted(out.to))}"
+
+
+def by_language(out: Outgoing, directory: Directory, default: str) -> list[tuple[str, Outgoing]]:
+    """``out`` split into one intent per mail language of its recipients, in the order the
+    languages first appear in ``out.to``.
+
+    A recipient's language is their configured ``lang`` (:meth:`Directory.lang_of`), else
+    ``default`` (``[daemon] lang``). A Cc address goes with the To addresses of its
+    language; when none has it, it becomes the To of its own mail. With one language
+    ``out`` comes back unchanged (same recipients, same idempotency key as before).
+    """
+    to: dict[str, list[str]] = {}
+    for address in out.to:
+        to.setdefault(directory.lang_of(address, default), []).append(address)
+    cc: dict[str, list[str]] = {}
+    for address in out.cc:
+        cc.setdefault(directory.lang_of(address, default), []).append(address)
+    if len(to) == 1 and set(cc) <= set(to):
+        return [(next(iter(to)), out)]
+    groups = [(lang, replace(out, to=addrs, cc=cc.pop(lang, []))) for lang, addrs in to.items()]
+    groups += [(lang, replace(out, to=addrs, cc=[])) for lang, addrs in cc.items()]
+    return groups
+
+
+def directory_names(directory: Directory, lang: str) -> dict[str, str]:
+    """Address → the name to show in a ``lang`` mail (:meth:`Directory.display_name`)."""
+    names = {a: directory.display_name(a, lang) for a in directory.entries}
+    return {a: n for a, n in names.items() if n}
+
+
+def department_names(directory: Directory, lang: str) -> dict[str, str]:
+    """Department name → its name in a ``lang`` mail (:meth:`Directory.display_department`)."""
+    return {d: directory.display_department(d, lang) for d in directory.departments}

@@ -20,6 +20,8 @@ import datetime as dt
 import email.policy
 import email.utils
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Any
@@ -28,6 +30,7 @@ from sqlite_utils import Database
 
 from daemon import clock
 from daemon.errors import PermanentError, TransientError
+from daemon.outbound.pacing import SendLimits, Usage, gap_until
 from daemon.store import queries
 from daemon.store.db import atomic
 from daemon.store.rows import OutboxRow
@@ -120,11 +123,19 @@ def backoff(attempts: int) -> dt.timedelta:
 
 @dataclass
 class DispatchReport:
-    """What one :func:`dispatch` run did (counts of mails)."""
+    """What one :func:`dispatch` round did (counts of mails) and why it stopped.
+
+    ``more``: due mail is left because the round spent its budget (the runner starts the
+    next round at once); ``held``: why the provider limits held due mail back (the round
+    stopped; the next tick goes on), None if they did not.
+    """
 
     sent: int = 0
     retried: int = 0
     failed: int = 0
+    postponed: int = 0
+    more: bool = False
+    held: str | None = None
 
 
 def _mail(row: OutboxRow) -> OutgoingMail:
@@ -218,24 +229,76 @@ def dispatch(
     db: Database,
     sink: MailSink,
     now: dt.datetime,
-    limit: int = 50,
+    limit: int | None = None,
     calendar: Calendar | None = None,
+    limits: SendLimits | None = None,
+    monotonic: Callable[[], float] = time.monotonic,
 ) -> DispatchReport:
-    """Send up to ``limit`` due mails (at ``now``, UTC) through ``sink``, one at a time;
-    calendar intents go to ``calendar``.
+    """One round: send due mails (at ``now``, UTC) through ``sink`` one at a time, until
+    none is due, the round's time or size budget is spent (``limits``; ``more`` is then
+    set when due mail is left) or a provider limit holds the next one back (``held``);
+    ``limit`` caps the count too (None: no cap). Calendar intents go to ``calendar``.
 
     Each mail is claimed, sent and its outcome recorded before the next is claimed, so a
-    crash leaves at most one mail ``sending``. Only database errors propagate; sink errors
-    are recorded per mail.
+    crash leaves at most one mail ``sending``. A mail the recipient gap holds back stays
+    queued with its due time moved (``postponed``). Only database errors propagate; sink
+    errors are recorded per mail.
     """
+    limits = limits or SendLimits()
     report = DispatchReport()
-    for _ in range(limit):
+    usage = Usage(db, limits, now) if limits.provider_limited else None
+    started, spent = monotonic(), 0
+    while limit is None or report.sent + report.retried + report.failed < limit:
+        if monotonic() - started >= limits.budget_seconds or spent >= limits.budget_bytes:
+            report.more = queries.outbox_due_count(db, now) > 0
+            if report.more:
+                log.info("outbox: round budget spent (%d bytes); next round at once", spent)
+            break
+        if usage is not None:
+            nxt = queries.outbox_next_due(db, now)
+            if nxt is None:
+                break
+            report.held = usage.blocked(nxt)
+            if report.held:
+                _held(db, now, report.held)
+                break
+            until = gap_until(db, limits, nxt, now)
+            if until > now:
+                with atomic(db):
+                    queries.outbox_postpone(
+                        db, nxt.id, until, f"recipient gap: due again at {until.isoformat()}"
+                    )
+                log.info("outbox %s postponed to %s: recipient gap", nxt.id, until.isoformat())
+                report.postponed += 1
+                continue
         row = queries.outbox_claim(db, now)
         if row is None:
             break
         outcome = _send_one(db, sink, calendar, row, now)
         setattr(report, outcome, getattr(report, outcome) + 1)
+        spent += len(row.raw)
+        if usage is not None and outcome == "sent":
+            usage.add(row)
+    if usage is not None and report.held is None:
+        _held(db, now, None)
     return report
+
+
+HELD_SCOPE, HELD_KEY = "outbox", "held"
+
+
+def _held(db: Database, now: dt.datetime, reason: str | None) -> None:
+    """Record why due mail is held back (None: it is not), for ``meetingd status``."""
+    was = queries.state_get(db, HELD_SCOPE, HELD_KEY)
+    value = None if reason is None else {"reason": reason, "since_utc": now.isoformat()}
+    if (was or {}).get("reason") == (value or {}).get("reason"):
+        return
+    with atomic(db):
+        queries.state_put(db, HELD_SCOPE, HELD_KEY, value, now)
+    if reason is None:
+        log.info("outbox: no longer held by the sending limits")
+    else:
+        log.warning("outbox: due mail held back by the sending limits: %s", reason)
 
 
 def _claimed_by(row: OutboxRow, cutoff: dt.datetime) -> bool:

@@ -24,6 +24,7 @@ import datetime as dt
 import logging
 import os
 import re
+import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -98,7 +99,31 @@ def make_environment(template_dir: Path) -> jinja2.Environment:
         keep_trailing_newline=False,
     )
     filters.install(env)
+    env.globals["messages"] = load_messages(template_dir)
     return env
+
+
+def load_messages(template_dir: Path) -> dict[str, dict[str, dict[str, str]]]:
+    """The sentence tables of every language: ``<template_dir>/<lang>/messages.toml`` read
+    as lang → table (``problems``) → code → sentence; a language without the file has none.
+
+    Raises:
+        UserError: a ``messages.toml`` is not valid TOML or holds something else than tables
+            of strings (names the file and the fix).
+    """
+    out: dict[str, dict[str, dict[str, str]]] = {}
+    for path in sorted(template_dir.glob("*/messages.toml")):
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise UserError(f"{path}: cannot be read ({exc}). Fix the file.") from None
+        for name, table in data.items():
+            if not isinstance(table, dict) or not all(isinstance(v, str) for v in table.values()):
+                raise UserError(
+                    f'{path}: [{name}] must be a table of sentences (code = "text"). Fix it.'
+                )
+        out[path.parent.name] = data
+    return out
 
 
 class Renderer:

@@ -74,12 +74,15 @@ def snapshot_of(
     organizer: str,
     organizer_name: str | None,
     description: str,
+    part_of: str | None = None,
 ) -> MeetingSnapshot:
     """The snapshot for the calendar intent ``out`` (``out.calendar`` set) of ``file``.
 
     ``out.calendar_attendees`` limits the attendees listed (a delegate's invitation lists
     the delegate and the delegator, RFC 5546 §4.2.5) and then only ``out.to`` is told.
-    The announcing mail is added by the caller.
+    ``part_of`` (the whole intent's key) marks ``out`` as one language's part of an intent
+    told in several mails: everyone stays listed, only ``out.to`` and ``out.cc`` are told,
+    and every part gets the same SEQUENCE. The announcing mail is added by the caller.
 
     Raises:
         ValueError: the meeting has no uid or times, or ``out`` is no calendar intent.
@@ -103,6 +106,13 @@ def snapshot_of(
         organizer_name=organizer_name,
         attendees=tuple(_attendee(p, file, keep_partstat=not cancel) for p in people),
         location=m.location,
-        notify=tuple(out.to) if out.calendar_attendees is not None else None,
+        notify=(
+            tuple(out.to + out.cc)
+            if part_of is not None
+            else tuple(out.to)
+            if out.calendar_attendees is not None
+            else None
+        ),
         description=description,
+        part_of=part_of,
     )

@@ -26,10 +26,9 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from daemon.store import migrations
+from daemon.store.schema import BUSY_TIMEOUT_MS, SCHEMA_VERSION
 
 log = logging.getLogger(__name__)
-
-BUSY_TIMEOUT_MS = 5000
 
 
 def open_db(path: str | Path) -> Database:
@@ -38,7 +37,8 @@ def open_db(path: str | Path) -> Database:
     Args:
         path: file path, or ``":memory:"`` for a private in-memory database (tests).
     Returns:
-        a ``sqlite_utils.Database`` with WAL, ``busy_timeout`` 5000 ms and foreign keys on.
+        a ``sqlite_utils.Database`` with WAL, ``busy_timeout`` 5000 ms and foreign keys on,
+        its ``user_version`` set to :data:`~daemon.store.schema.SCHEMA_VERSION`.
     Raises:
         sqlite3.DatabaseError: the file is not a database or cannot be opened.
         OSError: the parent directory cannot be created.
@@ -54,6 +54,8 @@ def open_db(path: str | Path) -> Database:
         db.enable_wal()
     with atomic(db):
         applied = migrations.apply(db)
+        if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
     if applied:
         log.info("database %s: applied migrations %s", target, ", ".join(applied))
     return db

@@ -55,30 +55,75 @@ def next_meeting_number(db: Database) -> int:
     return int(row[0])
 
 
+# Child tables whose rows carry a key unique within the meeting besides their position.
+UNIQUE_KEYS: dict[str, str] = {
+    "topics": "id",
+    "rsvps": "address",
+    "action_items": "k",
+    "questions": "id",
+}
+
+
 def save_file(db: Database, file: MeetingFile) -> None:
-    """Insert or update the meeting row and replace all its child rows, in one transaction.
+    """Write ``file`` as it now is, in one transaction, touching only what changed.
+
+    The stored rows of the meeting are read first (primary-key ranges) and compared with
+    ``file``: the meeting row is upserted only when it differs; for each child table a
+    changed row is updated in place, new positions inserted, positions past the end
+    deleted. A table whose unique keys (topic id, action ``k``, RSVP address, question id)
+    moved between positions is rewritten whole, so no update can collide with a key still
+    held by another row. Saving an unchanged file writes nothing.
 
     Raises ``sqlite3.IntegrityError`` on a duplicate topic id, action ``k`` or RSVP address,
     or a UID already used by another meeting; ``ValueError`` on a naive datetime.
     """
     meeting = encode_dataclass(file.meeting)
     number = file.meeting.number
-    cols = list(meeting)
-    updates = ", ".join(f"{c} = excluded.{c}" for c in cols if c != "number")
     with atomic(db):
-        db.execute(
-            f"INSERT INTO meetings ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})"
-            f" ON CONFLICT(number) DO UPDATE SET {updates}",
-            list(meeting.values()),
-        )
+        stored = _meeting_rows(db, "WHERE number = ?", [number])
+        if not stored or {c: stored[0].get(c) for c in meeting} != meeting:
+            cols = list(meeting)
+            updates = ", ".join(f"{c} = excluded.{c}" for c in cols if c != "number")
+            db.execute(
+                f"INSERT INTO meetings ({', '.join(cols)})"
+                f" VALUES ({', '.join('?' for _ in cols)})"
+                f" ON CONFLICT(number) DO UPDATE SET {updates}",
+                list(meeting.values()),
+            )
         for attr, (table, _cls) in CHILDREN.items():
-            db.execute(f"DELETE FROM {table} WHERE meeting_number = ?", [number])
-            for pos, item in enumerate(getattr(file, attr)):
-                _insert(db, table, {"meeting_number": number, "pos": pos, **encode_dataclass(item)})
-        db.execute("DELETE FROM decisions WHERE meeting_number = ?", [number])
-        for pos, text in enumerate(file.decisions):
-            _insert(db, "decisions", {"meeting_number": number, "pos": pos, "text": text})
+            rows = [encode_dataclass(item) for item in getattr(file, attr)]
+            _sync_rows(db, table, number, rows, UNIQUE_KEYS.get(table))
+        _sync_rows(db, "decisions", number, [{"text": t} for t in file.decisions], None)
     log.debug("MTG-%s saved (status %s)", number, file.meeting.status)
+
+
+def _sync_rows(
+    db: Database, table: str, number: int, rows: list[dict[str, Any]], unique: str | None
+) -> None:
+    """Make the rows of ``table`` for meeting ``number`` equal ``rows`` (by position)."""
+    cols = list(rows[0]) if rows else []
+    old = [
+        {c: r.get(c) for c in cols} if cols else r
+        for r in db.query(f"SELECT * FROM {table} WHERE meeting_number = ? ORDER BY pos", [number])
+    ]
+    common = min(len(old), len(rows))
+    if unique is not None and any(old[i][unique] != rows[i][unique] for i in range(common)):
+        db.execute(f"DELETE FROM {table} WHERE meeting_number = ?", [number])
+        old, common = [], 0
+    if len(old) > len(rows):
+        db.execute(
+            f"DELETE FROM {table} WHERE meeting_number = ? AND pos >= ?", [number, len(rows)]
+        )
+    for pos in range(common):
+        if old[pos] != rows[pos]:
+            changed = [c for c in cols if old[pos][c] != rows[pos][c]]
+            db.execute(
+                f"UPDATE {table} SET {', '.join(f'{c} = ?' for c in changed)}"
+                " WHERE meeting_number = ? AND pos = ?",
+                [*(rows[pos][c] for c in changed), number, pos],
+            )
+    for pos in range(common, len(rows)):
+        _insert(db, table, {"meeting_number": number, "pos": pos, **rows[pos]})
 
 
 def _meeting_rows(db: Database, where: str, params: list[Any]) -> list[dict[str, Any]]:

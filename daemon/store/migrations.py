@@ -19,6 +19,8 @@ from __future__ import annotations
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from daemon.store.schema import UNOWNED
+
 MIGRATIONS = Migrations("meetingd")
 MIGRATIONS.migrations_table = "_migrations"
 
@@ -277,6 +279,57 @@ def m0005_questions(db: Database) -> None:
         """
     )
     db.execute("ALTER TABLE outbox ADD COLUMN question_id INTEGER")
+
+
+@MIGRATIONS(name="0006_hot_path_indexes")
+def m0006_hot_path_indexes(db: Database) -> None:
+    """Indexes for the hot paths at a company's scale (10,000 meetings, 350k mails).
+
+    ``deadlines_meeting_pending``: a meeting's next pending deadline (``status``);
+    ``meetings_status``: the meetings counted by status (``status``).
+    ``outbox_recipients``: one row per envelope recipient of each queued mail, with its
+    kind and queue time copied, so counting the notices sent to one address in the last day
+    (the reply-loop guard) is an index range, not a ``json_each`` scan of the whole outbox;
+    filled from ``outbox.recipients`` for the mails already queued. ``outbox_sent``: the
+    mails sent in the last minute or day (the sending limits).
+    """
+    db.execute(
+        "CREATE INDEX deadlines_meeting_pending ON deadlines(meeting_number, state, due_utc)"
+    )
+    db.execute("CREATE INDEX meetings_status ON meetings(status)")
+    db.execute(
+        "CREATE TABLE outbox_recipients ("
+        " outbox_id INTEGER NOT NULL REFERENCES outbox(id) ON DELETE CASCADE,"
+        " address TEXT NOT NULL, kind TEXT NOT NULL, created_utc TEXT NOT NULL,"
+        " PRIMARY KEY (address, created_utc, outbox_id)) WITHOUT ROWID"
+    )
+    db.execute(
+        "INSERT OR IGNORE INTO outbox_recipients (outbox_id, address, kind, created_utc)"
+        " SELECT o.id, r.value, o.kind, o.created_utc"
+        " FROM outbox AS o, json_each(o.recipients) AS r"
+    )
+    db.execute("CREATE INDEX outbox_recipients_mail ON outbox_recipients(outbox_id)")
+    db.execute("CREATE INDEX outbox_sent ON outbox(sent_utc) WHERE sent_utc IS NOT NULL")
+
+
+@MIGRATIONS(name="0007_dialogue")
+def m0007_dialogue(db: Database) -> None:
+    """Minutes carry a version and the time they went out; a meeting knows its review
+    meeting (``review_number``, the review's own ``MTG-n``); the host's agenda edits give a
+    topic its own time box and place (``topics.minutes``, ``topics.position``); the action
+    items still without an owner are found by the partial index ``action_items_unowned``."""
+    db.execute("ALTER TABLE meetings ADD COLUMN minutes_version INTEGER NOT NULL DEFAULT 0")
+    db.execute("ALTER TABLE meetings ADD COLUMN minutes_distributed_utc TEXT")
+    db.execute("ALTER TABLE meetings ADD COLUMN review_number INTEGER")
+    db.execute("ALTER TABLE topics ADD COLUMN minutes INTEGER")
+    db.execute("ALTER TABLE topics ADD COLUMN position INTEGER")
+    db.execute(
+        "UPDATE meetings SET minutes_version = 1, minutes_distributed_utc = minutes_received_utc"
+        " WHERE minutes_received_utc IS NOT NULL"
+    )
+    db.execute(
+        f"CREATE INDEX action_items_unowned ON action_items(meeting_number, k) WHERE {UNOWNED}"
+    )
 
 
 def pending(db: Database) -> list[str]:

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from sqlite_utils import Database
 
 from daemon.domain.model import Deadline
-from daemon.store.codec import decode_dataclass, to_iso, to_json
+from daemon.store.codec import decode_dataclass, from_iso, to_iso, to_json
 from daemon.store.db import atomic
 from daemon.store.rows import DeadlineRow, EventRow, InboxRow, OutboxRow
 
@@ -170,6 +170,7 @@ def outbox_enqueue(
 
     Raises ``sqlite3.IntegrityError`` if ``message_id`` is already used by another mail.
     """
+    addresses = list(dict.fromkeys(r.lower() for r in recipients))
     cur = db.execute(
         "INSERT INTO outbox (idem_key, message_id, meeting_number, kind, recipients, subject,"
         " raw, state, attempts, next_attempt_utc, created_utc, intent, question_id)"
@@ -188,7 +189,13 @@ def outbox_enqueue(
             question_id,
         ],
     )
-    return cur.rowcount == 1
+    if cur.rowcount != 1:
+        return False
+    db.conn.executemany(
+        "INSERT INTO outbox_recipients (outbox_id, address, kind, created_utc) VALUES (?, ?, ?, ?)",
+        [(cur.lastrowid, a, kind, to_iso(now)) for a in addresses],
+    )
+    return True
 
 
 def outbox_get(db: Database, id: int) -> OutboxRow | None:
@@ -270,14 +277,67 @@ def outbox_by_message_id(db: Database, message_id: str) -> OutboxRow | None:
 
 
 def outbox_count_to(db: Database, kinds: Sequence[str], recipient: str, since: dt.datetime) -> int:
-    """How many mails of any of ``kinds`` were queued to ``recipient`` since ``since`` (UTC)."""
+    """How many mails of any of ``kinds`` were queued to ``recipient`` since ``since`` (UTC).
+
+    An index range over ``outbox_recipients`` (this address, queued since ``since``): its
+    cost follows the mails sent to that address in the window, not the whole outbox.
+    """
     marks = ", ".join("?" for _ in kinds)
     row = db.execute(
-        "SELECT COUNT(*) FROM outbox, json_each(outbox.recipients) AS r "
-        f"WHERE outbox.kind IN ({marks}) AND r.value = ? AND outbox.created_utc >= ?",
-        [*kinds, recipient.lower(), to_iso(since)],
+        "SELECT COUNT(*) FROM outbox_recipients"
+        f" WHERE address = ? AND created_utc >= ? AND kind IN ({marks})",
+        [recipient.lower(), to_iso(since), *kinds],
     ).fetchone()
     return int(row[0])
+
+
+def outbox_next_due(db: Database, now: dt.datetime) -> OutboxRow | None:
+    """The mail :func:`outbox_claim` would claim next at ``now``, without claiming it."""
+    return _one(
+        db,
+        OutboxRow,
+        "SELECT * FROM outbox WHERE state = 'queued' AND next_attempt_utc <= ?"
+        " ORDER BY next_attempt_utc, id LIMIT 1",
+        [to_iso(now)],
+    )
+
+
+def outbox_due_count(db: Database, now: dt.datetime) -> int:
+    """How many queued mails are due at ``now`` (index ``outbox_due``)."""
+    row = db.execute(
+        "SELECT COUNT(*) FROM outbox WHERE state = 'queued' AND next_attempt_utc <= ?",
+        [to_iso(now)],
+    ).fetchone()
+    return int(row[0])
+
+
+def outbox_sent_since(db: Database, since: dt.datetime) -> tuple[int, int]:
+    """(mails, recipients) sent after ``since`` (UTC; index ``outbox_sent``)."""
+    row = db.execute(
+        "SELECT COUNT(*), COALESCE(SUM(json_array_length(recipients)), 0) FROM outbox"
+        " WHERE sent_utc > ?",
+        [to_iso(since)],
+    ).fetchone()
+    return int(row[0]), int(row[1])
+
+
+def outbox_last_sent_to(db: Database, address: str, since: dt.datetime) -> dt.datetime | None:
+    """When a mail queued since ``since`` was last sent to ``address`` (UTC), or None: an
+    index range over ``outbox_recipients`` joined to the mails by id."""
+    row = db.execute(
+        "SELECT MAX(o.sent_utc) FROM outbox_recipients AS r JOIN outbox AS o ON o.id = r.outbox_id"
+        " WHERE r.address = ? AND r.created_utc >= ? AND o.sent_utc IS NOT NULL",
+        [address.lower(), to_iso(since)],
+    ).fetchone()
+    return None if row[0] is None else from_iso(row[0])
+
+
+def outbox_postpone(db: Database, id: int, until: dt.datetime, reason: str) -> None:
+    """Leave queued mail ``id`` queued but due only at ``until`` (UTC), noting ``reason``."""
+    db.execute(
+        "UPDATE outbox SET next_attempt_utc = ?, error = ? WHERE id = ? AND state = 'queued'",
+        [to_iso(until), reason, id],
+    )
 
 
 def outbox_list(

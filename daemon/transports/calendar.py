@@ -57,6 +57,8 @@ class MeetingSnapshot:
         notify: addresses to tell this time; None means everyone listed (a delegate's
             invitation tells only the delegate).
         description: plain text shown with the event (the mail's text).
+        part_of: when the attendees are told in several mails, one per language, the key
+            shared by those parts (every part carries the same SEQUENCE); None otherwise.
         message_id, recipients, mail: the announcing mail (rendered at enqueue, RFC 5322
             bytes without a calendar part); a mail-based backend attaches the calendar
             object to it, a backend that sends its own invitations uses its text.
@@ -75,6 +77,7 @@ class MeetingSnapshot:
     location: str | None = None
     notify: tuple[str, ...] | None = None
     description: str = ""
+    part_of: str | None = None
     message_id: str = ""
     recipients: tuple[str, ...] = ()
     mail: bytes = field(default=b"", repr=False)

@@ -7,25 +7,24 @@ module owns the SEQUENCE (RFC 5545 §3.8.7.4), kept per UID in the transport sta
 * the first REQUEST of a UID has SEQUENCE 0;
 * a REQUEST to everyone after it raises SEQUENCE by one (an update);
 * a REQUEST to some attendees only (a delegate's invitation, RFC 5546 §4.2.5) keeps it;
-* a CANCEL raises it by one.
+* a CANCEL raises it by one;
+* the parts of one intent told in several mails, one per language (``part_of``), share
+  one SEQUENCE, chosen as for a mail to everyone.
 
 The SEQUENCE of an intent is chosen once and recorded with its Message-ID before the mail
 is sent, so a retry after a failure or a crash sends the same object again, and
-:meth:`ImipCalendar.find_applied` asks the sink whether that mail went out. Answers come
-back as mail (iTIP REPLY/COUNTER), read by the inbound parsers: :meth:`responses` has none.
+:meth:`ImipCalendar.find_applied` asks the sink whether that mail went out; an intent whose
+mail the sink reports sent is not sent again. Answers come back as mail (iTIP REPLY/COUNTER),
+read by the inbound parsers: :meth:`responses` has none.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import email
-import email.policy
 import logging
-from email.message import EmailMessage
 from typing import Any, Protocol
 
 from daemon import clock
-from daemon.outbound import invites
 from daemon.transports.base import MailSink, OutgoingMail
 from daemon.transports.calendar import CalendarResponse, MeetingSnapshot
 
@@ -91,20 +90,32 @@ class ImipCalendar:
         if record is not None:
             return int(record["sequence"])
         last = self.state.get(f"uid:{snapshot.uid}")
-        if last is None:
+        shared = self.state.get(f"parts:{snapshot.part_of}") if snapshot.part_of else None
+        if shared is not None:
+            sequence = int(shared)  # another language's part of the same intent
+        elif last is None:
             sequence = 0
-        elif snapshot.action == "upsert" and snapshot.notify is not None:
+        elif snapshot.action == "upsert" and snapshot.notify is not None and not snapshot.part_of:
             sequence = int(last)  # a delegate's invitation: the meeting did not change
         else:
             sequence = int(last) + 1
         self.state.put(
             f"intent:{idem_key}", {"sequence": sequence, "message_id": snapshot.message_id}
         )
+        if snapshot.part_of:
+            self.state.put(f"parts:{snapshot.part_of}", sequence)
         self.state.put(f"uid:{snapshot.uid}", max(sequence, int(last or 0)))
         return sequence
 
     def _send(self, snapshot: MeetingSnapshot, idem_key: str, method: str) -> None:
+        """Send the intent's mail, unless the sink knows it went out already: applying a
+        key twice changes nothing (over a sink that cannot tell, it is sent again)."""
+        if self.state.get(f"intent:{idem_key}") is not None and self.find_applied(idem_key):
+            log.info("imip: %s (%s) was sent already; not again", idem_key, snapshot.message_id)
+            return
         sequence = self.sequence_of(snapshot, idem_key)
+        from daemon.outbound import invites  # icalendar: 30 ms, only when a mail goes out
+
         ics = invites.build(snapshot, sequence=sequence, now_utc=clock.now())
         raw = with_calendar(snapshot.mail, ics, method)
         self.sink.send(OutgoingMail(snapshot.message_id, tuple(snapshot.recipients), raw))
@@ -121,11 +132,17 @@ class ImipCalendar:
 def with_calendar(mail: bytes, ics: bytes, method: str) -> bytes:
     """``mail`` with the calendar part ``ics`` added to its ``multipart/alternative``
     (RFC 6047 §2.4; the part is appended last, after text and HTML)."""
+    import email  # the email package costs 10 ms: imported when a calendar mail is built
+    import email.policy
+    from email.message import EmailMessage
+
     msg = email.message_from_bytes(mail, policy=email.policy.SMTP)
     assert isinstance(msg, EmailMessage)
     alternative = next(
         (p for p in msg.walk() if p.get_content_type() == "multipart/alternative"), None
     )
+    from daemon.outbound import invites
+
     part = invites.calendar_part(ics, method)
     if alternative is None:
         msg.make_alternative()

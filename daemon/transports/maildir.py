@@ -17,10 +17,8 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import glob
 import hashlib
 import logging
-import mailbox
 import os
 import re
 import shutil
@@ -61,11 +59,14 @@ class MaildirTransport:
     """
 
     def __init__(self, inbox: Path, processed: Path, outbox: Path) -> None:
+        import mailbox  # 10 ms at import: only where the Maildirs are opened
+
         self.inbox, self.processed, self.outbox = inbox, processed, outbox
         for path in (inbox, processed, outbox):
             path.parent.mkdir(parents=True, exist_ok=True)
             mailbox.Maildir(path, create=True)
         self.colon = mailbox.Maildir.colon
+        self._listings: dict[Path, tuple[int, dict[str, str]]] = {}
 
     # ------------------------------------------------------------------ source
 
@@ -84,14 +85,39 @@ class MaildirTransport:
         return name.split(self.colon, 1)[0]
 
     def _find(self, root: Path, key: str) -> Path | None:
+        """The file of Maildir key ``key`` in ``root``'s ``new/`` or ``cur/``, or None.
+
+        An exact name is one ``stat``; a name with flags (``key:2,S``) is looked up in a
+        listing of the folder kept while the folder's mtime is unchanged, so a lookup does
+        not read the whole folder each time (a folder of 100k sent mails).
+        """
         for sub in ("new", "cur"):
             folder = root / sub
             if (folder / key).is_file():
                 return folder / key
-            match = next(folder.glob(f"{glob.escape(key)}{self.colon}*"), None)
-            if match is not None:
-                return match
+            name = self._flagged_names(folder).get(key)
+            if name is not None and (folder / name).is_file():
+                return folder / name
         return None
+
+    def _flagged_names(self, folder: Path) -> dict[str, str]:
+        """``key -> file name`` of the files in ``folder`` named ``key:flags``, re-read when
+        the folder's mtime (ns) changed since the last listing."""
+        try:
+            mtime = folder.stat().st_mtime_ns
+        except FileNotFoundError:
+            return {}
+        cached = self._listings.get(folder)
+        if cached is not None and cached[0] == mtime:
+            return cached[1]
+        names: dict[str, str] = {}
+        with os.scandir(folder) as it:
+            for entry in it:
+                key, colon, _flags = entry.name.partition(self.colon)
+                if colon:
+                    names[key] = entry.name
+        self._listings[folder] = (mtime, names)
+        return names
 
     def fetch(self, limit: int = 100) -> list[FetchedMessage]:
         """Up to ``limit`` messages still in the inbox, oldest (by file time) first.

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from daemon.cli import main
 from daemon.config import load
-from daemon.domain.model import Meeting, MeetingFile
+from daemon.domain.model import ActionItem, Meeting, MeetingFile
 from daemon.service import Service
 from daemon.store import meetings
 
@@ -43,6 +43,8 @@ def cli(cfg_file: Path, *args: str) -> tuple[int, str]:
         ("reject", "MTG-9"),
         ("cancel", "9"),
         ("reschedule", "MTG-9", "--start", "2030-01-07 10:00"),
+        ("agenda", "MTG-9", "--drop", "1"),
+        ("assign", "MTG-9/A-1", "someone@corp.example"),
     ],
 )
 def test_every_verb_turns_a_missing_meeting_into_a_clear_error(
@@ -69,6 +71,29 @@ def test_a_refused_command_names_the_meeting_once(cfg_file: Path) -> None:
     assert code == 2
     assert output.strip() == "meetingd: MTG-2 is already cancelled."
     assert cli(cfg_file, "actions", "2") == (0, "no action items for MTG-2\n")
+
+
+def test_assign_and_agenda_say_what_is_wrong(cfg_file: Path) -> None:
+    service = Service(load(cfg_file))
+    meeting = Meeting(number=3, title="t", status="minutes_received", requester="a@corp.example")
+    item = ActionItem(k=1, what="核对报价", owner=None, due=None, owner_name="小张")
+    meetings.save_file(service.db, MeetingFile(meeting=meeting, actions=[item]))
+    service.close()
+    code, output = cli(cfg_file, "status")
+    assert "action items without an owner: 1" in output
+    assert "MTG-3/A-1 核对报价 (minutes say: 小张); fix: meetingd assign MTG-3/A-1 PERSON" in output
+    code, output = cli(cfg_file, "assign", "MTG-3/A-1", "小张")
+    assert code == 2 and "matches nobody" in output and "Traceback" not in output
+    code, output = cli(cfg_file, "assign", "MTG-3/A-2", "li.na@corp.example")
+    assert code == 2 and "no action item A-2" in output
+    assert cli(cfg_file, "assign", "MTG-3", "x")[0] == 2
+    code, output = cli(cfg_file, "assign", "MTG-3/A-1", "li.na@corp.example")
+    assert code == 0 and "A-1 assigned to li.na@corp.example by operator" in output
+    assert "without an owner" not in cli(cfg_file, "status")[1]
+    code, output = cli(cfg_file, "agenda", "MTG-3", "--time", "2")
+    assert code == 2 and "--time '2': not N=NUMBER" in output
+    code, output = cli(cfg_file, "agenda", "MTG-3", "--drop", "1")
+    assert code == 2 and "only a scheduled meeting's agenda can change" in output
 
 
 def test_listing_verbs_print_no_info_logs(cfg_file: Path) -> None:

@@ -98,12 +98,34 @@ def test_right_people(sent: list[EmailMessage]) -> None:
     assert core <= to(of(sent, "call_for_topics")[0])
     assert {a for m in of(sent, "topic_reminder") for a in to(m)} == {addr("li.na")}
     nudged = {a for m in of(sent, "rsvp_nudge") for a in to(m)}
-    assert nudged == {addr("chen.jing"), addr("zhou.qiang")}  # the host approved by mail
+    # The host approved by mail; the proxy named by a bare reply has not answered yet.
+    assert nudged == {addr("chen.jing"), addr("zhou.qiang"), addr("yang.fan")}
     for kind in ("approval_request", "agenda", "attendance_report", "action_escalation"):
         assert all(to(m) == {addr("sun.li")} for m in of(sent, kind)), kind
     assert to(of(sent, "minutes_request")[0]) == {addr("chen.jing")}
     assert addr("zhou.qiang") in to(of(sent, "minutes")[0])  # proxies get the minutes
-    assert to(of(sent, "review_invite")[0]) == {addr("sun.li"), addr("liu.yang"), addr("wang.fang")}
+    # The review meeting invites the host, the recorder and every owner (one named by reply).
+    assert to(of(sent, "review_invite", "MTG-3")[0]) == {
+        addr(x) for x in ("sun.li", "chen.jing", "liu.yang", "wang.fang", "zhou.qiang")
+    }
+
+
+def test_answers_to_our_questions_are_read_as_answers(sent: list[EmailMessage]) -> None:
+    # A bare reply to proxy_request names the proxy: the proxy is invited.
+    assert addr("yang.fan") in {a for m in of(sent, "proxy_invite") for a in to(m)}
+    # The minutes went out once, after one correction and the recorder's confirmation.
+    assert len(of(sent, "minutes_confirm")) == 2 and len(of(sent, "minutes")) == 1
+    assert of(sent, "minutes_confirm")[-1]["Date"] <= of(sent, "minutes")[0]["Date"]
+    # A bare reply to owner_question names the owner of the unknown item.
+    assert addr("zhou.qiang") in {a for m in of(sent, "action_assigned") for a in to(m)}
+    # The requester, who is not the host, hears of the approval.
+    assert of(sent, "request_approved")
+    # The host's agenda change by reply gives one invite update that says so.
+    changed = [m for m in of(sent, "invite_update") if "主持人调整了会议议程" in body_text(m)]
+    assert len(changed) == 1
+    # A reply to the review invite stays on the review meeting.
+    assert to(of(sent, "rsvp_receipt", "MTG-3")[0]) == {addr("wang.fang")}
+    assert addr("wang.fang") not in {a for m in of(sent, "rsvp_receipt") for a in to(m)}
 
 
 def test_right_working_day_times(sent: list[EmailMessage]) -> None:
@@ -166,18 +188,21 @@ def test_invites_parse_back_as_rfc5545(sent: list[EmailMessage]) -> None:
     assert roles[addr("sun.li")] == "CHAIR"
     assert roles[addr("huang.min")] == "OPT-PARTICIPANT"
     assert roles[addr("liu.yang")] == "REQ-PARTICIPANT"
-    review = calendar_of(of(sent, "review_invite")[0])
+    review = calendar_of(of(sent, "review_invite", "MTG-3")[0])
     (rev,) = review.walk("VEVENT")
     assert rev["UID"] != ev1["UID"]
     # The minutes named the review date (two weeks after, shifted with the demo's dates).
     assert rev.decoded("DTSTART") == dt.datetime.combine(
         M + dt.timedelta(days=14), dt.time(14), DAYS.tz
     )
-    proxy = calendar_of(of(sent, "proxy_invite")[0])
-    delegated = [
-        a for ev in proxy.walk("VEVENT") for a in attendees(ev) if "DELEGATED-FROM" in a.params
-    ]
-    assert delegated and str(delegated[0]).lower() == "mailto:" + addr("zhou.qiang")
+    delegated = {
+        str(a).lower()
+        for m in of(sent, "proxy_invite")
+        for ev in calendar_of(m).walk("VEVENT")
+        for a in attendees(ev)
+        if "DELEGATED-FROM" in a.params
+    }
+    assert {"mailto:" + addr("zhou.qiang"), "mailto:" + addr("yang.fan")} <= delegated
 
 
 def test_cli_demo_runs_and_refuses_to_reuse_a_folder(tmp_path: Path) -> None:
@@ -213,7 +238,8 @@ def test_second_meeting_rejected_resubmitted_moved_and_cancelled(sent: list[Emai
 def test_late_topic_included_and_unknown_owner_asked(sent: list[EmailMessage]) -> None:
     assert to(of(sent, "topic_late")[0]) == {addr("sun.li")}
     updates = [calendar_of(m).walk("VEVENT")[0] for m in of(sent, "invite_update")]
-    assert [sequence(e) for e in updates] == [1, 2]  # agenda, then the late topic
+    # agenda, the late topic, then the host's two agenda edits in one update
+    assert [sequence(e) for e in updates] == [1, 2, 3]
     assert to(of(sent, "owner_question")[0]) == {addr("chen.jing")}
     assert "小张" in body_text(of(sent, "owner_question")[0])
     assert to(of(sent, "topic_merged")[0]) == {addr("wang.fang"), addr("zhao.lei")}

@@ -261,12 +261,14 @@ class Dovecot:
 
 @dataclass
 class Received:
-    """One message the SMTP server accepted; ``at``: ``time.monotonic()`` when DATA ended."""
+    """One message the SMTP server accepted; ``at``: ``time.monotonic()`` when DATA ended;
+    ``peer``: the client's (host, port), the same for mails of one connection."""
 
     mail_from: str
     rcpt_tos: list[str]
     raw: bytes
     at: float = field(default_factory=time.monotonic)
+    peer: tuple[str, int] | None = None
 
 
 @dataclass
@@ -300,7 +302,7 @@ class _Handler:
         if fault:
             return fault
         raw = bytes(envelope.original_content or envelope.content)
-        got = Received(envelope.mail_from, list(envelope.rcpt_tos), raw)
+        got = Received(envelope.mail_from, list(envelope.rcpt_tos), raw, peer=session.peer)
         if self.dovecot is not None:
             for rcpt in got.rcpt_tos:
                 self.dovecot.append(rcpt.lower(), raw)

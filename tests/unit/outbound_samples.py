@@ -94,17 +94,18 @@ def meeting_file(*, proxy: bool = True) -> MeetingFile:
 
 
 def context(lang: str = "zh", now: dt.datetime = NOW, **kw: Any) -> ComposeContext:
-    return ComposeContext(
-        from_addr="meetings@corp.example",
-        from_name="会议助手" if lang == "zh" else "Meeting assistant",
-        msgid_domain="corp.example",
-        now_utc=now,
-        tz=TZ,
-        lang=lang,
-        deadlines=dict(DEADLINES),
-        names={"zhao.lei@corp.example": "赵磊"},
-        **kw,
-    )
+    """The compose context of a ``lang`` mail at ``now``; ``kw`` replaces any field."""
+    values: dict[str, Any] = {
+        "from_addr": "meetings@corp.example",
+        "from_name": "会议助手" if lang == "zh" else "Meeting assistant",
+        "msgid_domain": "corp.example",
+        "now_utc": now,
+        "tz": TZ,
+        "lang": lang,
+        "deadlines": dict(DEADLINES),
+        "names": {"zhao.lei@corp.example": "赵磊"},
+    }
+    return ComposeContext(**{**values, **kw})
 
 
 _AGENDA = [
@@ -255,7 +256,7 @@ SAMPLES: dict[str, tuple[list[str], dict[str, Any], int | None, str | None]] = {
             "declined": [MKT],  # has a proxy: must not be listed as not attending
             "tentative": [LEGAL],
             "silent": [RECORDER],
-            "uncovered": ["记录人"],
+            "uncovered": [{"role": "recorder", "who": RECORDER}],
             "opinions": [{"from": MKT, "text": "建议推迟一周上线"}],
         },
         None,
@@ -330,6 +331,53 @@ SAMPLES: dict[str, tuple[list[str], dict[str, Any], int | None, str | None]] = {
         None,
         None,
     ),
+    "minutes_confirm": (
+        [RECORDER],
+        {
+            "decisions": ["市场部延迟活动启动3天。"],
+            "actions": [
+                {**_ACTIONS[0], "doubts": []},
+                {**_ACTIONS[1], "doubts": ["owner", "due"]},
+            ],
+            "risks": [{"risk": "文档延迟", "mitigation": "启动备用方案", "owner": None}],
+            "review_date": None,
+            "version": 2,
+            "doubtful": 1,
+        },
+        None,
+        None,
+    ),
+    "minutes_update": (
+        [HOST, RECORDER, TECH, MKT],
+        {
+            "decisions": ["市场部延迟活动启动3天。"],
+            "actions": _ACTIONS[:1],
+            "risks": [],
+            "review_date": dt.date(2026, 10, 23),
+            "version": 3,
+            "added": [],
+            "changed": _ACTIONS[:1],
+            "removed": _ACTIONS[1:],
+            "decisions_changed": False,
+        },
+        None,
+        None,
+    ),
+    "counter_decision": (
+        [MKT],
+        {"decision": "keep", "start": dt.datetime(2026, 10, 9, 6, 0, tzinfo=UTC)},
+        None,
+        None,
+    ),
+    "request_approved": ([MKT], {"invited": 6}, None, None),
+    "materials_receipt": (
+        [TECH],
+        {"materials": ["风险分析报告.pdf"], "distributed": False},
+        None,
+        None,
+    ),
+    "empty_agenda": ([HOST], {}, None, None),
+    "handover": ([LEGAL], {"what": "owner", "about": "A-2"}, None, None),
     "change_refused": (
         [MKT],
         {

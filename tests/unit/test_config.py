@@ -139,3 +139,23 @@ def test_unwritable_var_dir_is_reported_by_check_and_at_start(tmp_path: Path) ->
         timeout=60,
     )
     assert run.returncode == 2 and "var_dir" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_sending_limits_are_checked_together(tmp_path: Path) -> None:
+    path = tmp_path / "meetingd.toml"
+    path.write_text("[sending]\nper_minute = 30\nrecipients_per_day = 20\nbudget_seconds = 0\n")
+    with pytest.raises(UserError) as err:
+        config.load(path)
+    problems = err.value.problems
+    assert any("[sending] recipients_per_day: 20 is too few" in p for p in problems)
+    assert any("[sending] per_minute: 30 mails a minute exceeds" in p for p in problems)
+    assert any("[sending] budget_seconds:" in p for p in problems)
+    assert all(p.startswith(f"{path}: [sending] ") for p in problems), problems
+    assert all("Fix:" in p for p in problems if "budget_seconds" not in p), problems
+
+
+def test_exchange_online_limits_load(tmp_path: Path) -> None:
+    path = tmp_path / "meetingd.toml"
+    path.write_text("[sending]\nper_minute = 30\nrecipients_per_day = 10000\n")
+    sending = config.load(path).values["sending"]
+    assert (sending["per_minute"], sending["recipients_per_day"]) == (30, 10000)

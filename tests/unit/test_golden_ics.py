@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from daemon.domain.views import review_file
+from daemon.domain import rules
 from daemon.transports.imip import ImipCalendar
 from daemon.transports.memory import MemoryTransport
 from tests.unit.outbound_samples import DictState, calendar_mail, meeting_file
@@ -47,5 +47,5 @@ def test_meeting_calendars(kind: str) -> None:
 
 
 def test_review_invite_calendar() -> None:
-    review = review_file(meeting_file(), ctx(local(2026, 10, 10, 9)))
+    review, _ = rules.open_review(8, meeting_file(), ctx(local(2026, 10, 10, 9)))
     check("review_invite", calendar_bytes(calendar_mail("review_invite", file=review)))

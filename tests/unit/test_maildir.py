@@ -132,3 +132,14 @@ def test_ingest_crash_before_ack_no_duplicate(
     assert md.fetch() == []
     assert len(queries.inbox_list(db)) == 2
     assert any(p.name.startswith(key) for p in (var / "processed" / "cur").iterdir())
+
+
+def test_find_sent_follows_a_reader_that_renames_flags(md: MaildirTransport, var: Path) -> None:
+    cur = var / "outbox" / "cur"
+    name = file_name_for("<out2@meetingd>")
+    (cur / f"{name}:2,S").write_bytes(b"Subject: x\n\nhi\n")
+    assert md.find_sent("<out2@meetingd>") is True
+    os.rename(cur / f"{name}:2,S", cur / f"{name}:2,RS")  # the listing seen is now stale
+    assert md.find_sent("<out2@meetingd>") is True
+    (cur / f"{name}:2,RS").unlink()
+    assert md.find_sent("<out2@meetingd>") is False

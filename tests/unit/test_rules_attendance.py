@@ -72,11 +72,11 @@ def test_proxy_chain_covers_the_department_and_the_report_says_so() -> None:
     fx = answer(file, c, addr("song.jia"), "DECLINED", delegate=addr("he.jun"), written_opinion="y")
     assert sent_to(fx, "proxy_invite") == {addr("he.jun")}
     rep = report(file, c)
-    assert "部门 销售部" in rep["uncovered"]
+    assert {"role": "department", "who": "销售部"} in rep["uncovered"]
     answer(file, c, addr("he.jun"), "ACCEPTED", source="itip")
     rep = report(file, c)
     assert {"from": addr("lin.yu"), "to": addr("he.jun")} in rep["proxies"]
-    assert not any("销售部" in u for u in rep["uncovered"])
+    assert not any(u["who"] == "销售部" for u in rep["uncovered"])
 
 
 def test_counter_proposal_goes_to_the_host() -> None:
@@ -111,8 +111,8 @@ def test_attendance_report_names_missing_key_roles() -> None:
     fx = fire(file, "replies_due")
     rep = next(o for o in fx.outgoing if o.kind == "attendance_report")
     assert rep.to == [addr("gao.ming")]
-    assert "记录人 徐丽" in rep.extra["uncovered"]
-    assert "部门 研发部" in rep.extra["uncovered"]
+    assert {"role": "recorder", "who": file.meeting.recorder} in rep.extra["uncovered"]
+    assert {"role": "department", "who": "研发部"} in rep.extra["uncovered"]
     assert addr("xu.li") in rep.extra["silent"]
     assert sent_to(fx, "proxy_request") == {addr("ma.chao")}  # still owes both
 

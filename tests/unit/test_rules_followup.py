@@ -36,11 +36,13 @@ def minutes(
     *items: ActionItemSpec,
     when: dt.datetime | None = None,
     review: dt.date | None = None,
+    confirm: str = "never",
 ) -> Effects:
+    """The recorder's minutes (distributed at once unless ``confirm`` says otherwise)."""
     doc = MinutesDoc(
         ["按新流程执行"], list(items), [RiskSpec("供应商延期", "启用备选", "马超")], review
     )
-    c = ctx(when or local(2026, 12, 8, 17, 30))
+    c = ctx(when or local(2026, 12, 8, 17, 30), minutes_confirm=confirm)
     return rules.apply_message(file, Incoming(message("minutes", addr("xu.li"), minutes=doc)), c)
 
 
@@ -142,10 +144,18 @@ def test_review_meeting_is_booked_ten_working_days_after_with_every_status() -> 
     review = next(d for d in deadlines_for(file, c) if d.kind == "review_invite")
     assert review.key == "2026-12-22"  # M + 10 working days
     fx = rules.apply_deadline(file, review, ctx(review.due_utc))
-    invite = next(o for o in fx.outgoing if o.kind == "review_invite")
+    assert fx.spawn_review and not fx.outgoing
+    # The review is a meeting of its own: its own number, UID and people.
+    child, cfx = rules.open_review(2, file, ctx(review.due_utc))
+    assert child.meeting.review_of == file.meeting.number and file.meeting.review_number == 2
+    assert child.meeting.uid and child.meeting.uid != file.meeting.uid
+    invite = next(o for o in cfx.outgoing if o.kind == "review_invite")
     assert invite.calendar == "REQUEST"
-    assert set(invite.to) == {addr("gao.ming"), addr("ma.chao")}
+    assert set(invite.to) == {addr("gao.ming"), addr("ma.chao"), addr("xu.li")}
     assert invite.extra["actions"][0]["status"] == "open"
+    assert "topics_due" not in {d.kind for d in cfx.deadlines or []}
+    # Once booked, the reviewed meeting asks for no second one.
+    assert "review_invite" not in {d.kind for d in deadlines_for(file, ctx(review.due_utc))}
 
 
 def test_review_date_written_in_the_minutes_wins() -> None:

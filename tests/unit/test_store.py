@@ -152,6 +152,49 @@ def test_save_replaces_children_and_updates(db: Database) -> None:
     assert len(loaded.participants) == 1 and loaded.decisions == []
 
 
+def writes_during(db: Database, action: functools.partial[None]) -> list[str]:
+    """The INSERT/UPDATE/DELETE statements ``action`` runs on ``db``."""
+    seen: list[str] = []
+    db.conn.set_trace_callback(seen.append)
+    try:
+        action()
+    finally:
+        db.conn.set_trace_callback(None)
+    verbs = ("INSERT", "UPDATE", "DELETE")
+    return [sql for sql in seen if sql.lstrip().upper().startswith(verbs)]
+
+
+def test_saving_an_unchanged_file_writes_nothing(db: Database) -> None:
+    meetings.save_file(db, full_file())
+    again = meetings.load_file(db, 1)
+    assert writes_during(db, functools.partial(meetings.save_file, db, again)) == []
+
+
+def test_save_writes_only_the_rows_that_changed(db: Database) -> None:
+    meetings.save_file(db, full_file())
+    file = meetings.load_file(db, 1)
+    file.actions[1].status = "done"
+    file.topics.append(Topic(9, "新议题", "z@example.com"))
+    file.risks = file.risks[:1]
+    writes = writes_during(db, functools.partial(meetings.save_file, db, file))
+    assert sorted(w.split(" WHERE ")[0].split(" (")[0].split(" = ")[0] for w in writes) == [
+        "DELETE FROM risks",
+        "INSERT INTO topics",
+        "UPDATE action_items SET status",
+    ], writes
+    assert any("pos >= 1" in w for w in writes)
+    assert meetings.load_file(db, 1) == file
+
+
+def test_save_rewrites_a_table_whose_unique_keys_moved(db: Database) -> None:
+    meetings.save_file(db, full_file())
+    file = meetings.load_file(db, 1)
+    file.rsvps.reverse()  # each address now sits where the other one was
+    file.actions.insert(0, ActionItem(3, "先做", None, None))
+    meetings.save_file(db, file)
+    assert meetings.load_file(db, 1) == file
+
+
 def test_save_inside_failed_transaction_leaves_nothing(db: Database) -> None:
     with pytest.raises(RuntimeError), atomic(db):
         meetings.save_file(db, full_file())

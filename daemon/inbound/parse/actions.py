@@ -14,6 +14,7 @@ import re
 from typing import cast
 
 from daemon.domain.messages import ActionStatus, ActionUpdate
+from daemon.domain.problems import problem
 from daemon.inbound.dates import iter_dates, out_of_range_dates
 
 log = logging.getLogger(__name__)
@@ -95,10 +96,7 @@ def parse_action_update(
             break
         bad = out_of_range_dates(tail)
         if new_due is None and bad and problems is not None:
-            problems.append(
-                f"the new date {bad[0]} is not a usable date: reply with the date the action "
-                "will be done, e.g. 延期到12月18日 / delayed to Dec 18"
-            )
+            problems.append(problem("delay_date_unusable", written=bad[0]))
     note = " ".join(ln.strip() for ln in fresh.split("\n") if ln.strip())[:500] or None
     return ActionUpdate(
         action_ref=action_ref(subject, fresh),

@@ -20,6 +20,7 @@ from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from daemon.domain.messages import PartStat, RsvpReply
+from daemon.domain.problems import problem
 from daemon.inbound.dates import YEARS, plausible_instant
 
 log = logging.getLogger(__name__)
@@ -119,14 +120,14 @@ def read_calendars(blobs: list[bytes], sender: str | None) -> CalendarInfo:
         try:
             cals.extend(_from_ical(blob))
         except Exception as exc:
-            info.problems.append(f"an attached calendar object could not be read ({exc})")
+            info.problems.append(problem("calendar_unreadable", error=str(exc)))
     found: list[tuple[str | None, Any]] = []
     for cal in cals:
         try:
             method = str(cal.get("METHOD", "") or "").upper() or None
             events = [c for c in cal.walk() if c.name in ("VEVENT", "VTODO")]
         except Exception as exc:  # a structure icalendar cannot walk
-            info.problems.append(f"an attached calendar object could not be read ({exc})")
+            info.problems.append(problem("calendar_unreadable", error=str(exc)))
             continue
         if events:
             found.append((method, events[0]))
@@ -139,10 +140,7 @@ def read_calendars(blobs: list[bytes], sender: str | None) -> CalendarInfo:
     if len(distinct) > 1:
         # A message answers one invitation; several different objects (a collection, an
         # archive) cannot be read as one person's answer.
-        info.problems.append(
-            f"{len(found)} different calendar objects were found; the first ({info.method}) "
-            "was described and none was read as an answer"
-        )
+        info.problems.append(problem("calendar_several", count=len(found), method=info.method))
         return info
     if info.method in ("REPLY", "COUNTER"):
         _broken(event, info.method, info.problems)
@@ -150,8 +148,9 @@ def read_calendars(blobs: list[bytes], sender: str | None) -> CalendarInfo:
             info.rsvp = _reply(event, info.method, sender, info.problems)
         except Exception as exc:  # a property icalendar stored but cannot give back
             log.debug("calendar reply unreadable", exc_info=True)
+            error = f"{exc.__class__.__name__}: {exc}"
             info.problems.append(
-                f"the {info.method}'s answer could not be read ({exc.__class__.__name__}: {exc})"
+                problem("calendar_answer_unreadable", method=info.method, error=error)
             )
     return info
 
@@ -163,8 +162,7 @@ def _broken(event: Any, method: str, problems: list[str]) -> None:
         if method == "COUNTER" and str(name).upper() in ("DTSTART", "DTEND"):
             continue
         problems.append(
-            f"the calendar object's {name} could not be read ({str(why)[:120]}); "
-            "the answer was read without it"
+            problem("calendar_property_unreadable", name=str(name), error=str(why)[:120])
         )
 
 
@@ -178,7 +176,7 @@ def _attendees(event: Any) -> list[Any]:
 def _reply(event: Any, method: str, sender: str | None, problems: list[str]) -> RsvpReply | None:
     attendees = _attendees(event)
     if not attendees:
-        problems.append(f"the {method} names no ATTENDEE, so nobody's answer can be recorded")
+        problems.append(problem("calendar_no_attendee", method=method))
         return None
     pick = next((a for a in attendees if _addr(a) == sender), None)
     if pick is None:
@@ -190,7 +188,7 @@ def _reply(event: Any, method: str, sender: str | None, problems: list[str]) -> 
     if method == "COUNTER" and partstat not in _PARTSTATS:
         partstat = "TENTATIVE"
     if partstat not in _PARTSTATS:
-        problems.append(f"the reply's PARTSTAT {partstat or '(none)'} is not an answer")
+        problems.append(problem("calendar_partstat", partstat=partstat or "(none)"))
         return None
     delegate = None
     if partstat == "DELEGATED":
@@ -211,7 +209,7 @@ def _reply(event: Any, method: str, sender: str | None, problems: list[str]) -> 
         told = len(problems)
         reply.proposed_start = _proposed(event, "DTSTART", problems)
         if reply.proposed_start is None and len(problems) == told:
-            problems.append("the counter-proposal's new start time has no usable time zone")
+            problems.append(problem("counter_no_zone"))
         reply.proposed_end = _proposed(event, "DTEND", problems)
     return reply
 
@@ -225,15 +223,17 @@ def _proposed(event: Any, name: str, problems: list[str]) -> dt.datetime | None:
     try:
         when = _aware(prop, _tzid(prop))
     except Exception:  # icalendar's BrokenCalendarProperty, or a value out of range
-        problems.append(
-            f"the counter-proposal's {name} {str(prop)[:60]!r} is not a date and time; "
-            "ask the sender to propose the new time again"
-        )
+        problems.append(problem("counter_not_datetime", name=name, written=str(prop)[:60]))
         return None
     if when is not None and not plausible_instant(when):
         problems.append(
-            f"the counter-proposal's {name} {when.isoformat()} is not a usable date (years "
-            f"{YEARS.start}-{YEARS.stop - 1}); ask the sender to propose the new time again"
+            problem(
+                "counter_out_of_range",
+                name=name,
+                written=when.isoformat(),
+                first=YEARS.start,
+                last=YEARS.stop - 1,
+            )
         )
         return None
     return when

@@ -21,6 +21,7 @@ import logging
 import re
 
 from daemon.domain.messages import ActionItemSpec, MinutesDoc, RiskSpec
+from daemon.domain.problems import problem
 from daemon.inbound.dates import first_date, out_of_range_dates, parse_date_value
 from daemon.inbound.htmltext import CELL_SEP
 from daemon.inbound.parse.labels import BULLET, LabelSet, clean_value, fold, strip_number
@@ -162,10 +163,7 @@ def _action(
     due = parse_date_value(due_text, ref) if due_text else None
     if due is None and due_text and problems is not None:
         for bad in out_of_range_dates(due_text):
-            problems.append(
-                f"the due date {bad} of the action item {what[:40]!r} is not a usable date: "
-                "please send the minutes again with the real date"
-            )
+            problems.append(problem("minutes_due_unusable", written=bad, what=what[:40]))
     return ActionItemSpec(
         what=what,
         owner=clean_value(fields.get("owner")),

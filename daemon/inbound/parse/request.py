@@ -203,5 +203,5 @@ def parse_request(
     addrs, names = _people(values.get("observers", ""))
     form.observers.extend(addrs)
     form.observer_names.extend(names)
-    form.goal_issues = check_goal(form.expected_outcome)
+    form.goal_issues = [*check_goal(form.expected_outcome)]
     return form

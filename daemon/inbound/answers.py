@@ -1,0 +1,433 @@
+"""Read a reply as the answer to the question our mail asked (see
+:mod:`daemon.domain.questions`).
+
+The reply is read in the question's own terms first: a reply to ``proxy_request`` that
+says only "李娜 li.na@example.com" names the proxy; a reply to ``owner_question`` that
+says only "张三" names the owner of the one item asked about; "维持原时间" answers a
+``counter_proposal``. What the reader cannot place is left out of the :class:`Answer`
+(never guessed): :mod:`daemon.domain.answering` then asks again, quoting the question.
+
+Input is the :class:`~daemon.domain.messages.Inspection` of the reply (its ``fresh_text``:
+quotes and signature already stripped). Never raises on any text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from daemon.domain.messages import Inspection
+from daemon.domain.model import Question
+from daemon.domain.problems import problem
+from daemon.domain.questions import Answer
+from daemon.inbound.parse.agenda_edit import parse_agenda_edits
+from daemon.inbound.parse.commands import parse_command
+from daemon.inbound.parse.minutes import parse_minutes
+from daemon.inbound.parse.request import REQUEST_LABELS, parse_request
+from daemon.inbound.parse.topics import TOPIC_LABELS, parse_topics
+
+_EMAIL = re.compile(r"[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+")
+_GREETING = re.compile(
+    r"^\s*(?:(?:hi|hello|hey|dear)\b[^\n]{0,40}|[\u4e00-\u9fff]{1,4}(?:总|總|经理|經理|老师|老師)?"
+    r"(?:好|您好|你好)|您好|你好|大家好|各位好)\s*[,，:：!！。.]?\s*$",
+    re.I,
+)
+_THANKS = re.compile(
+    r"^\s*(?:谢谢|謝謝|多谢|多謝|感谢|感謝|辛苦了?|thanks?(?: you)?|many thanks|cheers|best|"
+    r"regards|best regards|kind regards)[\w\s,，.。!！~]{0,20}$",
+    re.I,
+)
+_PROXY_LABEL = re.compile(
+    r"^\s*(?:代理人|代理|代为参加人|代參加人|委托人|proxy|delegate|stand-?in)\s*[:：]\s*(?P<v>.*)$",
+    re.I,
+)
+_OPINION_LABEL = re.compile(
+    r"^\s*(?:书面意见|書面意見|我的意见|我的意見|意见|意見|written (?:opinion|input)|"
+    r"my input|opinion|input)\s*[:：]\s*(?P<v>.*)$",
+    re.I,
+)
+_CJK_NAME = re.compile(r"^[\u4e00-\u9fff]{2,4}$")
+_EN_NAME = re.compile(r"^[A-Z][a-z]+(?:[ .][A-Z][a-z]+){1,2}$")
+_ITEM = re.compile(r"(?<![A-Za-z])(?:A\s*-?\s*|a-)(?P<k>\d{1,3})(?!\d)")
+_OWNER_OF = re.compile(
+    r"^(?:的)?\s*(?:负责人|負責人|owner)?\s*(?:是|为|為|[:：=]|is|->|→)?\s*(?P<v>.+?)\s*"
+    r"(?:负责|負責)?\s*[。.]?$",
+    re.I,
+)
+_OWNER_BY = re.compile(r"^(?:由|by)\s*(?P<v>.+?)\s*(?:负责|負責|处理|處理)?\s*[。.]?$", re.I)
+_OWNER_LABEL = re.compile(r"^\s*(?:负责人|負責人|owner)\s*[:：]\s*(?P<v>.+)$", re.I)
+
+_NEGATED = r"(?:不|别|別|无法|無法|不能|not|don'?t|do not|cannot|can'?t|won'?t)\s*"
+_HEDGE = re.compile(r"\?|？|再看|再议|再議|考虑|考慮|商量|不确定|不確定|later|not sure|think", re.I)
+_KEEP = re.compile(
+    r"维持|維持|保持|不变|不變|照旧|照舊|按原|原时间|原時間|原定|不改|不调整|不調整|"
+    r"\bkeep\b|\bstay\b|\boriginal (?:time|date|slot)\b|\bno change\b|\bas planned\b",
+    re.I,
+)
+_ACCEPT = re.compile(
+    r"接受|同意|可以|好的|就这样|就這樣|没问题|沒問題|改吧|\baccept\w*|\bagree\w*|\bfine\b|"
+    r"\bok(?:ay)?\b|\byes\b|\bsure\b|\bgo ahead\b",
+    re.I,
+)
+_REFUSE = re.compile(
+    _NEGATED + r"(?:接受|同意|可以|改|调整|調整|accept|agree|change|move)|拒绝|拒絕|\bno\b",
+    re.I,
+)
+_CANCEL = re.compile(r"取消|\bcancel\w*\b|\bcall (?:it )?off\b", re.I)
+_HOLD = re.compile(
+    r"照常|如期|正常召开|正常召開|继续开|繼續開|照开|照開|不变|不變|\bhold\b|\bgo ahead\b|"
+    r"\bas planned\b|\bkeep\b",
+    re.I,
+)
+_INCLUDE = re.compile(
+    r"纳入|納入|列入|加入议程|加入議程|同意|可以|\binclude\b|\badd it\b|\byes\b|\bok(?:ay)?\b",
+    re.I,
+)
+_EXCLUDE = re.compile(
+    r"不纳入|不納入|不列入|不加|下次|下回|不同意|不要|\bexclude\b|\bnot include\b|"
+    r"\bdon'?t include\b|\bnext time\b|\bno\b",
+    re.I,
+)
+_CONFIRM_WORDS = re.compile(
+    r"确认无误|確認無誤|确认|確認|无误|無誤|没问题|沒問題|可以|同意|好的|发送吧|發送吧|发送|發送|"
+    r"发吧|發吧|请|請|吧|了|\bok(?:ay)?\b|\bconfirm(?:ed)?\b|\bcorrect\b|\blooks good\b|"
+    r"\blgtm\b|\byes\b|\bfine\b|\bgo ahead\b|\bsend(?: it| them)?\b|\bplease\b|\ball\b|"
+    r"\bgood\b|\bapproved?\b",
+    re.I,
+)
+
+
+def _confirms(line: str) -> bool:
+    """True when ``line`` says nothing but a confirmation ("确认，可以发送。", "OK, send it")."""
+    if not _CONFIRM_WORDS.search(line):
+        return False
+    rest = _CONFIRM_WORDS.sub("", line)
+    return not re.sub(r"[\s,，.。!！~、;；:：]+", "", rest)
+
+
+def substance(fresh: str) -> list[str]:
+    """The lines of ``fresh`` that say something: greetings ("王总好，", "Hi Li,") and thanks
+    ("谢谢！", "Thanks") dropped, whitespace trimmed."""
+    lines = []
+    for line in fresh.splitlines():
+        line = line.strip()
+        if line and not _GREETING.match(line) and not _THANKS.match(line):
+            lines.append(line)
+    return lines
+
+
+def read_answer(q: Question, msg: Inspection) -> Answer:
+    """What ``msg`` says as the answer to question ``q`` (empty when nothing fits)."""
+    reader = _READERS.get(q.kind)
+    answer = Answer(q.kind)
+    if reader is not None:
+        try:
+            reader(q, msg, answer)
+        except Exception as exc:  # noqa: BLE001 - a reader bug must not lose the mail
+            answer = Answer(
+                q.kind, problems=[problem("answer_unreadable", error=type(exc).__name__)]
+            )
+    return answer
+
+
+# ----------------------------------------------------------------- proxy and written input
+def _proxy(q: Question, msg: Inspection, a: Answer) -> None:
+    sender = (msg.sender or "").lower()
+    reply = msg.rsvp
+    if reply is not None and reply.partstat in ("ACCEPTED", "TENTATIVE"):
+        return  # they changed their answer: an RSVP, not a proxy
+    if reply is not None:
+        if reply.delegate:
+            a.values["delegate"] = reply.delegate.lower()
+        if reply.delegate_name:
+            a.values["delegate_name"] = reply.delegate_name
+        if reply.written_opinion:
+            a.values["written_opinion"] = reply.written_opinion
+    lines = substance(msg.fresh_text)
+    rest: list[str] = []
+    opinion: list[str] = []
+    in_opinion = False
+    for line in lines:
+        if (m := _OPINION_LABEL.match(line)) is not None:
+            in_opinion = True
+            if m.group("v").strip():
+                opinion.append(m.group("v").strip())
+            continue
+        if in_opinion and not _PROXY_LABEL.match(line):
+            opinion.append(line)
+            continue
+        in_opinion = False
+        label = _PROXY_LABEL.match(line)
+        value = label.group("v").strip() if label else line
+        if "delegate" not in a.values and "delegate_name" not in a.values:
+            name, address = _person(value, sender)
+            if address or name:
+                if address:
+                    a.values["delegate"] = address
+                if name:
+                    a.values["delegate_name"] = name
+                continue
+        if not label:
+            rest.append(line)
+    if opinion:
+        a.values["written_opinion"] = "\n".join(opinion)
+    elif _rest_is_opinion(q, a, rest):
+        a.values["written_opinion"] = "\n".join(rest)
+
+
+def _rest_is_opinion(q: Question, a: Answer, rest: list[str]) -> bool:
+    """Unlabelled text is the written input only when that is what is still asked for and
+    the proxy is settled (named now, or not asked), and it is not a hedge or a bare
+    decline."""
+    proxy_settled = (
+        "delegate" not in q.wanted or "delegate" in a.values or ("delegate_name" in a.values)
+    )
+    return (
+        "written_opinion" in q.wanted
+        and "written_opinion" not in a.values
+        and bool(rest)
+        and proxy_settled
+        and not _looks_like_rsvp_only(rest)
+        and not any(_HEDGE.search(line) for line in rest)
+    )
+
+
+def _looks_like_rsvp_only(lines: list[str]) -> bool:
+    text = " ".join(lines)
+    return len(text) <= 12 and bool(
+        re.search(r"不参加|不參加|无法参加|無法參加|decline|can'?t attend|not attend", text, re.I)
+    )
+
+
+def _person(value: str, sender: str) -> tuple[str | None, str | None]:
+    """(name, address) when ``value`` is just a person: "李娜 li.na@x", "<li.na@x>", "李娜",
+    "Sara Ortiz"; (None, None) otherwise (a sentence is not a name)."""
+    value = value.strip().strip("。.;；,，")
+    found = [x.lower() for x in _EMAIL.findall(value) if x.lower() != sender]
+    remainder = _EMAIL.sub(" ", value)
+    remainder = re.sub(r"[<>()（）\[\]【】\"'“”,，;；:：]", " ", remainder)
+    remainder = re.sub(r"\s+", " ", remainder).strip()
+    remainder = re.sub(r"^(?:由|请|請|让|讓|委托|委託)", "", remainder).strip()
+    remainder = re.sub(
+        r"(?:代为参加|代為參加|代我参加|代我參加|替我参加|替我參加|参加|參加|出席|"
+        r"will attend(?: for me| on my behalf| in my place)?|instead)$",
+        "",
+        remainder,
+    ).strip()
+    name = remainder if _CJK_NAME.match(remainder) or _EN_NAME.match(remainder) else None
+    if len(found) == 1 and (name or not remainder):
+        return name, found[0]
+    if not found and name:
+        return name, None
+    return None, None
+
+
+# ----------------------------------------------------------------- owners of action items
+def _owner(q: Question, msg: Inspection, a: Answer) -> None:
+    asked = [k for k in q.about.split(",") if k.startswith("A-")]
+    for line in substance(msg.fresh_text):
+        items = [f"A-{int(m.group('k'))}" for m in _ITEM.finditer(line)]
+        if len(items) == 1 and items[0] in asked:
+            tail = line[_ITEM.search(line).end() :].strip()  # type: ignore[union-attr]
+            head = line[: _ITEM.search(line).start()].strip()  # type: ignore[union-attr]
+            value = _owner_value(tail) or _owner_value_before(head)
+            if value:
+                a.values[items[0]] = value
+            else:
+                a.problems.append(problem("owner_unreadable", item=items[0]))
+        elif not items and len(asked) == 1 and asked[0] not in a.values:
+            label = _OWNER_LABEL.match(line)
+            value = label.group("v").strip() if label else line
+            name, address = _person(value, "")
+            by = _OWNER_BY.match(value)
+            if address or name:
+                a.values[asked[0]] = address or name or ""
+            elif by and _person(by.group("v"), "")[0]:
+                a.values[asked[0]] = by.group("v").strip()
+            elif _department_like(value):
+                a.values[asked[0]] = value.strip("。.")
+
+
+def _owner_value(tail: str) -> str | None:
+    tail = tail.strip(" ：:，,")
+    by = _OWNER_BY.match(tail)
+    m = by or _OWNER_OF.match(tail)
+    if m is None:
+        return None
+    value = m.group("v").strip()
+    name, address = _person(value, "")
+    if address or name:
+        return address or name
+    return value if _department_like(value) else None
+
+
+def _owner_value_before(head: str) -> str | None:
+    """ "张三负责 A-3" / "张三：A-3"."""
+    head = re.sub(r"(?:负责|負責|来做|來做|跟进|跟進|owns|takes)\s*$", "", head).strip(" ：:，,")
+    name, address = _person(head, "")
+    return address or name
+
+
+def _department_like(value: str) -> bool:
+    return bool(re.fullmatch(r"[\u4e00-\u9fff]{1,10}(?:部|中心|组|組|处|處|科|室)", value.strip()))
+
+
+# ----------------------------------------------------------------- request and goal fields
+_REQUEST_LABEL_OF = {
+    "title": "会议主题",
+    "core_problem": "核心问题",
+    "expected_outcome": "期望成果",
+    "time": "时间",
+    "start": "时间",
+    "duration": "时长",
+    "location": "地点",
+    "host": "主持人",
+    "recorder": "记录人",
+    "participants": "参会人",
+}
+
+
+def _request(q: Question, msg: Inspection, a: Answer) -> None:
+    wanted = ["expected_outcome"] if q.kind == "goal" else list(q.wanted)
+    lines = substance(msg.fresh_text)
+    labelled = any(REQUEST_LABELS.match(line) for line in lines)
+    text = "\n".join(lines)
+    if not labelled and lines:
+        plain = [w for w in wanted if not w.startswith("participant:")]
+        if len(plain) == 1 and plain[0] in _REQUEST_LABEL_OF:
+            text = f"{_REQUEST_LABEL_OF[plain[0]]}：" + " ".join(lines)
+        else:
+            return
+    ref = msg.date
+    if ref is None:
+        return
+    problems: list[str] = []
+    form = parse_request("", text, ref, problems)
+    a.problems += problems
+    a.form = form
+    for name in ("title", "core_problem", "expected_outcome", "location", "host", "recorder"):
+        value = getattr(form, name)
+        if value:
+            a.values[name] = value
+    if form.start is not None:
+        a.values["start"] = form.start.isoformat()
+    if form.participants or form.unresolved_names:
+        a.values["invitees"] = ", ".join(form.participants + form.unresolved_names)
+
+
+# ----------------------------------------------------------------- topic fields
+_TOPIC_LABEL_OF = {
+    "title": "议题",
+    "background": "背景",
+    "pain_point": "痛点",
+    "expected_outcome": "期望成果",
+}
+
+
+def _topic(q: Question, msg: Inspection, a: Answer) -> None:
+    lines = substance(msg.fresh_text)
+    if not lines:
+        return
+    labelled = any(TOPIC_LABELS.match(line) for line in lines)
+    text = "\n".join(lines)
+    if not labelled:
+        if len(q.wanted) == 1 and "," not in q.about and q.wanted[0] in _TOPIC_LABEL_OF:
+            text = f"{_TOPIC_LABEL_OF[q.wanted[0]]}：" + " ".join(lines)
+        else:
+            return
+    found = parse_topics(text)
+    if len(found) != 1 and "," not in q.about:
+        found = found[:1]
+    for topic in found:
+        for name in ("title", "background", "pain_point", "expected_outcome"):
+            value = getattr(topic, name)
+            if value and name in q.wanted:
+                a.values[name] = value
+        break
+
+
+# ----------------------------------------------------------------- choices
+def _move(msg: Inspection, a: Answer) -> bool:
+    if msg.date is None:
+        return False
+    command = parse_command(msg.fresh_text, msg.date, a.problems)
+    if command is not None and command.verb == "reschedule" and command.start is not None:
+        a.decision = "move"
+        a.start = command.start
+        a.duration_minutes = command.duration_minutes
+        return True
+    return False
+
+
+def _first_line_choice(msg: Inspection, order: list[tuple[str, re.Pattern[str]]]) -> str | None:
+    for line in substance(msg.fresh_text):
+        if _HEDGE.search(line):
+            return None
+        for decision, pattern in order:
+            if pattern.search(line):
+                return decision
+    return None
+
+
+def _counter(q: Question, msg: Inspection, a: Answer) -> None:
+    if _move(msg, a):
+        return
+    a.decision = _first_line_choice(msg, [("keep", _KEEP), ("keep", _REFUSE), ("accept", _ACCEPT)])
+
+
+def _late_topic(q: Question, msg: Inspection, a: Answer) -> None:
+    choice = _first_line_choice(msg, [("exclude", _EXCLUDE), ("include", _INCLUDE)])
+    a.decision = choice
+
+
+def _empty_agenda(q: Question, msg: Inspection, a: Answer) -> None:
+    if _move(msg, a):
+        return
+    a.decision = _first_line_choice(msg, [("cancel", _CANCEL), ("hold", _HOLD)])
+
+
+def _minutes_confirm(q: Question, msg: Inspection, a: Answer) -> None:
+    doc = msg.minutes
+    if doc is None and msg.date is not None:
+        doc = parse_minutes(msg.fresh_text, msg.date.date())
+    if doc is not None and (doc.decisions or doc.action_items or doc.risks):
+        a.decision = "correct"
+        a.minutes = doc
+        return
+    lines = substance(msg.fresh_text)
+    if lines and _confirms(lines[0]) and not _HEDGE.search(lines[0]):
+        a.decision = "confirm"
+
+
+def _agenda(q: Question, msg: Inspection, a: Answer) -> None:
+    lines = _without_intro_and_name(substance(msg.fresh_text), msg.sender_name)
+    edits, unread = parse_agenda_edits(lines)
+    if unread:
+        a.problems += [problem("agenda_line_unread", line=line) for line in unread]
+    elif edits:
+        a.edits = edits
+    elif lines and all(_confirms(line) for line in lines[:1]) and len(lines) <= 2:
+        a.decision = "keep"  # "好的" / "OK": the agenda stays as it is
+
+
+def _without_intro_and_name(lines: list[str], sender_name: str | None) -> list[str]:
+    """``lines`` without an introduction ("收到，调整两处：", "Two changes:") and without a
+    closing line that is only the sender's name (a signature the reader left)."""
+    out = [line for line in lines if not re.search(r"[:：]\s*$", line)]
+    if out and (out[-1] == (sender_name or "").strip() or _CJK_NAME.match(out[-1])):
+        out = out[:-1]
+    return out
+
+
+_READERS: dict[str, Callable[[Question, Inspection, Answer], None]] = {
+    "proxy": _proxy,
+    "owner": _owner,
+    "goal": _request,
+    "request_fields": _request,
+    "topic_fields": _topic,
+    "counter": _counter,
+    "late_topic": _late_topic,
+    "empty_agenda": _empty_agenda,
+    "minutes_confirm": _minutes_confirm,
+    "agenda": _agenda,
+}
