@@ -40,11 +40,14 @@ class CommandTokenSource:
     Args:
         command: the shell command printing the token.
         where: the settings table, for messages.
+        floor: seconds a token is kept at least (a command printing short-lived tokens is
+            not run on every request).
     """
 
-    def __init__(self, command: str, where: str) -> None:
+    def __init__(self, command: str, where: str, floor: float = 30.0) -> None:
         self.command = command
         self.where = where
+        self.floor = floor
         self._token: str | None = None
         self._renew_at = 0.0
 
@@ -77,7 +80,7 @@ class CommandTokenSource:
         expiry = jwt_expiry(token)
         now = time.time()
         self._renew_at = (expiry - MARGIN) if expiry else now + OPAQUE_LIFETIME
-        self._renew_at = max(self._renew_at, now + 30.0)
+        self._renew_at = max(self._renew_at, now + self.floor)
         self._token = token
         log.info("oauth: new token from token_command (%s)", self.where)
         return token
