@@ -345,3 +345,16 @@ def test_wait_returns_early_when_mail_is_waiting(
 
     assert time.monotonic() - started < 2
     assert [m.raw for m in mail.fetch()] == [mime(1)]
+
+
+def test_a_mail_over_graphs_4_mb_limit_fails_with_the_fix(
+    graph_server: GraphServer, mail: GraphMail
+) -> None:
+    big = outgoing(5)
+    big = OutgoingMail(big.message_id, big.recipients, big.raw + b"x" * (3 * 1024 * 1024 + 1))
+
+    with pytest.raises(PermanentError, match="max_material_bytes"):
+        mail.send(big)
+
+    assert graph_server.state.sent == []
+    assert not [r for r in graph_server.requests if r.path.endswith("/sendMail")]

@@ -15,7 +15,7 @@ import base64
 import logging
 import re
 
-from daemon.errors import TransientError
+from daemon.errors import PermanentError, TransientError
 from daemon.transports.base import OutgoingMail
 from daemon.transports.graph.events import quoted
 from daemon.transports.graph.http import Ambiguous, GraphHttp
@@ -24,6 +24,8 @@ from daemon.transports.graph.settings import GraphSettings, release
 log = logging.getLogger(__name__)
 
 SEND_TRIES = 3
+#: Graph refuses a request body over 4 MB (https://learn.microsoft.com/graph/api/user-sendmail).
+MAX_BODY = 4 * 1024 * 1024
 
 
 class GraphSink:
@@ -39,12 +41,20 @@ class GraphSink:
 
         Raises:
             TransientError: throttled or unreachable (the outbox retries with back-off).
-            PermanentError: Graph refused the mail or the permission ``Mail.Send`` is missing.
+            PermanentError: Graph refused the mail, the permission ``Mail.Send`` is missing,
+                or the mail is over Graph's 4 MB request limit.
         """
         if self.find_sent(mail.message_id):
             log.info("graph: %s is in Sent Items already; not sent again", mail.message_id)
             return
         body = base64.b64encode(re.sub(rb"\r?\n", b"\r\n", mail.raw))
+        if len(body) > MAX_BODY:
+            raise PermanentError(
+                f"graph: {mail.message_id} is {len(mail.raw)} bytes, {len(body)} in base64: "
+                "over Graph's 4 MB limit of sendMail. Fix: lower [process] max_material_bytes "
+                "(about 2800000 keeps a mail with one attachment under it) so later mails "
+                "fit; send this one's attachments another way."
+            )
         last: Exception | None = None
         for _ in range(SEND_TRIES):
             try:
