@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import stat
 import sys
+import time
 from pathlib import Path
 
 import httpx
@@ -13,7 +14,7 @@ import pytest
 import trustme
 from sqlite_utils import Database
 
-from daemon.errors import PermanentError
+from daemon.errors import PermanentError, TransientError
 from daemon.transports import graph
 from daemon.transports.graph.preflight import check_mailbox
 from tests.transports.fake_graph.fixture import graph_server
@@ -139,3 +140,20 @@ def test_token_command(graph_server: GraphServer, db: Database, tmp_path: Path) 
     finally:
         part.close()
     assert [r.status for r in graph_server.requests if r.path.startswith("/v1.0")].count(401) == 1
+
+
+@pytest.mark.parametrize("fault", ["429", "503"])
+def test_a_throttled_token_endpoint_is_transient_and_loses_nothing(
+    graph_server: GraphServer, db: Database, tmp_path: Path, fault: str
+) -> None:
+    graph_server.state.deliver_mime(MIME)
+    graph_server.inject("*/token", fault, retry_after=1)  # type: ignore[arg-type]
+    part = graph.create(graph_settings(graph_server), var(tmp_path), state=state(db))
+    try:
+        with pytest.raises(TransientError):
+            part.fetch()
+        time.sleep(1.1)  # msal replays the refusal until Retry-After has passed
+        [message] = part.fetch()
+    finally:
+        part.close()
+    assert message.raw == MIME
