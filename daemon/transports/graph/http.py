@@ -2,7 +2,8 @@
 
 * **Throttling** (https://learn.microsoft.com/graph/throttling): on 429, 503 or 504 wait
   ``Retry-After`` seconds (else 1, 2, 4 … up to ``backoff_max``) and try again, ``retries``
-  times in all. A throttled request was not carried out, so any request may be repeated. A
+  times in all. A throttled request was not carried out, so any request may be repeated
+  (a 504 of a ``replay_safe=False`` request may have been: :class:`Ambiguous`). A
   ``Retry-After`` longer than ``max_wait`` is not slept through: the caller gets a
   :class:`~daemon.errors.TransientError` and retries later (the outbox backs off).
 * **At most ``concurrency`` (≤ 4) requests per mailbox** in flight, shared by the mail
@@ -185,8 +186,8 @@ class GraphHttp:
                     self.tokens.refused(token, detail)
                     replaced = True
                     continue
-                if status in THROTTLED:
-                    self._throttled(response, attempt, method, path)
+                if status in THROTTLED and not (status == 504 and not replay_safe):
+                    self._throttled(response, attempt, method, path)  # 504: maybe carried out
                     continue
                 if status >= 500:
                     if not replay_safe:
