@@ -292,7 +292,7 @@ def _build(
             raw = {}
         known = {k.name for k in keys}
         if section == "transport":
-            known |= set(REGISTRY)
+            known |= set(REGISTRY)  # the [transport.<name>] tables
         for unknown in sorted(set(raw) - known):
             problems.append(
                 f"{where}: [{section}] {unknown}: unknown key. Fix: remove it or check the "

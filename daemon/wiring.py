@@ -6,7 +6,6 @@ them once at start.
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable
 from typing import Any
 
@@ -16,7 +15,7 @@ from daemon.config import Config
 from daemon.domain.identity import SenderPolicy
 from daemon.outbound.mailer import Sender
 from daemon.store.transport_state import TransportState
-from daemon.transports.base import REGISTRY, ROLES, MailSink, load_factory
+from daemon.transports.base import REGISTRY, MailSink, load_factory
 from daemon.workdays import WorkCalendar
 
 
@@ -55,8 +54,8 @@ def transport(
     db_of: Callable[[], Database] | None = None,
 ) -> Any:
     """The configured transport for ``role`` (``source``, ``sink`` or ``calendar``; a
-    calendar works over ``sink`` and keeps its state through ``db_of``; a mail factory
-    that takes ``state`` (Graph's delta link) gets the same transport state).
+    calendar works over ``sink``; a calendar, and a mail transport whose entry
+    ``keeps_state``, keeps its state through ``db_of``).
 
     Raises:
         UserError: the transport cannot be set up (e.g. an unset password variable).
@@ -67,21 +66,7 @@ def transport(
     if role == "calendar":
         assert sink is not None and db_of is not None
         return factory(settings, config.var_dir, sink, TransportState(db_of, name))
-    if db_of is not None and "state" in inspect.signature(factory).parameters:
-        return factory(settings, config.var_dir, state=TransportState(db_of, name))
+    if REGISTRY[name].keeps_state:
+        assert db_of is not None
+        return factory(settings, config.var_dir, TransportState(db_of, name))
     return factory(settings, config.var_dir)
-
-
-def reach_problems(config: Config) -> list[str]:
-    """``meetingd check-config``: every problem the configured transports find when they
-    reach their servers (a transport module with ``check(settings, var_dir, roles)``, such
-    as Graph: sign in, read the mailbox, name the missing permission), one line each."""
-    roles: dict[str, list[str]] = {}
-    for role in ROLES:
-        roles.setdefault(str(config.get("transport", role)), []).append(role)
-    problems: list[str] = []
-    for name, taken in roles.items():
-        check = getattr(REGISTRY[name].load(), "check", None)
-        if check is not None:
-            problems += check(config.transports.get(name, {}), config.var_dir, taken)
-    return problems

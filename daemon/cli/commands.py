@@ -19,6 +19,7 @@ import datetime as dt
 import json
 import logging
 import sys
+from inspect import signature
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +38,7 @@ from daemon.cli.context import (
     setup_logging,
 )
 from daemon.errors import PermanentError, UserError
+from daemon.transports.base import REGISTRY, ROLES
 
 if TYPE_CHECKING:  # the configuration module costs 20 ms at start: imported where used
     from daemon import config as config_mod
@@ -115,14 +117,13 @@ def _init_folders(cfg: config_mod.Config) -> None:
 @config_option
 @friendly
 def check_config(config_file: str | None) -> None:
-    """Check the configuration and report every problem at once; transports that can
-    (Graph) also sign in and read the mailbox."""
-    from daemon import wiring
-
+    """Check the configuration and report every problem at once; then try the servers of
+    the transports that can be tried (EWS), one line per failure."""
     cfg = load_config(config_file, check=True)
-    problems = wiring.reach_problems(cfg)
+    problems = probe_transports(cfg)
     if problems:
-        raise UserError(problems)
+        where = cfg.path or "<embedded default>"
+        raise UserError([f"{where}: {problem}" for problem in problems])
     click.echo(f"{cfg.path or '<embedded default>'}: OK")
 
 
@@ -453,3 +454,24 @@ def demo(workdir: str, lang: str, meeting_date: str | None, quiet: bool) -> None
 
 if __name__ == "__main__":
     main()
+
+
+def probe_transports(cfg: config_mod.Config) -> list[str]:
+    """One line per configured transport whose ``probe`` found a problem (the transports
+    without a probe are not tried). A probe that takes the keywords ``var_dir`` (the daemon's
+    var directory) or ``roles`` (the roles it is configured for) is given them."""
+    problems = []
+    roles: dict[str, list[str]] = {}
+    for role in ROLES:
+        roles.setdefault(str(cfg.get("transport", role)), []).append(role)
+    for name, taken in roles.items():
+        probe = getattr(REGISTRY[name].load(), "probe", None)
+        if probe is None:
+            continue
+        wanted = signature(probe).parameters  # var_dir, roles: for the probes that ask
+        context = {"var_dir": cfg.var_dir, "roles": taken}
+        extra = {key: value for key, value in context.items() if key in wanted}
+        problem = probe(cfg.transports.get(name, {}), **extra)
+        if problem:
+            problems.append(problem)
+    return problems

@@ -105,10 +105,14 @@ class TransportEntry:
         example_commented: its table is shown commented out (not used by default).
         pushes: as a source, the server tells it of new mail (IMAP IDLE), so the runner may
             block in :meth:`MailSource.wait`; a polled source is asked in short slices.
+        keeps_state: its mail roles keep values in the database (a sync state): ``create``
+            takes a third argument, the transport state of its scope.
 
     The module has ``SETTINGS`` (the keys of ``[transport.<name>]``), ``create(settings,
-    var_dir)`` for the mail roles and ``create_calendar(settings, var_dir, sink, state)`` for
-    the calendar role.
+    var_dir)`` (``create(settings, var_dir, state)`` with ``keeps_state``) for the mail
+    roles and ``create_calendar(settings, var_dir, sink, state)`` for the calendar role; a
+    ``probe(settings)`` returning None or a one-line problem lets ``check-config`` try the
+    server (with the keywords ``var_dir`` and ``roles`` if it takes them).
     """
 
     module: str
@@ -116,6 +120,7 @@ class TransportEntry:
     example: str
     example_commented: bool = True
     pushes: bool = False
+    keeps_state: bool = False
 
     def load(self) -> Any:
         """The imported module."""
@@ -161,11 +166,19 @@ REGISTRY: dict[str, TransportEntry] = {
         frozenset({"calendar"}),
         "Calendar by mail: iTIP invitations (iMIP) sent through the sink; no settings.",
     ),
+    "ews": TransportEntry(
+        "daemon.transports.ews",
+        frozenset({"source", "sink", "calendar"}),
+        "Exchange on-premises over EWS: inbox, sending and real meeting items "
+        "(docs/operations.md).",
+        keeps_state=True,
+    ),
     # -- Microsoft Graph (issue 14) --
     "graph": TransportEntry(
         "daemon.transports.graph",
         frozenset({"source", "sink", "calendar"}),
         GRAPH_EXAMPLE,
+        keeps_state=True,
     ),
     # -- end Microsoft Graph --
     "memory": TransportEntry(

@@ -335,3 +335,13 @@ def test_materials_get_a_materials_receipt() -> None:
     fx = rules.apply_message(file, Incoming(msg, materials=[material]), ctx(NOW))
     assert kinds(fx) == ["materials_receipt"]
     assert fx.outgoing[0].extra["materials"] == ["报价单.pdf"]
+
+
+def test_a_cancellation_tells_everyone_invited_proxies_included() -> None:
+    file, _ = approved_meeting(START, NOW)
+    decline_without_proxy(file)
+    answer(file, "proxy_request", addr("lin.yu"), "宋佳", NOW)
+    fx = rules.apply_command(file, Command("cancel", reason="延期"), ctx(NOW))
+    cancel = next(o for o in fx.outgoing if o.kind == "cancel")
+    assert addr("song.jia") in cancel.to and addr("lin.yu") in cancel.to
+    assert not open_questions(file)  # nothing is asked of a cancelled meeting any more

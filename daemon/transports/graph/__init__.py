@@ -24,7 +24,7 @@ from typing import Any
 from daemon.errors import UserError
 from daemon.transports.graph.settings import SETTINGS, open_client, parse
 
-__all__ = ["SETTINGS", "check", "create", "create_calendar"]
+__all__ = ["SETTINGS", "create", "create_calendar", "probe"]
 
 
 class GraphMail:
@@ -70,8 +70,9 @@ class GraphMail:
 
 
 def create(settings: dict[str, Any], var_dir: Path, state: Any = None) -> GraphMail:
-    """Registry factory: source and sink of ``[transport.graph]``; ``state`` (the daemon's
-    transport state of scope ``graph``) keeps the delta link and the pending messages.
+    """Registry factory (``keeps_state``): source and sink of ``[transport.graph]``;
+    ``state`` (the daemon's transport state of scope ``graph``) keeps the delta link and the
+    pending messages.
 
     Raises:
         UserError: the sign-in keys are incomplete. Nothing is fetched yet.
@@ -87,8 +88,13 @@ def create_calendar(settings: dict[str, Any], var_dir: Path, sink: Any, state: A
     return GraphCalendar(open_client(settings, var_dir), parse(settings), state)
 
 
-def check(settings: dict[str, Any], var_dir: Path, roles: list[str]) -> list[str]:
-    """``meetingd check-config``: one line per problem (empty: all fine). See :mod:`.preflight`."""
+def probe(
+    settings: dict[str, Any], var_dir: Path = Path("."), roles: list[str] | None = None
+) -> str | None:
+    """``meetingd check-config``: sign in, read the mailbox, and say in one line what is
+    missing (None: all fine). ``roles``: what ``graph`` is configured as (default: all
+    three). See :mod:`.preflight`."""
     from daemon.transports.graph.preflight import check_mailbox
 
-    return check_mailbox(settings, var_dir, roles)
+    problems = check_mailbox(settings, var_dir, roles or ["source", "sink", "calendar"])
+    return "; ".join(problems) or None

@@ -17,6 +17,7 @@ itself crashed on a request (:attr:`FakeEwsServer.internal_errors`).
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -86,14 +87,11 @@ def forget_protocols(url: str) -> None:
                 protocol.close()
 
 
-@pytest.fixture
-def ews_server() -> Iterator[FakeEwsServer]:
-    """A started :class:`FakeEwsServer` with an empty mailbox (``organizer@example.test``).
-
-    Yields the server: ``.url``, ``.mailbox``, ``.inject(op, fault, times=1)``, ``.requests``,
-    ``.stop()``. Credentials: ``.username`` / ``.password`` (``meetingd`` / ``secret-for-tests``).
-    """
-    server = FakeEwsServer().start()
+@contextlib.contextmanager
+def running(server: FakeEwsServer) -> Iterator[FakeEwsServer]:
+    """Start ``server``; at the end stop it, drop exchangelib's cached protocol for it, and
+    fail the test if the fake itself crashed on a request."""
+    server.start()
     try:
         yield server
     finally:
@@ -105,3 +103,14 @@ def ews_server() -> Iterator[FakeEwsServer]:
                 "fake EWS crashed on a request:\n" + "\n".join(server.internal_errors),
                 pytrace=False,
             )
+
+
+@pytest.fixture
+def ews_server() -> Iterator[FakeEwsServer]:
+    """A started :class:`FakeEwsServer` with an empty mailbox (``organizer@example.test``).
+
+    Yields the server: ``.url``, ``.mailbox``, ``.inject(op, fault, times=1)``, ``.requests``,
+    ``.stop()``. Credentials: ``.username`` / ``.password`` (``meetingd`` / ``secret-for-tests``).
+    """
+    with running(FakeEwsServer()) as server:
+        yield server

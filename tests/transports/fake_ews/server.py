@@ -10,6 +10,8 @@ request is recorded in :attr:`FakeEwsServer.requests` (operation, body, status),
   ``soap_fault=False`` the same code and value in an error response message (HTTP 200);
 * :meth:`Fault.http` - a bare HTTP status (503, 401, ...), optionally with ``Retry-After``;
 * :meth:`Fault.drop` - the connection is closed without an answer;
+* :meth:`Fault.drop_after` - the request is carried out, then the connection is closed
+  without an answer (the client cannot tell whether it happened);
 * :meth:`Fault.delay` - the answer comes after a pause (to hit client timeouts);
 * :meth:`Fault.error` - every response message of the operation carries an error code.
 
@@ -88,6 +90,11 @@ class Fault:
         return cls("drop")
 
     @classmethod
+    def drop_after(cls) -> Fault:
+        """Carry the request out, then close the socket without answering."""
+        return cls("drop_after")
+
+    @classmethod
     def delay(cls, seconds: float) -> Fault:
         """Answer normally, but only after ``seconds``."""
         return cls("delay", seconds=seconds)
@@ -108,6 +115,8 @@ class Fault:
             return cls.http(int(spec), **kwargs)
         if spec == "drop":
             return cls.drop()
+        if spec == "drop_after":
+            return cls.drop_after()
         if spec == "delay":
             return cls.delay(**kwargs)
         if spec.startswith("Error"):
@@ -120,6 +129,7 @@ class _Armed:
     operation: str
     fault: Fault
     remaining: int
+    skip: int = 0
 
 
 @dataclass
@@ -229,15 +239,24 @@ class FakeEwsServer:
 
     # -- faults and records --------------------------------------------------------------
 
-    def inject(self, operation: str, fault: str | Fault, times: int = 1, **kwargs: Any) -> None:
-        """Make the next ``times`` requests for ``operation`` (or ``"*"``) fail with ``fault``.
+    def inject(
+        self,
+        operation: str,
+        fault: str | Fault,
+        times: int = 1,
+        after: int = 0,
+        **kwargs: Any,
+    ) -> None:
+        """Make ``times`` requests for ``operation`` (or ``"*"``) fail with ``fault``, once
+        ``after`` matching requests have passed (e.g. ``after=1``: the second page of a sync).
 
         ``fault`` is a :class:`Fault` or a shorthand: ``"ErrorServerBusy"`` (kwarg
-        ``back_off_ms``), ``"503"``/``"401"`` (kwargs ``retry_after``, ``close``), ``"drop"``,
-        ``"delay"`` (kwarg ``seconds``), or any other ``"Error..."`` response code.
+        ``back_off_ms``), ``"503"``/``"401"`` (kwargs ``retry_after``, ``close``),
+        ``"drop"``, ``"drop_after"``, ``"delay"`` (kwarg ``seconds``), or any other
+        ``"Error..."`` response code.
         """
         with self._lock:
-            self._armed.append(_Armed(operation, Fault.parse(fault, **kwargs), times))
+            self._armed.append(_Armed(operation, Fault.parse(fault, **kwargs), times, after))
 
     def clear_faults(self) -> None:
         """Disarm every injected fault."""
@@ -252,6 +271,9 @@ class FakeEwsServer:
         with self._lock:
             for armed in self._armed:
                 if armed.remaining > 0 and armed.operation in ("*", operation):
+                    if armed.skip > 0:
+                        armed.skip -= 1
+                        continue
                     armed.remaining -= 1
                     return armed.fault
         return None
@@ -287,7 +309,7 @@ class FakeEwsServer:
         record.fault = fault
         if fault is not None and fault.kind == "delay":
             time.sleep(fault.seconds)
-        elif fault is not None:
+        elif fault is not None and fault.kind != "drop_after":
             return self._finish(record, self._fault_reply(request.operation, fault))
         func = operations.HANDLERS.get(request.operation)
         if func is None:
@@ -306,6 +328,8 @@ class FakeEwsServer:
             self.internal_errors.append(trace)
             log.error("fake EWS failed on %s:\n%s", request.operation, trace)
             return self._finish(record, _Reply(500, soap_fault("ErrorInternalServerError", trace)))
+        if fault is not None and fault.kind == "drop_after":
+            return self._finish(record, _Reply(0, drop=True))
         return self._finish(record, _Reply(200, envelope(result, self.build, self.api_version)))
 
     def _fault_reply(self, operation: str, fault: Fault) -> _Reply:
