@@ -13,6 +13,7 @@ logged and recorded in the ``events`` table.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 
@@ -20,18 +21,18 @@ from sqlite_utils import Database
 
 from daemon import clock, passes, wiring
 from daemon.config import Config, ensure_var_dir
-from daemon.domain import questions, replies, rules
-from daemon.domain.context import RuleContext, Timings
+from daemon.domain import replies, rules
+from daemon.domain.context import RuleContext
 from daemon.domain.directory import Directory
 from daemon.domain.effects import KINDS, Effects
 from daemon.domain.events import Command, Incoming
 from daemon.domain.model import Deadline, MeetingFile
 from daemon.inbound import pipeline
-from daemon.inbound.answers import read_answer
+from daemon.inbound.answers import attach_answer
 from daemon.inbound.calendar_answers import CalendarAnswers, vouched
 from daemon.inbound.inspect import inspect_bytes
 from daemon.inbound.link import link_message
-from daemon.inbound.quarantine import after_failures, ignore, quarantine
+from daemon.inbound.quarantine import after_failures, ignore, quarantine, quarantine_unapplied
 from daemon.outbound import outbox
 from daemon.outbound.mailer import Cause, Mailer
 from daemon.outbound.pacing import SendLimits
@@ -74,12 +75,10 @@ class Service:
         ensure_var_dir(config)
         check_templates(KINDS)
         self.days = wiring.work_calendar(config)
-        self.timings = Timings(
-            **config.values["process"], minutes_confirm=config.get("minutes", "confirm")
-        )
+        self.timings = wiring.timings(config)
         self.send_limits = SendLimits.from_config(config.values["sending"])
-        self.security = wiring.sender_policy(config)
         self.directory = Directory.build(config.people, config.departments)
+        self._context = wiring.rule_context(config, self.days, self.timings, self.directory)
         self.materials = MaterialStore(config.materials_dir, self.timings.max_material_bytes)
         self._dbs = ThreadDatabases(config.db_path)
         self.source: MailSource = source or wiring.transport(config, "source", db_of=self._dbs.get)
@@ -168,10 +167,7 @@ class Service:
         ctx = self.context()
         if found.number is not None:
             file = meetings.load_file(db, found.number)
-            question = questions.answered_by(file, found.question_id, sender, msg.kind)
-            if question is not None:
-                inc.question_id, inc.answer = question.id, read_answer(question, msg)
-                log.info("inbox %s: read as the answer to question %s", row.id, question.id)
+            attach_answer(inc, file, found.question_id)
             effects = rules.apply_message(file, inc, ctx)
         elif msg.kind != "meeting_request":
             reason = "unknown_meeting" if msg.meeting_ref else "no_meeting"
@@ -183,34 +179,13 @@ class Service:
         else:
             file, effects = rules.open_meeting(meetings.next_meeting_number(db), inc, ctx)
         if effects.quarantine:
-            asked = file.question(effects.question_id)
-            quarantine(
-                db,
-                self.mailer,
-                row,
-                msg,
-                effects.quarantine,
-                file,
-                found.reply_kind,
-                asked,
-                effects.notice_problems,
-            )
+            quarantine_unapplied(db, self.mailer, row, msg, file, effects, found.reply_kind)
             return
         if found.number is None:
             meetings.save_file(db, file)  # a new meeting must exist before its events
-        queries.event_add(
-            db, now, file.meeting.number, f"in:{msg.kind}", f"{sender}: {msg.subject}"
-        )
+        pipeline.record_received(db, msg, file.meeting.number, now)
         self._commit(db, file, effects, f"msg:{msg.message_id or row.id}", inc)
-        queries.inbox_applied(
-            db,
-            row.id,
-            kind=msg.kind,
-            meeting_number=file.meeting.number,
-            message_id=msg.message_id,
-            sender=sender,
-            now=now,
-        )
+        pipeline.record_applied(db, row, msg, file.meeting.number, now)
 
     def _on_quarantine(self, db: Database, row: InboxRow, reason: str) -> None:
         after_failures(db, self.mailer, row, clock.now())
@@ -237,16 +212,7 @@ class Service:
     # ----------------------------------------------------------------- shared
     def context(self) -> RuleContext:
         """The rules' view of now, working days, timings and people."""
-        return RuleContext(
-            clock.now(),
-            self.days,
-            self.timings,
-            self.directory,
-            self.config.address,
-            self.config.get("daemon", "lang"),
-            self.security,
-            (self.config.get("mailbox", "admin") or "").strip().lower() or None,
-        )
+        return dataclasses.replace(self._context, now=clock.now())
 
     def _commit(
         self,

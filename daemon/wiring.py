@@ -6,12 +6,15 @@ them once at start.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
 from sqlite_utils import Database
 
 from daemon.config import Config
+from daemon.domain.context import RuleContext, Timings
+from daemon.domain.directory import Directory
 from daemon.domain.identity import SenderPolicy
 from daemon.outbound.mailer import Sender
 from daemon.store.transport_state import TransportState
@@ -35,6 +38,30 @@ def sender_policy(config: Config) -> SenderPolicy:
     """Whose word on a sender's address counts (``[security]``)."""
     security = config.values["security"]
     return SenderPolicy(tuple(security["authserv_ids"]), bool(security["exchange_internal"]))
+
+
+def timings(config: Config) -> Timings:
+    """The process timings of ``[process]`` and the confirmation rule of ``[minutes]``."""
+    return Timings(**config.values["process"], minutes_confirm=config.get("minutes", "confirm"))
+
+
+def rule_context(
+    config: Config, days: WorkCalendar, timings_: Timings, directory: Directory
+) -> RuleContext:
+    """The rules' context at start (its ``now`` is replaced at each event): working days,
+    timings, people, the daemon's address and language, ``[security]`` and ``[mailbox]
+    admin``."""
+    admin = (config.get("mailbox", "admin") or "").strip().lower() or None
+    return RuleContext(
+        dt.datetime.now(dt.UTC),
+        days,
+        timings_,
+        directory,
+        config.address,
+        config.get("daemon", "lang"),
+        sender_policy(config),
+        admin,
+    )
 
 
 def mail_sender(config: Config) -> Sender:

@@ -13,11 +13,14 @@ quotes and signature already stripped). Never raises on any text.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
 
+from daemon.domain import questions
+from daemon.domain.events import Incoming
 from daemon.domain.messages import Inspection
-from daemon.domain.model import Question
+from daemon.domain.model import MeetingFile, Question
 from daemon.domain.problems import problem
 from daemon.domain.questions import Answer
 from daemon.inbound.parse.agenda_edit import parse_agenda_edits
@@ -25,6 +28,8 @@ from daemon.inbound.parse.commands import parse_command
 from daemon.inbound.parse.minutes import parse_minutes
 from daemon.inbound.parse.request import REQUEST_LABELS, parse_request
 from daemon.inbound.parse.topics import TOPIC_LABELS, parse_topics
+
+log = logging.getLogger(__name__)
 
 _EMAIL = re.compile(r"[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+")
 _GREETING = re.compile(
@@ -114,6 +119,16 @@ def substance(fresh: str) -> list[str]:
         if line and not _GREETING.match(line) and not _THANKS.match(line):
             lines.append(line)
     return lines
+
+
+def attach_answer(inc: Incoming, file: MeetingFile, question_id: int | None) -> None:
+    """When ``inc`` answers an open question of ``file`` (the one our mail carried, see
+    :func:`daemon.domain.questions.answered_by`), set ``inc.question_id`` and read
+    ``inc.answer``."""
+    q = questions.answered_by(file, question_id, inc.sender, inc.msg.kind)
+    if q is not None:
+        inc.question_id, inc.answer = q.id, read_answer(q, inc.msg)
+        log.info("%s read as the answer to question %s (%s)", inc.key, q.id, q.kind)
 
 
 def read_answer(q: Question, msg: Inspection) -> Answer:

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
+from daemon.domain.messages import Inspection
 from daemon.errors import PermanentError
 from daemon.inbound.addresses import read_sender
 from daemon.store import queries
@@ -195,3 +196,26 @@ def process_pending(
     if rows:
         log.info("inbox processed: %s", report)
     return report
+
+
+def record_received(db: Database, msg: Inspection, number: int, now: dt.datetime) -> None:
+    """Record in the event log that ``msg`` (its kind, sender and subject) reached meeting
+    ``number`` (before the decisions it causes)."""
+    sender = (msg.sender or "").lower()
+    queries.event_add(db, now, number, f"in:{msg.kind}", f"{sender}: {msg.subject}")
+
+
+def record_applied(
+    db: Database, row: InboxRow, msg: Inspection, number: int, now: dt.datetime
+) -> None:
+    """Mark inbox ``row`` applied to meeting ``number`` (caller's transaction, with the
+    effects)."""
+    queries.inbox_applied(
+        db,
+        row.id,
+        kind=msg.kind,
+        meeting_number=number,
+        message_id=msg.message_id,
+        sender=(msg.sender or "").lower(),
+        now=now,
+    )

@@ -15,6 +15,7 @@ from sqlite_utils import Database
 
 from daemon import clock
 from daemon.domain import replies
+from daemon.domain.effects import Effects
 from daemon.domain.messages import Inspection
 from daemon.domain.model import MeetingFile, Question
 from daemon.inbound.inspect import inspect_bytes
@@ -54,6 +55,31 @@ def quarantine(
         log.info("inbox %s: nobody is told (%s)", row.id, reason)
         return
     tell_sender(db, mailer, row.id, msg, problems, file, replying_to, question)
+
+
+def quarantine_unapplied(
+    db: Database,
+    mailer: Mailer,
+    row: InboxRow,
+    msg: Inspection,
+    file: MeetingFile,
+    effects: Effects,
+    replying_to: str | None,
+) -> None:
+    """Quarantine ``row`` because the rules could not act on it (``effects.quarantine``);
+    the notice asks again the question it failed to answer, if any."""
+    asked = file.question(effects.question_id)
+    quarantine(
+        db,
+        mailer,
+        row,
+        msg,
+        effects.quarantine or "not_understood",
+        file,
+        replying_to,
+        asked,
+        effects.notice_problems,
+    )
 
 
 def ignore(db: Database, row: InboxRow, msg: Inspection, why: str) -> None:
