@@ -11,6 +11,10 @@
   delegate and the delegator) adds its attendees to the event and changes nothing else, so
   only the delegate hears of it; a ``notify`` address already invited gets the request
   again through ``POST /events/{id}/forward``.
+* **Language parts** (``snapshot.part_of``: one mail per language of one intent): Graph
+  tells every attendee of a change itself, so the first part applied makes the whole change
+  (all fields, everyone listed); a later part of the same intent finds nothing left to
+  change and only records its key.
 * **Cancel**: ``POST /events/{id}/cancel`` with the mail's text as the comment.
 * **Settling**: each intent is recorded (``intent:<key>``) before Graph is asked and marked
   done after; :meth:`GraphCalendar.find_applied` answers from that record, else from Graph
@@ -103,7 +107,7 @@ class GraphCalendar:
             "attendees": events.attendees(snapshot),
         }
         last = self.state.get(f"sent:{snapshot.uid}")
-        if snapshot.notify is None or not last:
+        if not _speaks_to_some(snapshot) or not last:
             return wanted
         known = {a["emailAddress"]["address"].lower() for a in last["attendees"]}
         added = [
@@ -142,7 +146,7 @@ class GraphCalendar:
         if wanted["attendees"] != last.get("attendees"):
             patch["attendees"] = wanted["attendees"]
         patch["singleValueExtendedProperties"] = events.properties(snapshot, idem_key)
-        if snapshot.notify is not None:
+        if _speaks_to_some(snapshot):
             self._tell_again(snapshot, idem_key, event_id, last)
         self.http.call("PATCH", f"{self.user}/events/{event_id}", json=patch)
         changed = sorted(k for k in patch if k != "singleValueExtendedProperties")
@@ -281,3 +285,9 @@ class GraphCalendar:
     def close(self) -> None:
         """Release the shared client."""
         release(self.http)
+
+
+def _speaks_to_some(snapshot: MeetingSnapshot) -> bool:
+    """True for a snapshot meant for some attendees only (a delegate's invitation), not for
+    one language's part of a change that speaks for everyone (``part_of``)."""
+    return snapshot.notify is not None and snapshot.part_of is None
