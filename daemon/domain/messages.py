@@ -59,7 +59,12 @@ class RsvpReply:
 
 @dataclass
 class TopicSubmission:
-    """One proposed agenda topic. ``missing`` lists the field names not given."""
+    """One proposed agenda topic. ``missing`` lists the field names not given.
+
+    ``freeform`` is true for a topic written as prose without labels (its title is the first
+    sentence of substance, the rest its background): a later labelled submission from the
+    same sender completes it rather than adding a second topic.
+    """
 
     title: str | None
     background: str | None = None
@@ -67,16 +72,22 @@ class TopicSubmission:
     expected_outcome: str | None = None
     missing: list[str] = field(default_factory=list)
     complex: bool = False
+    freeform: bool = False
 
 
 @dataclass
 class ActionItemSpec:
-    """An action item as written in the minutes. ``owner`` is as written (name or address)."""
+    """An action item as written in the minutes. ``owner`` is as written (name or address).
+
+    ``doubtful`` lists the fields (``"owner"``, ``"due"``) that could not be read: the item is
+    kept, and the dialogue asks the recorder for them; empty when the item is complete.
+    """
 
     what: str
     owner: str | None
     due: dt.date | None
     support: str | None = None
+    doubtful: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -96,6 +107,7 @@ class MinutesDoc:
     action_items: list[ActionItemSpec] = field(default_factory=list)
     risks: list[RiskSpec] = field(default_factory=list)
     review_date: dt.date | None = None
+    prose: bool = False  # read from sentences, without section headings
 
 
 @dataclass

@@ -141,11 +141,26 @@ def _follow_up_of(
         best = max(own, key=lambda t: similarity(t.title, sub.title or ""))
         if similarity(best.title, sub.title) >= 90:
             return best
-        return None
+        return None if sub.freeform else _completed_by(own, sub, inc)
     if inc.reply_to_kind == "topic_question":
         incomplete = [t for t in own if t.missing]
         return incomplete[-1] if incomplete else None
     return None
+
+
+def _completed_by(own: list[Topic], sub: TopicSubmission, inc: Incoming) -> Topic | None:
+    """The sender's latest incomplete topic that a labelled submission under another title
+    completes: it answers our question about the missing fields, or the earlier topic was
+    written as prose (no pain point and no expected outcome given), and the submission
+    gives at least one of the fields that topic lacks. ``None`` otherwise."""
+    open_ = [t for t in own if t.missing and t.merged_into is None]
+    if not open_:
+        return None
+    last = open_[-1]
+    prose_like = {"pain_point", "expected_outcome"} <= set(last.missing)
+    if not (inc.reply_to_kind == "topic_question" or prose_like):
+        return None
+    return last if any(getattr(sub, f) for f in last.missing if f != "title") else None
 
 
 def _fill(topic: Topic, sub: TopicSubmission) -> None:

@@ -37,8 +37,16 @@ from daemon.inbound.parse.actions import ACTION_TAG, parse_action_update
 from daemon.inbound.parse.itip import CalendarInfo, is_generated_text
 from daemon.inbound.parse.minutes import parse_minutes
 from daemon.inbound.parse.request import count_labels, parse_request
-from daemon.inbound.parse.rsvp_text import parse_rsvp_text
+from daemon.inbound.parse.rsvp_text import parse_rsvp_text, read_proxy
 from daemon.inbound.parse.topics import parse_freeform_topic, parse_topics
+from daemon.inbound.phrases.letter import TOPIC_LEAD
+from daemon.inbound.phrases.subjects import (
+    MEETING_THREAD_PHRASES,
+    MINUTES_SUBJECT_PHRASES,
+    REQUEST_SUBJECT_PHRASES,
+    TOPIC_SUBJECT_PHRASES,
+    TOPIC_WORD_PHRASES,
+)
 
 log = logging.getLogger(__name__)
 
@@ -51,17 +59,6 @@ _BOUNCE_SUBJECT = re.compile(
     re.I,
 )
 _READ_RECEIPT = re.compile(r"^\s*(?:read|已读|已讀|lu|gelesen)\s*[:：]", re.I)
-_MINUTES_SUBJECT = re.compile(r"纪要|紀要|会议记录|會議記錄|\bminutes\b|\bMoM\b", re.I)
-_REQUEST_SUBJECT = re.compile(
-    r"会议需求|會議需求|会议申请|會議申請|申请召开|申請召開|"
-    r"meeting request|request for (?:a )?meeting",
-    re.I,
-)
-_TOPIC_SUBJECT = re.compile(r"议题|議題|\btopics?\b|提案", re.I)
-_TOPIC_WORD = re.compile(r"议题|議題|\btopic\b|想提|提一个|建议讨论|建議討論|propose", re.I)
-_MEETING_THREAD = re.compile(
-    r"会议|會議|参会|參會|出席|邀请|邀請|meeting|invitation|invite|attend|rsvp|calendar", re.I
-)
 
 
 @dataclass
@@ -74,15 +71,18 @@ class Context:
     cal: CalendarInfo
     meeting_ref: str | None
     headers: dict[str, str] = field(default_factory=dict)
-    _minutes: list[MinutesDoc | None] = field(default_factory=list)
+    _minutes: dict[bool, MinutesDoc | None] = field(default_factory=dict)
     minutes_problems: list[str] = field(default_factory=list)
 
-    def minutes(self) -> MinutesDoc | None:
-        """The fresh text read as minutes (parsed once, shared by the minutes rules; why a
-        due date was not taken goes to ``minutes_problems``)."""
-        if not self._minutes:
-            self._minutes.append(parse_minutes(self.fresh, self.day, self.minutes_problems))
-        return self._minutes[0]
+    def minutes(self, prose: bool = False) -> MinutesDoc | None:
+        """The fresh text read as minutes (parsed once per ``prose``, shared by the minutes
+        rules; why a due date was not taken goes to ``minutes_problems``). With ``prose``,
+        sentences outside any section heading are read too."""
+        if prose not in self._minutes:
+            found: list[str] = []
+            self._minutes[prose] = parse_minutes(self.fresh, self.day, found, prose=prose)
+            self.minutes_problems[:] = found
+        return self._minutes[prose]
 
     @property
     def day(self) -> dt.date:
@@ -158,18 +158,44 @@ def _itip(ctx: Context, insp: Inspection) -> bool:
         return False
     if reply.comment is None and ctx.fresh and not is_generated_text(ctx.fresh):
         reply.comment = " ".join(ctx.fresh.split())[:500]
+    if reply.partstat == "DECLINED" and reply.delegate is None and reply.comment:
+        name, addr = read_proxy(reply.comment)  # "…代我参加" in an Outlook decline comment
+        reply.delegate_name = reply.delegate_name or name
+        reply.delegate = addr
     insp.kind, insp.rsvp = "rsvp", reply
     return True
 
 
-def _minutes(ctx: Context, insp: Inspection) -> bool:
-    if not _MINUTES_SUBJECT.search(ctx.mail.subject):
-        return False
-    doc = ctx.minutes()
-    if doc is None:
-        return False
+def _answers_minutes_request(ctx: Context) -> bool:
+    """The mail replies to our request for the minutes (its Message-ID names the kind,
+    :func:`daemon.outbound.compose.make_message_id`)."""
+    return any(ref.lstrip("<").startswith("minutes_request.") for ref in ctx.mail.in_reply_to)
+
+
+def _take_minutes(ctx: Context, insp: Inspection, doc: MinutesDoc) -> None:
+    """Make the mail minutes; log the action items kept as doubtful (owner or due unread)."""
     insp.kind, insp.minutes = "minutes", doc
     insp.problems.extend(ctx.minutes_problems)
+    for item in doc.action_items:
+        if item.doubtful:
+            log.info(
+                "minutes from %s: action item %r kept as doubtful (no readable %s)",
+                ctx.mail.sender,
+                item.what[:60],
+                " or ".join(item.doubtful),
+            )
+
+
+def _minutes(ctx: Context, insp: Inspection) -> bool:
+    asked = _answers_minutes_request(ctx)
+    if not (asked or MINUTES_SUBJECT_PHRASES.search(ctx.mail.subject)):
+        return False
+    doc = ctx.minutes(prose=True)
+    if doc is None:
+        return False
+    if doc.prose and not asked and not (doc.action_items or len(doc.decisions) >= 2):
+        return False  # "Re: 会议纪要 — 同意" is a comment on the minutes, not minutes
+    _take_minutes(ctx, insp, doc)
     return True
 
 
@@ -177,8 +203,7 @@ def _minutes_sections(ctx: Context, insp: Inspection) -> bool:
     doc = ctx.minutes()
     if doc is None or not (doc.decisions and doc.action_items):
         return False
-    insp.kind, insp.minutes = "minutes", doc
-    insp.problems.extend(ctx.minutes_problems)
+    _take_minutes(ctx, insp, doc)
     return True
 
 
@@ -197,7 +222,7 @@ def _action_update(ctx: Context, insp: Inspection) -> bool:
 
 def _request(ctx: Context, insp: Inspection) -> bool:
     labelled = count_labels(ctx.fresh)
-    if not (_REQUEST_SUBJECT.search(ctx.mail.subject) and labelled >= 2) and labelled < 5:
+    if not (REQUEST_SUBJECT_PHRASES.search(ctx.mail.subject) and labelled >= 2) and labelled < 5:
         return False
     insp.kind = "meeting_request"
     insp.meeting_request = parse_request(ctx.mail.subject, ctx.fresh, ctx.ref, insp.problems)
@@ -213,7 +238,9 @@ def _topics(ctx: Context, insp: Inspection) -> bool:
 
 
 def _freeform_topic(ctx: Context, insp: Inspection) -> bool:
-    if not (_TOPIC_SUBJECT.search(ctx.mail.subject) and _TOPIC_WORD.search(ctx.fresh)):
+    if not TOPIC_SUBJECT_PHRASES.search(ctx.mail.subject):
+        return False
+    if not (TOPIC_WORD_PHRASES.search(ctx.fresh) or TOPIC_LEAD.search(ctx.fresh)):
         return False
     topic = parse_freeform_topic(ctx.fresh, has_material=bool(insp.attachments))
     if topic is None:
@@ -224,7 +251,7 @@ def _freeform_topic(ctx: Context, insp: Inspection) -> bool:
 
 
 def _rsvp_text(ctx: Context, insp: Inspection) -> bool:
-    if not (ctx.meeting_ref or _MEETING_THREAD.search(ctx.mail.subject)):
+    if not (ctx.meeting_ref or MEETING_THREAD_PHRASES.search(ctx.mail.subject)):
         return False
     reply = parse_rsvp_text(ctx.fresh, ctx.mail.sender)
     if reply is None:

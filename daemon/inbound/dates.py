@@ -82,6 +82,11 @@ _RANGE = re.compile(
     + ")?",
     re.I,
 )
+# What follows a weekday that names its calendar date: "Monday, December 28", "周一 12月28日".
+_NAMES_A_DATE = re.compile(
+    rf"\s*[,，(（]?\s*(?:\d{{1,4}}\s*[-/.年月]|\d{{1,2}}\s*月|{_MON}\s*\d|\d{{1,2}}(?:st|nd|rd|th)?\s+{_MON})",
+    re.I,
+)
 _ABSOLUTE = re.compile(r"\s*(?:\d|[一二三四五六七八九十〇零]+\s*月|[A-Za-z]{3})")
 _DURATION = re.compile(
     r"(?:(?<![\d.])(?P<sign>[-−])\s*)?(?<![\d.])"  # a number starts where no digit is
@@ -225,6 +230,8 @@ def iter_dates(text: str, ref: dt.date) -> Iterator[tuple[int, int, dt.date]]:
     for m in _DATE.finditer(text):
         if m.group("we") and not m.group("wpe") and len(m.group("we")) <= 4:
             continue  # a bare English weekday word ("Mon") is too weak on its own
+        if m.group("wk") and _NAMES_A_DATE.match(text, m.end()):
+            continue  # "Monday, December 28", "周一（12月28日）": the date says which day
         when = _resolve(m, ref)
         if when is not None:
             yield m.start(), m.end(), when

@@ -3,7 +3,8 @@
 Rules: block elements (``p``, ``div``, ``br``, headings, ``li``) end lines, so Foxmail's
 ``<div>`` per line and Outlook's ``<p class=MsoNormal>`` become lines; a table row becomes one
 line whose cells are joined by `` | `` (empty cells kept, so columns stay aligned row by row);
-list items get a ``- `` prefix; ``blockquote`` content (Gmail, Apple Mail, Yahoo quotes) gets a
+list items get a ``- `` prefix; a ``mailto:`` link whose text is a name keeps its address
+(``王芳 <wangfang@example.org>``); ``blockquote`` content (Gmail, Apple Mail, Yahoo quotes) gets a
 ``> `` prefix so quote stripping removes it; ``style``, ``script``, ``head`` and Office XML are
 dropped. Entities are decoded and non-breaking spaces become spaces.
 """
@@ -63,6 +64,7 @@ class _Converter(HTMLParser):
         self.quote = 0
         self.row: list[str] | None = None
         self.cell: list[str] | None = None
+        self.mailto: list[tuple[str, int]] = []  # open links: (mailto address or "", len(cur))
 
     # -- line handling
     def _flush(self) -> None:
@@ -100,6 +102,11 @@ class _Converter(HTMLParser):
             alt = dict(attrs).get("alt")
             if alt:
                 self.cur.append(f"[{alt}]")
+        elif tag == "a":
+            href = (dict(attrs).get("href") or "").strip()
+            mailto = href.lower().startswith("mailto:")
+            addr = href[7:].split("?", 1)[0].strip() if mailto else ""
+            self.mailto.append((addr, len(self.cur)))
 
     def handle_endtag(self, tag: str) -> None:
         if tag in _SKIP:
@@ -118,6 +125,11 @@ class _Converter(HTMLParser):
         elif tag == "blockquote":
             self._flush()
             self.quote = max(0, self.quote - 1)
+        elif tag == "a" and self.mailto:
+            addr, start = self.mailto.pop()
+            shown = "".join(self.cur[start:])
+            if addr and "@" in addr and addr.lower() not in shown.lower():
+                self.cur.append(f" <{addr}>")  # a name linked to its address keeps both
         elif tag in _BLOCK or tag == "li":
             self._flush()
 

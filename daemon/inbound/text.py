@@ -11,8 +11,10 @@ Thunderbird, Yahoo and phone clients write):
   ``发送时间``/``Sent``/``Date``/``收件人``/``To``/``主题``/``Subject``;
 * attributions: ``On … wrote:`` (also split over two lines), ``在 … 写道：``, ``… 寫道：``,
   ``2022年1月1日(金) 9:00 名前 <addr>:``;
-* signatures: ``-- `` or ``--`` alone on a line, "Sent from my iPhone"/"发自我的iPhone" and
-  similar, and a lone sign-off line ("Thanks,", "Best regards", "此致") near the end.
+* signatures: ``-- `` or ``--`` alone on a line, "Sent from my iPhone"/"发自我的iPhone",
+  the footers of WeCom, Feishu/Lark and DingTalk (发自企业微信, 来自飞书) and similar, and a
+  lone sign-off line ("Thanks,", "Best regards", "此致") near the end (footers and sign-offs
+  are data in :mod:`daemon.inbound.phrases.letter`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import logging
 import re
 
 from daemon.inbound.parse.labels import fold
+from daemon.inbound.phrases.letter import SENT_FROM_LINE, SIGN_OFF_LINE
 
 log = logging.getLogger(__name__)
 
@@ -42,19 +45,6 @@ _ON_START = re.compile(r"^\s*(?:-{2,}\s*)?On\s.*\d", re.I)
 _ZH_WROTE = re.compile(r"^.{0,200}(?:写道|寫道)\s*[:：]?\s*$")
 _CJK_ATTRIB = re.compile(r"^\s*\d{4}\s*[年/.-]\s*\d{1,2}.{0,80}<[^<>\s]+@[^<>\s]+>\s*[:：]?\s*$")
 _SIG_DASH = re.compile(r"^\s*--\s*$")
-_SENT_FROM = re.compile(
-    r"^\s*(?:Sent from (?:my )?\S+|Get Outlook for \S+|Sent from Mail for Windows|"
-    r"发自我的\s*\S+|发自\S*邮箱|从我的\s*\S+\s*发送|來自我的\s*\S+|從我的\s*\S+\s*傳送|"
-    r"发自\s*网易邮箱\S*|发自\s*WPS\S*|Von meinem \S+ gesendet)",
-    re.I,
-)
-_SIGN_OFF = re.compile(
-    r"^\s*(?:thanks(?: and| &)? (?:best )?regards|thanks|thank you|many thanks|cheers|best|"
-    r"best regards|kind regards|regards|br|sincerely|yours|all the best|"
-    r"此致|敬礼|此致敬礼|祝好|顺颂商祺|顺祝商祺|谢谢|多谢|谢谢！|祝工作顺利|祺安)"
-    r"\s*[,，.。!！]?\s*$",
-    re.I,
-)
 _QUOTED = re.compile(r"^\s*(?:>|＞|\|>)")
 
 
@@ -112,7 +102,7 @@ def _scan(lines: list[str]) -> list[str]:
     i = 0
     while i < len(lines):
         line = lines[i]
-        if ("--" in line and _SIG_DASH.match(line)) or _SENT_FROM.match(line):
+        if ("--" in line and _SIG_DASH.match(line)) or SENT_FROM_LINE.pattern.match(line):
             break
         marker = _SEPARATOR.match(line) or _is_header_block(lines, i) or _is_attribution(lines, i)
         if marker:
@@ -130,7 +120,7 @@ def _scan(lines: list[str]) -> list[str]:
 def _cut_index(lines: list[str]) -> int:
     """Index of the first line that starts an unquoted original, a forward or a signature."""
     for i, line in enumerate(lines):
-        if _SEPARATOR.match(line) or _SIG_DASH.match(line) or _SENT_FROM.match(line):
+        if _SEPARATOR.match(line) or _SIG_DASH.match(line) or SENT_FROM_LINE.pattern.match(line):
             return i
         if _is_header_block(lines, i) or _is_attribution(lines, i):
             return i
@@ -140,7 +130,7 @@ def _cut_index(lines: list[str]) -> int:
 def _cut_sign_off(lines: list[str]) -> list[str]:
     """Drop a lone sign-off line and the few short lines (name, title) after it."""
     for i, line in enumerate(lines):
-        if _SIGN_OFF.match(line):
+        if SIGN_OFF_LINE.pattern.match(line):
             rest = [ln for ln in lines[i + 1 :] if ln.strip()]
             if len(rest) <= 4 and all(len(ln.strip()) <= 60 for ln in rest):
                 return lines[:i]

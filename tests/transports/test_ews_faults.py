@@ -5,6 +5,7 @@ loses nothing and applies nothing twice."""
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from pathlib import Path
 from typing import Any
@@ -189,3 +190,25 @@ def test_a_refused_login_stops_the_source_but_keeps_mail(
         cal.upsert_meeting(snapshot(), "k1")
     # 401 is not taken for throttling: no waiting out max_wait on every call.
     assert sum(r.status == 401 for r in ews_server.requests) <= 4
+
+
+@pytest.mark.parametrize("fault", list(MIDDLE_FAULTS.values()), ids=list(MIDDLE_FAULTS))
+def test_a_fault_in_the_middle_of_the_calendar_sync_loses_no_answer(
+    ews_server: FakeEwsServer, parts: tuple[Any, Any], fault: Fault
+) -> None:
+    _, cal = parts
+    uids = []
+    for n in range(5):  # five meetings: three SyncFolderItems pages of two
+        snap = dataclasses.replace(snapshot(), uid=f"mtg-{n}@meetingd.example.test")
+        cal.upsert_meeting(snap, f"k{n}")
+        uids.append(snap.uid)
+    for uid in uids:
+        ews_server.mailbox.respond(uid, "alice@example.test", "Accept")
+    ews_server.inject("SyncFolderItems", fault, times=10, after=1)
+    with pytest.raises(TransientError):
+        cal.responses(None)
+    ews_server.clear_faults()
+    answers = cal.responses(None)
+    assert sorted(a.uid for a in answers) == sorted(uids)  # each once
+    assert len({a.key for a in answers}) == 5
+    assert cal.responses(None) == answers

@@ -360,3 +360,18 @@ def test_the_rooms_answer_is_its_booking_not_an_attendees_answer(
         r.levelname == "WARNING" and "room room1@example.test answered DECLINED" in r.message
         for r in caplog.records
     )
+
+
+def test_items_exchange_cannot_return_now_are_read_on_the_next_fetch(
+    ews_server: FakeEwsServer, parts: tuple[Any, Any]
+) -> None:
+    box, _ = parts
+    ews_server.mailbox.deliver_mime("inbox", inbound("one", "<one@example.test>"))
+    ews_server.mailbox.deliver_mime("inbox", inbound("two", "<two@example.test>"))
+    box.fetch()
+    ews_server.inject("GetItem", "ErrorMimeContentConversionFailed")
+    assert box.fetch() == []  # an error for each item of the GetItem: no crash, none lost
+    assert [m.raw for m in box.fetch()] == [
+        inbound("one", "<one@example.test>"),
+        inbound("two", "<two@example.test>"),
+    ]

@@ -135,3 +135,26 @@ def test_late_duplicate_is_merged_and_not_put_to_the_host() -> None:
     late = ctx(local(2026, 9, 29, 18, 30))
     fx = submit(file, late, addr("lin.yu"), topic("优化客户投诉的处理流程"))
     assert "topic_merged" in kinds(fx) and "topic_late" not in kinds(fx)
+
+
+def test_a_later_labelled_submission_completes_a_freeform_topic() -> None:
+    file, c = approved_meeting(START, local(2026, 9, 14, 10))
+    prose = TopicSubmission(
+        "供应商付款周期的问题",
+        background="付款周期90天",
+        missing=["pain_point", "expected_outcome"],
+        freeform=True,
+    )
+    assert kinds(submit(file, c, addr("ma.chao"), prose)) == ["topic_question"]
+    labelled = topic("缩短供应商付款周期", "付款周期90天", "供应商投诉多", "缩短到60天")
+    fx = submit(file, c, addr("ma.chao"), labelled)
+    assert len(file.topics) == 1, [t.title for t in file.topics]
+    assert (file.topics[0].title, file.topics[0].missing) == ("缩短供应商付款周期", [])
+    assert kinds(fx) == ["topic_receipt"]
+
+
+def test_a_second_complete_topic_is_not_taken_for_the_completion_of_the_first() -> None:
+    file, c = approved_meeting(START, local(2026, 9, 14, 10))
+    submit(file, c, addr("ma.chao"), topic("研发排期冲突", "两条产品线", "人手不足", "定优先级"))
+    submit(file, c, addr("ma.chao"), topic("测试环境不足", "三个团队共用", "排队", "新增一套"))
+    assert [t.title for t in file.topics] == ["研发排期冲突", "测试环境不足"]

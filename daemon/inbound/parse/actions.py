@@ -3,7 +3,9 @@
 The action is named by the subject tag ``[MTG-<n>/A-<k>]`` (or ``A-<k>`` in the text). The
 status is read from the sender's fresh text, zh and en; the order of checks resolves mixed
 wording: blocked, then delayed, then in progress (which also covers "预计下周三完成" — a
-completion still to come, and negated completion such as 未完成/not done yet), then done.
+completion still to come, negated completion such as 未完成/not done yet, and a percentage
+"进度大概60%"), then done (also without the word: "已经下发…这项可以关掉"). The phrases are
+data in :mod:`daemon.inbound.phrases.status`.
 """
 
 from __future__ import annotations
@@ -16,34 +18,18 @@ from typing import cast
 from daemon.domain.messages import ActionStatus, ActionUpdate
 from daemon.domain.problems import problem
 from daemon.inbound.dates import iter_dates, out_of_range_dates
+from daemon.inbound.parse.labels import fold
+from daemon.inbound.phrases.status import (
+    BLOCKED_PHRASES,
+    DELAYED_PHRASES,
+    DONE_PHRASES,
+    PROGRESS_PHRASES,
+)
 
 log = logging.getLogger(__name__)
 
 ACTION_TAG = re.compile(r"\[\s*MTG-(\d+)\s*/\s*A-(\d{1,9})\s*\]", re.I)
 _BODY_REF = re.compile(r"(?<![\w-])A-(\d{1,4})(?!\w)")
-_BLOCKED = re.compile(
-    r"受阻|阻塞|卡住|卡在|无法推进|無法推進|推进不了|停滞|被阻|blocked|blocker|stuck|"
-    r"cannot proceed|can't proceed|waiting on|on hold|暂停|暫停",
-    re.I,
-)
-_DELAYED = re.compile(
-    r"延期|延后|延後|推迟|推遲|顺延|順延|改到|改期|延迟|延遲|往后推|来不及|來不及|"
-    r"delay(?:ed)?|postpone[sd]?|push(?:ed)? (?:back|out|to)|slip(?:ped|s)?|reschedul|"
-    r"need (?:more|until|till)|new (?:due )?date|extend(?:ed)? to",
-    re.I,
-)
-_PROGRESS = re.compile(
-    r"进行中|進行中|正在|在做|在进行|推进中|推進中|处理中|處理中|开发中|開發中|"
-    r"未完成|没完成|沒完成|尚未完成|还没|還沒|预计.{0,12}完成|預計.{0,12}完成|"
-    r"in progress|working on|on track|ongoing|under way|underway|not (?:yet )?done|"
-    r"not finished|(?:will|should) (?:be )?(?:done|finish|complete)",
-    re.I,
-)
-_DONE = re.compile(
-    r"已完成|已经完成|已經完成|完成了|已搞定|搞定了|已办结|已辦結|已交付|已提交|已上线|已上線|"
-    r"(?<!未)(?<!没)(?<!沒)完成|\bdone\b|\bcompleted?\b|\bfinished\b|\bdelivered\b|\bshipped\b",
-    re.I,
-)
 
 
 def action_ref(subject: str, fresh: str) -> str | None:
@@ -56,13 +42,14 @@ def action_ref(subject: str, fresh: str) -> str | None:
 
 
 def _status(text: str) -> str | None:
+    folded = fold(text)
     for name, pat in (
-        ("blocked", _BLOCKED),
-        ("delayed", _DELAYED),
-        ("in_progress", _PROGRESS),
-        ("done", _DONE),
+        ("blocked", BLOCKED_PHRASES),
+        ("delayed", DELAYED_PHRASES),
+        ("in_progress", PROGRESS_PHRASES),
+        ("done", DONE_PHRASES),
     ):
-        if pat.search(text):
+        if pat.search(text, folded):
             return name
     return None
 
@@ -89,7 +76,7 @@ def parse_action_update(
         return None
     new_due = None
     if status == "delayed":
-        m = _DELAYED.search(fresh)
+        m = DELAYED_PHRASES.search(fresh)
         tail = fresh[m.start() :] if m else fresh
         for _s, _e, when in iter_dates(tail, ref):
             new_due = when

@@ -21,6 +21,17 @@ from __future__ import annotations
 import re
 
 from daemon.domain.messages import AgendaEdit
+from daemon.inbound.phrases import alternation
+from daemon.inbound.phrases.agenda import (
+    AGENDA_ADD,
+    AGENDA_DROP,
+    AGENDA_DROPPED,
+    AGENDA_EDIT_LOOK,
+    AGENDA_FIRST,
+    AGENDA_MOVE_TO,
+    AGENDA_ORDER,
+    AGENDA_TIME,
+)
 
 _N = r"(?:议题|議題|第|topic|item|#)?\s*(?P<n>\d{1,2})\s*(?:项|項|个|個|号|號)?"
 _MIN = r"(?P<m>\d{1,3})\s*(?:分钟|分鐘|min(?:ute)?s?\b|')"
@@ -32,29 +43,25 @@ def _all(*patterns: str) -> tuple[re.Pattern[str], ...]:
 
 
 _DROP = _all(
-    rf"^(?:删除|删去|删掉|去掉|取消|拿掉|不讨论|drop|remove|delete|skip|cut)\s*{_N}{_END}",
-    rf"^{_N}\s*(?:删除|删去|删掉|去掉|取消|不讨论|dropped|removed){_END}",
+    rf"^(?:{alternation(AGENDA_DROP)})\s*{_N}{_END}",
+    rf"^{_N}\s*(?:{alternation(AGENDA_DROPPED)}){_END}",
 )
 _TIME = _all(
-    rf"^(?:give\s+)?{_N}\s*(?:[:：]|改为|改成|调整为|调整到|缩短为|缩短到|延长为|延长到|时长|用|给|to)?"
-    rf"\s*{_MIN}{_END}",
+    rf"^(?:give\s+)?{_N}\s*(?:[:：]|{alternation(AGENDA_TIME)})?\s*{_MIN}{_END}",
 )
 _MOVE = _all(
-    rf"^(?:把|将|move\s+)?{_N}\s*(?:移到|挪到|调到|提前到|放到|改到|to|before)\s*"
+    rf"^(?:把|将|move\s+)?{_N}\s*(?:{alternation(AGENDA_MOVE_TO)})\s*"
     rf"(?:第|position\s*|place\s*)?(?P<to>\d{{1,2}})\s*(?:位|个|項|项)?{_END}",
-    rf"^{_N}\s*(?:first|放第一|放在最前|提到最前|最先){_END}",
+    rf"^{_N}\s*(?:{alternation(AGENDA_FIRST)}){_END}",
 )
 _ORDER = _all(
-    r"^(?:顺序|順序|order|new order)\s*[:：]\s*(?P<list>\d{1,2}(?:\s*[,，、 ]\s*\d{1,2})+)$"
+    rf"^(?:{alternation(AGENDA_ORDER)})\s*[:：]\s*(?P<list>\d{{1,2}}(?:\s*[,，、 ]\s*\d{{1,2}})+)$"
 )
 _ADD = _all(
-    rf"^(?:增加|新增|加上|添加|补充)(?:议题|議題|一项|一個|一个)?\s*[:：]?\s*(?P<t>.+?)"
+    rf"^(?:{alternation({'zh': AGENDA_ADD['zh']})})(?:议题|議題|一项|一個|一个)?\s*[:：]?\s*"
+    rf"(?P<t>.+?)(?:\s*[(（]\s*{_MIN}\s*[)）])?{_END}",
+    rf"^(?:{alternation({'en': AGENDA_ADD['en']})})\s*[:：]?\s*(?P<t>.+?)"
     rf"(?:\s*[(（]\s*{_MIN}\s*[)）])?{_END}",
-    rf"^add(?: a)?(?: topic)?\s*[:：]?\s*(?P<t>.+?)(?:\s*[(（]\s*{_MIN}\s*[)）])?{_END}",
-)
-_ANY = re.compile(
-    r"删|去掉|移到|挪到|提前|顺序|順序|增加|新增|添加|分钟|分鐘|\b(?:drop|remove|move|order|add|min)\b",
-    re.I,
 )
 
 
@@ -66,7 +73,8 @@ def parse_agenda_edits(lines: list[str]) -> tuple[list[AgendaEdit], list[str]]:
     """The agenda edits in ``lines`` (the host's own text, one change per line, greetings
     and thanks already removed), and the lines that could not be read: when any line is an
     edit, every other line is unread (the set is then not applied); when none is, only the
-    lines that look like an edit are."""
+    lines that look like an edit are. The verbs are data in
+    :mod:`daemon.inbound.phrases.agenda`."""
     edits: list[AgendaEdit] = []
     other: list[str] = []
     for raw in lines:
@@ -79,7 +87,7 @@ def parse_agenda_edits(lines: list[str]) -> tuple[list[AgendaEdit], list[str]]:
             edits.extend(edit)
         else:
             other.append(raw.strip())
-    unread = other if edits else [line for line in other if _ANY.search(line)]
+    unread = other if edits else [line for line in other if AGENDA_EDIT_LOOK.search(line)]
     return edits, unread
 
 

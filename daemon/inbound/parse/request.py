@@ -17,112 +17,11 @@ from daemon.domain.goals import check_goal
 from daemon.domain.messages import MeetingRequestForm
 from daemon.inbound.dates import date_problems, parse_duration, parse_when
 from daemon.inbound.parse.labels import LabelSet, clean_value
+from daemon.inbound.phrases.fields import REQUEST_FIELDS
 
 log = logging.getLogger(__name__)
 
-REQUEST_LABELS = LabelSet(
-    {
-        "title": [
-            "会议主题",
-            "會議主題",
-            "会议名称",
-            "會議名稱",
-            "会议标题",
-            "主题",
-            "主題",
-            "Meeting title",
-            "Meeting topic",
-            "Title",
-            "Topic",
-            "Subject",
-        ],
-        "core_problem": [
-            "需解决的核心问题",
-            "需解決的核心問題",
-            "需要解决的核心问题",
-            "要解决的问题",
-            "核心问题",
-            "核心問題",
-            "待解决问题",
-            "Core problem",
-            "Problem to solve",
-            "Problem",
-        ],
-        "expected_outcome": [
-            "预期成果",
-            "預期成果",
-            "期望成果",
-            "预期目标",
-            "会议目标",
-            "目标",
-            "Expected outcome",
-            "Desired outcome",
-            "Outcome",
-            "Goal",
-        ],
-        "time": [
-            "期望时间",
-            "期望時間",
-            "会议时间",
-            "會議時間",
-            "建议时间",
-            "拟定时间",
-            "时间",
-            "時間",
-            "Preferred time",
-            "Proposed time",
-            "Time",
-            "When",
-            "Date",
-        ],
-        "duration": ["会议时长", "时长", "時長", "Duration", "Length"],
-        "location": [
-            "会议地点",
-            "會議地點",
-            "地点",
-            "地點",
-            "会议室",
-            "Location",
-            "Room",
-            "Where",
-            "Venue",
-        ],
-        "host": ["主持人", "主持", "Host", "Chair", "Facilitator"],
-        "recorder": [
-            "记录人",
-            "記錄人",
-            "纪要人",
-            "记录",
-            "Recorder",
-            "Minute taker",
-            "Minutes taker",
-            "Note taker",
-            "Scribe",
-        ],
-        "participants": [
-            "参会人员",
-            "參會人員",
-            "参会人",
-            "參會人",
-            "与会人员",
-            "與會人員",
-            "参与人员",
-            "出席人员",
-            "Participants",
-            "Attendees",
-            "Required",
-        ],
-        "observers": [
-            "列席人员",
-            "列席人員",
-            "列席",
-            "旁听",
-            "Observers",
-            "Optional attendees",
-            "Optional",
-        ],
-    }
-)
+REQUEST_LABELS = LabelSet(REQUEST_FIELDS)
 _EMAIL = re.compile(r"[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+")
 _NAME_SPLIT = re.compile(r"[、，,；;/\s]+")
 _SUBJECT_TITLE = re.compile(
@@ -144,6 +43,8 @@ def _people(value: str) -> tuple[list[str], list[str]]:
 
 def count_labels(fresh: str) -> int:
     """How many distinct request fields are labelled in ``fresh`` (for classification)."""
+    if not REQUEST_LABELS.present(fresh):
+        return 0
     return len({hit.field for ln in fresh.split("\n") if (hit := REQUEST_LABELS.match(ln))})
 
 

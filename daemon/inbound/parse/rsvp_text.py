@@ -2,106 +2,198 @@
 
 The answer is read sentence by sentence from the sender's fresh text (quotes and signatures
 already stripped), skipping labelled lines such as ``代理人：`` and ``书面意见：``; the first
-sentence with a signal decides. Within a sentence, tentative wording wins over a decline, and a
-decline (negated attendance: 不参加, 无法参加, 不克出席, can't make it, won't attend) wins over
-an acceptance, so "不参加" is never read as "参加".
+sentence with a signal decides. Within a sentence, tentative wording and hedges (不确定,
+不能确定能否…, not sure) win over a decline, and a decline (negated attendance: 不参加,
+无法参加, 不克出席, can't make it, won't attend) wins over an acceptance, so "不参加" is never
+read as "参加" and "还不确定能不能参加" is tentative. The phrases are data in
+:mod:`daemon.inbound.phrases.rsvp`.
 
-A decline may name a proxy (代理人/代理/由…代为参加/请…代我参加/委托…参加; "proxy:",
-"X will attend on my behalf/in my place", "sending X instead") and a written opinion
-(书面意见/意见/"written opinion"/"my input").
+A decline may name a proxy (:func:`read_proxy`) and a written opinion (书面意见/意见如下/"My
+input on …:"), which runs over the following lines while they continue it (numbered lines,
+a paragraph) and stops at a sign-off.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from typing import cast
 
 from daemon.domain.messages import PartStat, RsvpReply
+from daemon.inbound.parse.labels import BULLET, fold
+from daemon.inbound.parse.names import cjk_name
+from daemon.inbound.phrases import Phrases, phrases
+from daemon.inbound.phrases.letter import SIGN_OFF_LINE
+from daemon.inbound.phrases.rsvp import (
+    ACCEPT_PHRASES,
+    ANSWER_LABEL_LINE,
+    DECLINE_PHRASES,
+    HEDGE_PHRASES,
+    NOT_NAMES,
+    OPINION_START,
+    PROXY_FORMS,
+    PROXY_FORMS_IN_DECLINE,
+    PROXY_LABELS,
+    TENTATIVE_PHRASES,
+)
 
 log = logging.getLogger(__name__)
 
-_TENTATIVE = re.compile(
-    r"待定|不确定|不確定|不一定|尽量|盡量|争取参加|爭取參加|可能(?:会|會)?(?:参加|參加|出席|到)|"
-    r"也许|也許|看情况|看情況|晚点到|晚點到|tentative|\bmaybe\b|\bmight\b|not sure|possibly|"
-    r"\bif I can\b|will try to (?:attend|join|make it)",
-    re.I,
-)
-_DECLINE = re.compile(
-    r"(?:不|无法|無法|没法|沒法|不能|不能够|不能夠|不便|不克|未能|没办法|沒辦法|去不了|来不了|來不了)"
-    r"\s*(?:参加|參加|参会|參會|出席|与会|與會|到会|到會|前往|去|来|來|到场|到場)|"
-    r"缺席|请假|請假|去不了|来不了|來不了|参加不了|參加不了|不参与|不參與|婉拒|谢绝|謝絕|"
-    r"\b(?:can ?not|can't|cannot|won't|will not|unable to|not able to|couldn't|could not)\s+"
-    r"(?:be able to\s+)?(?:attend|join|make it|come|be there|participate)|"
-    r"\bdecline[sd]?\b|\bregrets?\b|\bnot (?:be )?attending\b|\bno,|^\s*no\b",
-    re.I,
-)
-_ACCEPT = re.compile(
-    r"参加|參加|参会|參會|出席|与会|與會|准时到|準時到|会到|會到|"
-    r"\baccept(?:ed)?\b|\bwill (?:attend|join|be there)\b|\bI'll (?:attend|join|be there)\b|"
-    r"\battending\b|count me in|\bI can (?:attend|join|make it)\b|see you there|^\s*yes\b|"
-    r"\bconfirm(?:ed)?\b",
-    re.I,
-)
-_LABELLED = re.compile(
-    r"^\s*(?:代理人|代理|代为参加人|代參加人|委托人|書面意見|书面意见|意见|意見|proxy|delegate|"
-    r"written opinion|opinion|input)\s*[:：]",
-    re.I,
-)
-_SENTENCE = re.compile(r"[^。！？!?\n；;]+")
-_EMAIL = re.compile(r"[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+")
-_PROXY = re.compile(
-    r"(?:代理人|代理|代为参加人|代參加人|proxy|delegate|stand-?in|substitute)\s*[:：]\s*(?P<v>[^\n]+)"
-    r"|(?:由|请|請|让|讓)\s*(?P<n1>[\u4e00-\u9fff]{2,4}|[A-Z][\w.\-]*(?: [A-Z][\w.\-]*)?)\s*"
-    r"[(（<]?(?P<a1>[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+)?[)）>]?\s*"
-    r"(?:代为|代為|代我|代表我|替我)(?:参加|參加|出席|参会|參會)"
-    r"|(?:委托|委託|派|安排)\s*(?P<n4>[\u4e00-\u9fff]{2,4}|[A-Z][\w.\-]*(?: [A-Z][\w.\-]*)?)\s*"
-    r"[(（<]?(?P<a4>[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+)?[)）>]?\s*"
-    r"(?:代为|代為|代我|代表我|替我)?(?:参加|參加|出席|参会|參會)"
-    r"|(?P<n2>[A-Z][\w.\-]*(?:\s+[A-Z][\w.\-]*)*)\s*(?:\(|<)?(?P<a2>[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+)?"
-    r"(?:\)|>)?\s+will (?:attend|join|come|go) (?:on my behalf|in my place|instead|for me)"
-    r"|(?:sending|send)\s+(?P<n3>[A-Z][\w.\-]*(?:\s+[A-Z][\w.\-]*)*)\s*(?:\(|<)?"
-    r"(?P<a3>[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+)?(?:\)|>)?\s+instead",
-)
-_OPINION = re.compile(
-    r"(?:书面意见|書面意見|我的意见|我的意見|意见|意見|written opinion|my input|opinion)\s*[:：]\s*"
-    r"(?P<v>[^\n]+)",
-    re.I,
-)
-_CJK_NAME = re.compile(r"[\u4e00-\u9fff]{2,4}")
-_EN_NAME = re.compile(r"[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+")
+_SENTENCE = re.compile(r"[^。！？!?\n；;]+|(?<=[a-z\d)])\.(?=\s)")
+_EN_SENTENCE = re.compile(r"(?<![A-Z])(?<=[\w)])[.!?]\s+(?=[A-Z])")
+# Bounded (RFC 5321 §4.5.3.1: local part 64, label 63 octets) so that a long run of word
+# characters without "@" costs linear time, not quadratic.
+_EMAIL = r"[\w.+\-]{1,64}@[\w\-]{1,63}(?:\.[\w\-]{1,63}){1,8}"
+_EMAIL_RE = re.compile(_EMAIL)
+_ADDR = rf"\s*[(（<《\[]?\s*(?:mailto:)?(?P<addr>{_EMAIL})\s*[)）>》\]]?"
+# A name, a name and its address, or an address alone (a match with neither is skipped).
+_CJK_WHO = rf"(?P<zh>[\u4e00-\u9fff·]{{2,12}}?)?(?:{_ADDR})?"
+_EN_WHO = rf"(?P<en>(?-i:[A-Z][a-z'\-]+(?:[ ](?:[A-Z]\.|[A-Z][a-z'\-]+)){{0,3}}))?(?:{_ADDR})?"
 
 
-def _answer(text: str) -> PartStat | None:
+def _forms(table: dict[str, tuple[str, ...]]) -> list[Phrases]:
+    """One matcher per form (each holds the ``zh``/``en``/``addr`` groups once)."""
+    return [
+        phrases(f"proxy {lang}", {lang: (form.replace("{who}", _WHO.get(lang, _EN_WHO)),)})
+        for lang, forms in table.items()
+        for form in forms
+    ]
+
+
+_WHO = {"zh": _CJK_WHO, "en": _EN_WHO}
+_PROXY_FORMS = _forms(PROXY_FORMS)
+_PROXY_FORMS_IN_DECLINE = _PROXY_FORMS + _forms(PROXY_FORMS_IN_DECLINE)
+_PROXY_LABEL = phrases("proxy label", PROXY_LABELS, wrap=r"(?:{})\s*[:：]\s*(?P<v>[^\n]+)")
+_NOT_NAMES = frozenset(n for ns in NOT_NAMES.values() for n in ns)
+_CJK_NAME = re.compile(r"[\u4e00-\u9fff·]{2,4}")
+_EN_NAME = re.compile(r"[A-Z][a-z'\-]+(?:\s+[A-Z][a-z'\-]+)+")
+_LIST_ITEM = re.compile(rf"^\s*{BULLET}")
+
+
+def _answer(text: str) -> tuple[PartStat, str] | None:
+    """The answer and the sentence that gives it (see the module docstring for the order)."""
+    folded = fold(text)
+    checks = [
+        (name, pat)
+        for name, pat in (
+            ("TENTATIVE", TENTATIVE_PHRASES),
+            ("HEDGE", HEDGE_PHRASES),
+            ("DECLINED", DECLINE_PHRASES),
+            ("ACCEPTED", ACCEPT_PHRASES),
+        )
+        if pat.present(text, folded)
+    ]
+    if not checks:
+        return None
     for raw in text.split("\n"):
-        if _LABELLED.match(raw):
+        if ANSWER_LABEL_LINE.search(raw):
             continue
         for m in _SENTENCE.finditer(raw):
             sentence = m.group(0)
-            if _TENTATIVE.search(sentence):
-                return "TENTATIVE"
-            if _DECLINE.search(sentence):
-                return "DECLINED"
-            if _ACCEPT.search(sentence):
-                return "ACCEPTED"
+            found = {name: hit for name, pat in checks if (hit := pat.pattern.search(sentence))}
+            if not found:
+                continue
+            hedge, decline = found.get("HEDGE"), found.get("DECLINED")
+            if "TENTATIVE" in found or (
+                hedge and (not decline or hedge.start() <= decline.start())
+            ):
+                return "TENTATIVE", sentence  # "还不确定能不能参加": the doubt covers the "不能"
+            if decline:
+                return "DECLINED", sentence  # "参加不了，不确定下次能不能来"
+            if hedge:
+                return "TENTATIVE", sentence
+            return "ACCEPTED", sentence
     return None
 
 
-def _proxy(text: str) -> tuple[str | None, str | None]:
-    m = _PROXY.search(text)
-    if not m:
-        return None, None
-    if m.group("v") is not None:
+def _only_a_proxy_accepts(sentence: str) -> bool:
+    """The sentence's acceptance is someone else's ("Sara Ortiz will attend"): without the
+    proxy phrases, nothing in it accepts."""
+    if read_proxy(sentence, declined=True) == (None, None):
+        return False
+    rest = sentence
+    for pat in _PROXY_FORMS_IN_DECLINE:
+        rest = pat.pattern.sub(lambda m: " " if any(_who(m)) else m.group(0), rest)
+    return ACCEPT_PHRASES.pattern.search(rest) is None
+
+
+def read_proxy(text: str, declined: bool = True) -> tuple[str | None, str | None]:
+    """The delegate named in ``text``: ``(name, address)``, either may be ``None``.
+
+    Reads a label (``代理人：王五（wangwu@example.org）``, ``Proxy: Jane Roe``) and prose
+    (``由市场部经理李明(liming@…)代为参会``, ``委托采购部张丽（…）出席``, ``让小王替我参加``,
+    ``小王替我去``, ``…代我参加``, ``Sara Ortiz will attend``, ``sending Max instead``). A
+    title or department before a Chinese name is cut; an English name never runs across a
+    sentence end. The address is lower-case. The dialogue's answer reader calls this for a
+    bare proxy answer as well.
+
+    Args:
+        text: the sender's fresh text.
+        declined: the text declines; then "Sara will attend" names a delegate too (otherwise
+            only forms that say "instead of me": 替我, 代为, on my behalf, instead).
+    """
+    folded = fold(text)
+    m = _PROXY_LABEL.search(text, folded)
+    if m is not None:
         value = m.group("v").strip()
-        addr = _EMAIL.search(value)
-        name_part = _EMAIL.sub(" ", value)
+        found = _EMAIL_RE.search(value)
+        name_part = _EMAIL_RE.sub(" ", value)
         name_m = _CJK_NAME.search(name_part) or _EN_NAME.search(name_part)
-        return (name_m.group(0) if name_m else None), (addr.group(0).lower() if addr else None)
-    for n, a in (("n1", "a1"), ("n4", "a4"), ("n2", "a2"), ("n3", "a3")):
-        if m.group(n) is not None:
-            found = m.group(a)
-            return m.group(n).strip(), found.lower() if found else None
+        return (name_m.group(0) if name_m else None), (found.group(0).lower() if found else None)
+    sentences: list[str] | None = None  # split once, when a form may be there
+    for pat in _PROXY_FORMS_IN_DECLINE if declined else _PROXY_FORMS:
+        if not pat.present(text, folded):
+            continue
+        sentences = _sentences(text) if sentences is None else sentences
+        for sentence in sentences:
+            for hit in pat.pattern.finditer(sentence):
+                name, addr = _who(hit)
+                if name or addr:
+                    return name, addr
     return None, None
+
+
+def _sentences(text: str) -> list[str]:
+    parts: list[str] = []
+    for line in text.split("\n"):
+        parts.extend(p for p in _EN_SENTENCE.split(line) if p.strip())
+    return parts
+
+
+def _who(hit: re.Match[str]) -> tuple[str | None, str | None]:
+    groups = hit.groupdict()
+    addr = groups.get("addr")
+    name: str | None = None
+    if groups.get("zh"):
+        name = cjk_name(groups["zh"])
+    elif groups.get("en"):
+        words = groups["en"].split()
+        while words and words[0] in _NOT_NAMES:
+            words.pop(0)
+        name = " ".join(words) or None
+    return name, addr.lower() if addr else None
+
+
+def _opinion(text: str) -> str | None:
+    """The written opinion after its label or intro, over the lines that continue it."""
+    m = OPINION_START.search(text)
+    if m is None:
+        return None
+    lines = text[m.end() :].split("\n")
+    out = [lines[0].strip()] if lines[0].strip() else []
+    rest = lines[1:]
+    for i, line in enumerate(rest):
+        s = line.strip()
+        if not s:
+            following = next((ln for ln in rest[i + 1 :] if ln.strip()), "")
+            if out and not _LIST_ITEM.match(following):
+                break
+            continue
+        if SIGN_OFF_LINE.search(s) or _PROXY_LABEL.pattern.match(s):
+            break
+        if out and not _LIST_ITEM.match(s) and _LIST_ITEM.match(out[-1]) and len(out) > 1:
+            break
+        out.append(s)
+    return "\n".join(out) or None
 
 
 def parse_rsvp_text(fresh: str, sender: str | None) -> RsvpReply | None:
@@ -113,17 +205,24 @@ def parse_rsvp_text(fresh: str, sender: str | None) -> RsvpReply | None:
 
     Returns:
         A :class:`RsvpReply` with ``source="text"``, or ``None`` when no answer is written.
-        ``delegate``/``delegate_name`` are only filled for a decline.
+        ``delegate``/``delegate_name`` are only filled for a decline; a written opinion for a
+        decline or a tentative answer.
     """
-    partstat = _answer(fresh)
-    if partstat is None:
+    found = _answer(fresh)
+    if found is None:
         return None
-    reply = RsvpReply(attendee=sender, partstat=cast(PartStat, partstat), source="text")
+    partstat, sentence = found
+    if partstat == "ACCEPTED" and (
+        read_proxy(fresh, declined=False) != (None, None) or _only_a_proxy_accepts(sentence)
+    ):
+        # "让小王替我参加", or the only acceptance is "Sara Ortiz will attend": someone
+        # attends in the sender's place
+        partstat = "DECLINED"
+    reply = RsvpReply(attendee=sender, partstat=partstat, source="text")
     if partstat == "DECLINED":
-        reply.delegate_name, reply.delegate = _proxy(fresh)
-        op = _OPINION.search(fresh)
-        if op:
-            reply.written_opinion = op.group("v").strip() or None
+        reply.delegate_name, reply.delegate = read_proxy(fresh)
+    if partstat != "ACCEPTED":
+        reply.written_opinion = _opinion(fresh)
     lines = [ln.strip() for ln in fresh.split("\n") if ln.strip()]
     if lines:
         reply.comment = " ".join(lines)[:500]

@@ -157,14 +157,19 @@ class EwsSource:
     def _read(self, ids: list[str]) -> list[FetchedMessage]:
         account = self.conn.account
         out = []
-        found = account.fetch(ids=[ItemId(id=i) for i in ids], only_fields=READ_FIELDS)
+        found = list(account.fetch(ids=[ItemId(id=i) for i in ids], only_fields=READ_FIELDS))
+        if len(found) != len(ids):
+            raise TransientError(f"ews: GetItem answered {len(found)} of {len(ids)} items")
         for item_id, item in zip(ids, found, strict=True):
             if isinstance(item, ErrorItemNotFound):
                 log.info("ews: %s left the inbox before it was read; dropped", item_id)
                 self._forget(item_id)
                 continue
-            if isinstance(item, Exception):
-                raise item
+            if isinstance(item, Exception):  # this item only: the others still come
+                log.warning(
+                    "ews: %s cannot be read now (%s); left for the next fetch", item_id, item
+                )
+                continue
             if self._handled_as_calendar(item):
                 continue
             raw = item.mime_content

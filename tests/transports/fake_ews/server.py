@@ -101,7 +101,8 @@ class Fault:
 
     @classmethod
     def error(cls, code: str) -> Fault:
-        """HTTP 200 with one error response message (``ResponseClass="Error"``) of ``code``."""
+        """HTTP 200, every response message an error (``ResponseClass="Error"``) of ``code``:
+        one per item or folder the request names, as Exchange answers."""
         return cls("error", code=code)
 
     @classmethod
@@ -310,7 +311,8 @@ class FakeEwsServer:
         if fault is not None and fault.kind == "delay":
             time.sleep(fault.seconds)
         elif fault is not None and fault.kind != "drop_after":
-            return self._finish(record, self._fault_reply(request.operation, fault))
+            targets = _targets(request.payload)
+            return self._finish(record, self._fault_reply(request.operation, fault, targets))
         func = operations.HANDLERS.get(request.operation)
         if func is None:
             text = f"fake EWS does not implement {request.operation}"
@@ -332,7 +334,7 @@ class FakeEwsServer:
             return self._finish(record, _Reply(0, drop=True))
         return self._finish(record, _Reply(200, envelope(result, self.build, self.api_version)))
 
-    def _fault_reply(self, operation: str, fault: Fault) -> _Reply:
+    def _fault_reply(self, operation: str, fault: Fault, targets: int = 1) -> _Reply:
         if fault.kind == "drop":
             return _Reply(0, drop=True)
         if fault.kind == "server_busy":
@@ -344,8 +346,9 @@ class FakeEwsServer:
                     200, envelope(response(operation, [msg]), self.build, self.api_version)
                 )
             return _Reply(500, soap_fault("ErrorServerBusy", text, values))
-        if fault.kind == "error":
-            result = response(operation, [operations.error_message(operation, fault.code)])
+        if fault.kind == "error":  # one error message per item or folder asked for, as EWS
+            messages = [operations.error_message(operation, fault.code) for _ in range(targets)]
+            result = response(operation, messages)
             return _Reply(200, envelope(result, self.build, self.api_version))
         headers: dict[str, str] = {}
         if fault.retry_after is not None:
@@ -362,6 +365,18 @@ class FakeEwsServer:
         if reply.body:
             log.debug("fake EWS -> %s\n%s", reply.status, reply.body.decode(errors="replace"))
         return reply
+
+
+#: The payload elements that hold one entry per response message.
+_TARGETS = ("ItemIds", "ItemChanges", "Items", "FolderIds", "ParentFolderIds", "Folders")
+
+
+def _targets(payload: Any) -> int:
+    """How many response messages the request asks for (one per item or folder id)."""
+    for child in payload:
+        if child.tag.rsplit("}", 1)[-1] in _TARGETS:
+            return max(len(child), 1)
+    return 1
 
 
 class _HTTPServer(ThreadingHTTPServer):
