@@ -82,6 +82,13 @@ class MeetingSnapshot:
     recipients: tuple[str, ...] = ()
     mail: bytes = field(default=b"", repr=False)
 
+    @property
+    def to_some_only(self) -> bool:
+        """True for a change meant for ``notify`` only that changes nothing but attendees
+        (a delegate's invitation); a language's part of an intent (``part_of``) is a change
+        for everyone."""
+        return self.notify is not None and self.part_of is None
+
     def to_json(self) -> dict[str, Any]:
         """The snapshot as JSON-ready values (datetimes ISO 8601), without the mail: the
         outbox row that holds the snapshot holds the mail, its Message-ID and recipients."""

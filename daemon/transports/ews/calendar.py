@@ -122,7 +122,7 @@ class EwsCalendar:
             else:
                 # Speaking to some attendees only (a delegate's invitation): only the list
                 # of attendees changes, so Exchange tells only those added.
-                names = ATTENDEE_FIELDS if _speaks_to_some(snapshot) else FIELDS
+                names = ATTENDEE_FIELDS if snapshot.to_some_only else FIELDS
                 changed = [n for n in names if differs(n, getattr(item, n), fields)]
                 for name in changed:
                     setattr(item, name, fields[name])
@@ -243,7 +243,7 @@ class EwsCalendar:
             ):
                 for kept in getattr(item, name) or []:
                     address = answers.address_of(kept)
-                    partial = _speaks_to_some(snapshot)
+                    partial = snapshot.to_some_only
                     if address not in listed and (partial or address in handed_over):
                         listed.add(address)
                         roles[role].append(kept)
@@ -306,9 +306,3 @@ def differs(name: str, current: Any, fields: dict[str, Any]) -> bool:
 def _in_zone(instant: dt.datetime, zone: Any) -> Any:
     """An aware UTC instant as an exchangelib ``EWSDateTime`` in ``zone``."""
     return EWSDateTime.from_datetime(instant.astimezone(dt.UTC)).astimezone(zone)
-
-
-def _speaks_to_some(snapshot: MeetingSnapshot) -> bool:
-    """True for an update meant for some attendees only (a delegate's invitation); a
-    language's part of an intent (``part_of``) speaks for everyone."""
-    return snapshot.notify is not None and snapshot.part_of is None

@@ -11,10 +11,10 @@
   delegate and the delegator) adds its attendees to the event and changes nothing else, so
   only the delegate hears of it; a ``notify`` address already invited gets the request
   again through ``POST /events/{id}/forward``.
-* **Language parts** (``snapshot.part_of``: one mail per language of one intent): Graph
-  tells every attendee of a change itself, so the first part applied makes the whole change
-  (all fields, everyone listed); a later part of the same intent finds nothing left to
-  change and only records its key.
+* **Language parts** (``snapshot.part_of``: one intent told in one mail per language):
+  Graph tells everyone of a change itself, with one text, so the first part applied is the
+  change (every field, every attendee; the daemon's default language goes first) and each
+  later part of the same intent is only recorded (``part:<part_of>``).
 * **Cancel**: ``POST /events/{id}/cancel`` with the mail's text as the comment.
 * **Settling**: each intent is recorded (``intent:<key>``) before Graph is asked and marked
   done after; :meth:`GraphCalendar.find_applied` answers from that record, else from Graph
@@ -79,6 +79,12 @@ class GraphCalendar:
         if record and record.get("done"):
             log.info("graph: intent %s applied already (event %s)", idem_key, record.get("event"))
             return str(record.get("event"))
+        part = self.state.get(f"part:{snapshot.part_of}") if snapshot.part_of else None
+        if part is not None:
+            log.info("graph: %s applied with another language's part (%s)", idem_key, part)
+            done = {"action": "upsert", "uid": snapshot.uid, "event": part, "done": True}
+            self.state.put(f"intent:{idem_key}", done)
+            return str(part)
         begun = {**(record or {}), "action": "upsert", "uid": snapshot.uid}
         self.state.put(f"intent:{idem_key}", begun)
         wanted = self._wanted(snapshot)
@@ -94,6 +100,8 @@ class GraphCalendar:
             event_id = str(event["id"])
             self._update(snapshot, idem_key, event_id, wanted)
         self.state.put(f"sent:{snapshot.uid}", wanted)
+        if snapshot.part_of:
+            self.state.put(f"part:{snapshot.part_of}", event_id)
         self.state.put(
             f"intent:{idem_key}",
             {"action": "upsert", "uid": snapshot.uid, "event": event_id, "done": True},
@@ -107,7 +115,7 @@ class GraphCalendar:
             "attendees": events.attendees(snapshot),
         }
         last = self.state.get(f"sent:{snapshot.uid}")
-        if not _speaks_to_some(snapshot) or not last:
+        if not snapshot.to_some_only or not last:
             return wanted
         known = {a["emailAddress"]["address"].lower() for a in last["attendees"]}
         added = [
@@ -146,7 +154,7 @@ class GraphCalendar:
         if wanted["attendees"] != last.get("attendees"):
             patch["attendees"] = wanted["attendees"]
         patch["singleValueExtendedProperties"] = events.properties(snapshot, idem_key)
-        if _speaks_to_some(snapshot):
+        if snapshot.to_some_only:
             self._tell_again(snapshot, idem_key, event_id, last)
         self.http.call("PATCH", f"{self.user}/events/{event_id}", json=patch)
         changed = sorted(k for k in patch if k != "singleValueExtendedProperties")
@@ -192,7 +200,10 @@ class GraphCalendar:
             return
         self.state.put(f"intent:{idem_key}", {"action": "cancel", "uid": snapshot.uid})
         event = self.find_event(snapshot.uid)
-        if event is None:
+        part = f"part:{snapshot.part_of}" if snapshot.part_of else None
+        if event is None and part and self.state.get(part) is not None:
+            log.info("graph: %s cancelled with another language's part", snapshot.ref)
+        elif event is None:
             log.warning("graph: no live event for %s (%s); nothing to cancel", ref, snapshot.uid)
         else:
             comment = snapshot.description.strip()[:4000]
@@ -205,6 +216,8 @@ class GraphCalendar:
                 if exc.status != 400 or "cancel" not in exc.message.lower():
                     raise
                 log.info("graph: event %s was cancelled already", event["id"])
+        if part:
+            self.state.put(part, snapshot.uid)
         self.state.put(
             f"intent:{idem_key}", {"action": "cancel", "uid": snapshot.uid, "done": True}
         )
@@ -285,9 +298,3 @@ class GraphCalendar:
     def close(self) -> None:
         """Release the shared client."""
         release(self.http)
-
-
-def _speaks_to_some(snapshot: MeetingSnapshot) -> bool:
-    """True for a snapshot meant for some attendees only (a delegate's invitation), not for
-    one language's part of a change that speaks for everyone (``part_of``)."""
-    return snapshot.notify is not None and snapshot.part_of is None
