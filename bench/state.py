@@ -49,19 +49,15 @@ if str(CODE) not in sys.path:
 
 from daemon import clock  # noqa: E402
 from daemon.demo.script import SCRIPT, SCRIPT_DAY  # noqa: E402
+from daemon.store import meetings  # noqa: E402
 
 LIVE_AFTER_STEP = 8  # index in SCRIPT: 08-google-calendar-tentative-en (day -9, 11:30)
 LIVE_PER_100 = 46  # of every 100 meetings, this many are live (the 09:30 burst)
 SIZES = (100, 1000, 10000)
+# Every table with rows per meeting: the meeting file's children, then the queues.
 TABLES_BY_MEETING = (
-    "participants",
-    "topics",
-    "materials",
-    "rsvps",
-    "action_items",
-    "risks",
+    *(table for table, _cls in meetings.CHILDREN.values()),
     "decisions",
-    "questions",
     "deadlines",
     "inbox",
     "outbox",
@@ -230,6 +226,13 @@ def _clone(target: Path, live: Path, done: Path, size: int) -> None:
             f" FROM {db}.transport_state AS t JOIN {db}.meetings AS s ON t.key = 'uid:' || s.uid"
             f" JOIN clone_map AS c ON c.db = '{db}' AND c.src = s.number"
             " JOIN main.meetings AS m ON m.number = c.new"
+        )
+    tables = {r[0] for r in conn.execute("SELECT name FROM main.sqlite_master")}
+    if "outbox_recipients" in tables:  # derived from outbox.recipients (migration 0006)
+        conn.execute(
+            "INSERT OR IGNORE INTO main.outbox_recipients (outbox_id, address, kind, created_utc)"
+            " SELECT o.id, r.value, o.kind, o.created_utc"
+            " FROM main.outbox AS o, json_each(o.recipients) AS r"
         )
     conn.execute("COMMIT")
     conn.close()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import time
 from collections.abc import Callable
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -28,8 +29,16 @@ MAX_FIRE_ATTEMPTS = 3
 FireFn = Callable[[Database, int, Deadline], None]
 
 
-def fire_due(db: Database, now: dt.datetime, fire: FireFn) -> int:
+def fire_due(
+    db: Database,
+    now: dt.datetime,
+    fire: FireFn,
+    budget_seconds: float | None = None,
+    monotonic: Callable[[], float] = time.monotonic,
+) -> int:
     """Fire every pending deadline due at or before ``now`` (UTC); return how many fired.
+    With ``budget_seconds``, stop after that long (the rest stays due for the next call,
+    so a burst is fired in slices and other writers get their turn in between).
 
     For each, in ONE transaction: mark it fired (skipped if another run already did), then
     ``fire(db, meeting_number, deadline)``, which enqueues its mail. If ``fire`` raises, the
@@ -38,7 +47,13 @@ def fire_due(db: Database, now: dt.datetime, fire: FireFn) -> int:
     it cannot loop forever. Never raises ``Exception`` for a failing ``fire``.
     """
     fired = 0
+    started = monotonic()
     for deadline_id, number, deadline in queries.deadlines_due(db, now):
+        if budget_seconds is not None and monotonic() - started >= budget_seconds:
+            log.info(
+                "fired %d deadlines in %.1f s; the rest in the next slice", fired, budget_seconds
+            )
+            break
         label = f"MTG-{number} deadline {deadline.kind}/{deadline.key or '-'} (id {deadline_id})"
         try:
             with atomic(db):

@@ -122,9 +122,26 @@ class Service:
         report.processed, report.quarantined = done.processed, done.quarantined
         return report
 
-    def fire_deadlines(self) -> int:
-        """Fire every deadline due by now (each exactly once)."""
-        return fire_due(self.db, clock.now(), self._fire)
+    def fire_deadlines(self, budget_seconds: float | None = None) -> int:
+        """Fire every deadline due by now (each exactly once); with ``budget_seconds``, only
+        for that long (see :func:`daemon.scheduler.fire_due`)."""
+        return fire_due(self.db, clock.now(), self._fire, budget_seconds)
+
+    def seconds_to_deadline(self) -> float:
+        """Seconds until the first pending deadline falls due (0 if one is due; a day if
+        there is none), so the runner can wake for it instead of waiting for its tick."""
+        due = queries.deadline_next_due(self.db)
+        if due is None:
+            return 86400.0
+        return max((due - clock.now()).total_seconds(), 0.0)
+
+    def mail_due(self) -> bool:
+        """True if a queued mail is due now (an indexed count; no write)."""
+        return queries.outbox_due_count(self.db, clock.now()) > 0
+
+    def deadline_due(self) -> bool:
+        """True if a pending deadline is due now."""
+        return self.seconds_to_deadline() == 0.0
 
     def settle(self, older_than: dt.timedelta = dt.timedelta(0)) -> int:
         """Settle mails and calendar intents left ``sending`` claimed at least

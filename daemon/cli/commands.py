@@ -19,6 +19,7 @@ import datetime as dt
 import json
 import logging
 import sys
+from inspect import signature
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -457,13 +458,20 @@ if __name__ == "__main__":
 
 def probe_transports(cfg: config_mod.Config) -> list[str]:
     """One line per configured transport whose ``probe`` found a problem (the transports
-    without a probe are not tried)."""
+    without a probe are not tried). A probe that takes the keywords ``var_dir`` (the daemon's
+    var directory) or ``roles`` (the roles it is configured for) is given them."""
     problems = []
-    for name in dict.fromkeys(cfg.get("transport", role) for role in ROLES):
+    roles: dict[str, list[str]] = {}
+    for role in ROLES:
+        roles.setdefault(str(cfg.get("transport", role)), []).append(role)
+    for name, taken in roles.items():
         probe = getattr(REGISTRY[name].load(), "probe", None)
         if probe is None:
             continue
-        problem = probe(cfg.transports.get(name, {}))
+        wanted = signature(probe).parameters  # var_dir, roles: for the probes that ask
+        context = {"var_dir": cfg.var_dir, "roles": taken}
+        extra = {key: value for key, value in context.items() if key in wanted}
+        problem = probe(cfg.transports.get(name, {}), **extra)
         if problem:
             problems.append(problem)
     return problems

@@ -28,29 +28,26 @@ from daemon.inbound.parse.commands import parse_command
 from daemon.inbound.parse.minutes import parse_minutes
 from daemon.inbound.parse.request import REQUEST_LABELS, parse_request
 from daemon.inbound.parse.topics import TOPIC_LABELS, parse_topics
+from daemon.inbound.phrases import Phrases
+from daemon.inbound.phrases.answers import (
+    AGREE_PHRASES,
+    CANCEL_MEETING_PHRASES,
+    CONFIRM_WORD,
+    HOLD_PHRASES,
+    KEEP_TIME_PHRASES,
+    LEAVE_TOPIC_PHRASES,
+    OPINION_LABEL_LINE,
+    PROXY_LABEL_LINE,
+    REFUSE_PHRASES,
+    TAKE_TOPIC_PHRASES,
+    THANKS_LINE,
+    UNDECIDED_PHRASES,
+)
+from daemon.inbound.phrases.letter import GREETING_START
 
 log = logging.getLogger(__name__)
 
 _EMAIL = re.compile(r"[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+")
-_GREETING = re.compile(
-    r"^\s*(?:(?:hi|hello|hey|dear)\b[^\n]{0,40}|[\u4e00-\u9fff]{1,4}(?:总|總|经理|經理|老师|老師)?"
-    r"(?:好|您好|你好)|您好|你好|大家好|各位好)\s*[,，:：!！。.]?\s*$",
-    re.I,
-)
-_THANKS = re.compile(
-    r"^\s*(?:谢谢|謝謝|多谢|多謝|感谢|感謝|辛苦了?|thanks?(?: you)?|many thanks|cheers|best|"
-    r"regards|best regards|kind regards)[\w\s,，.。!！~]{0,20}$",
-    re.I,
-)
-_PROXY_LABEL = re.compile(
-    r"^\s*(?:代理人|代理|代为参加人|代參加人|委托人|proxy|delegate|stand-?in)\s*[:：]\s*(?P<v>.*)$",
-    re.I,
-)
-_OPINION_LABEL = re.compile(
-    r"^\s*(?:书面意见|書面意見|我的意见|我的意見|意见|意見|written (?:opinion|input)|"
-    r"my input|opinion|input)\s*[:：]\s*(?P<v>.*)$",
-    re.I,
-)
 _CJK_NAME = re.compile(r"^[\u4e00-\u9fff]{2,4}$")
 _EN_NAME = re.compile(r"^[A-Z][a-z]+(?:[ .][A-Z][a-z]+){1,2}$")
 _ITEM = re.compile(r"(?<![A-Za-z])(?:A\s*-?\s*|a-)(?P<k>\d{1,3})(?!\d)")
@@ -62,52 +59,18 @@ _OWNER_OF = re.compile(
 _OWNER_BY = re.compile(r"^(?:由|by)\s*(?P<v>.+?)\s*(?:负责|負責|处理|處理)?\s*[。.]?$", re.I)
 _OWNER_LABEL = re.compile(r"^\s*(?:负责人|負責人|owner)\s*[:：]\s*(?P<v>.+)$", re.I)
 
-_NEGATED = r"(?:不|别|別|无法|無法|不能|not|don'?t|do not|cannot|can'?t|won'?t)\s*"
-_HEDGE = re.compile(r"\?|？|再看|再议|再議|考虑|考慮|商量|不确定|不確定|later|not sure|think", re.I)
-_KEEP = re.compile(
-    r"维持|維持|保持|不变|不變|照旧|照舊|按原|原时间|原時間|原定|不改|不调整|不調整|"
-    r"\bkeep\b|\bstay\b|\boriginal (?:time|date|slot)\b|\bno change\b|\bas planned\b",
-    re.I,
-)
-_ACCEPT = re.compile(
-    r"接受|同意|可以|好的|就这样|就這樣|没问题|沒問題|改吧|\baccept\w*|\bagree\w*|\bfine\b|"
-    r"\bok(?:ay)?\b|\byes\b|\bsure\b|\bgo ahead\b",
-    re.I,
-)
-_REFUSE = re.compile(
-    _NEGATED + r"(?:接受|同意|可以|改|调整|調整|accept|agree|change|move)|拒绝|拒絕|\bno\b",
-    re.I,
-)
-_CANCEL = re.compile(r"取消|\bcancel\w*\b|\bcall (?:it )?off\b", re.I)
-_HOLD = re.compile(
-    r"照常|如期|正常召开|正常召開|继续开|繼續開|照开|照開|不变|不變|\bhold\b|\bgo ahead\b|"
-    r"\bas planned\b|\bkeep\b",
-    re.I,
-)
-_INCLUDE = re.compile(
-    r"纳入|納入|列入|加入议程|加入議程|同意|可以|\binclude\b|\badd it\b|\byes\b|\bok(?:ay)?\b",
-    re.I,
-)
-_EXCLUDE = re.compile(
-    r"不纳入|不納入|不列入|不加|下次|下回|不同意|不要|\bexclude\b|\bnot include\b|"
-    r"\bdon'?t include\b|\bnext time\b|\bno\b",
-    re.I,
-)
-_CONFIRM_WORDS = re.compile(
-    r"确认无误|確認無誤|确认|確認|无误|無誤|没问题|沒問題|可以|同意|好的|发送吧|發送吧|发送|發送|"
-    r"发吧|發吧|请|請|吧|了|\bok(?:ay)?\b|\bconfirm(?:ed)?\b|\bcorrect\b|\blooks good\b|"
-    r"\blgtm\b|\byes\b|\bfine\b|\bgo ahead\b|\bsend(?: it| them)?\b|\bplease\b|\ball\b|"
-    r"\bgood\b|\bapproved?\b",
-    re.I,
-)
-
 
 def _confirms(line: str) -> bool:
     """True when ``line`` says nothing but a confirmation ("确认，可以发送。", "OK, send it")."""
-    if not _CONFIRM_WORDS.search(line):
+    if not CONFIRM_WORD.search(line):
         return False
-    rest = _CONFIRM_WORDS.sub("", line)
+    rest = CONFIRM_WORD.pattern.sub("", line)
     return not re.sub(r"[\s,，.。!！~、;；:：]+", "", rest)
+
+
+def _greeting_only(line: str) -> bool:
+    m = GREETING_START.pattern.match(line)
+    return m is not None and not line[m.end() :].strip(" ,，:：!！。.")
 
 
 def substance(fresh: str) -> list[str]:
@@ -116,7 +79,7 @@ def substance(fresh: str) -> list[str]:
     lines = []
     for line in fresh.splitlines():
         line = line.strip()
-        if line and not _GREETING.match(line) and not _THANKS.match(line):
+        if line and not _greeting_only(line) and not THANKS_LINE.search(line):
             lines.append(line)
     return lines
 
@@ -163,16 +126,16 @@ def _proxy(q: Question, msg: Inspection, a: Answer) -> None:
     opinion: list[str] = []
     in_opinion = False
     for line in lines:
-        if (m := _OPINION_LABEL.match(line)) is not None:
+        if (m := OPINION_LABEL_LINE.pattern.match(line)) is not None:
             in_opinion = True
             if m.group("v").strip():
                 opinion.append(m.group("v").strip())
             continue
-        if in_opinion and not _PROXY_LABEL.match(line):
+        if in_opinion and not PROXY_LABEL_LINE.pattern.match(line):
             opinion.append(line)
             continue
         in_opinion = False
-        label = _PROXY_LABEL.match(line)
+        label = PROXY_LABEL_LINE.pattern.match(line)
         value = label.group("v").strip() if label else line
         if "delegate" not in a.values and "delegate_name" not in a.values:
             name, address = _person(value, sender)
@@ -203,7 +166,7 @@ def _rest_is_opinion(q: Question, a: Answer, rest: list[str]) -> bool:
         and bool(rest)
         and proxy_settled
         and not _looks_like_rsvp_only(rest)
-        and not any(_HEDGE.search(line) for line in rest)
+        and not any(UNDECIDED_PHRASES.search(line) for line in rest)
     )
 
 
@@ -374,9 +337,9 @@ def _move(msg: Inspection, a: Answer) -> bool:
     return False
 
 
-def _first_line_choice(msg: Inspection, order: list[tuple[str, re.Pattern[str]]]) -> str | None:
+def _first_line_choice(msg: Inspection, order: list[tuple[str, Phrases]]) -> str | None:
     for line in substance(msg.fresh_text):
-        if _HEDGE.search(line):
+        if UNDECIDED_PHRASES.search(line):
             return None
         for decision, pattern in order:
             if pattern.search(line):
@@ -387,18 +350,24 @@ def _first_line_choice(msg: Inspection, order: list[tuple[str, re.Pattern[str]]]
 def _counter(q: Question, msg: Inspection, a: Answer) -> None:
     if _move(msg, a):
         return
-    a.decision = _first_line_choice(msg, [("keep", _KEEP), ("keep", _REFUSE), ("accept", _ACCEPT)])
+    a.decision = _first_line_choice(
+        msg, [("keep", KEEP_TIME_PHRASES), ("keep", REFUSE_PHRASES), ("accept", AGREE_PHRASES)]
+    )
 
 
 def _late_topic(q: Question, msg: Inspection, a: Answer) -> None:
-    choice = _first_line_choice(msg, [("exclude", _EXCLUDE), ("include", _INCLUDE)])
+    choice = _first_line_choice(
+        msg, [("exclude", LEAVE_TOPIC_PHRASES), ("include", TAKE_TOPIC_PHRASES)]
+    )
     a.decision = choice
 
 
 def _empty_agenda(q: Question, msg: Inspection, a: Answer) -> None:
     if _move(msg, a):
         return
-    a.decision = _first_line_choice(msg, [("cancel", _CANCEL), ("hold", _HOLD)])
+    a.decision = _first_line_choice(
+        msg, [("cancel", CANCEL_MEETING_PHRASES), ("hold", HOLD_PHRASES)]
+    )
 
 
 def _minutes_confirm(q: Question, msg: Inspection, a: Answer) -> None:
@@ -410,7 +379,7 @@ def _minutes_confirm(q: Question, msg: Inspection, a: Answer) -> None:
         a.minutes = doc
         return
     lines = substance(msg.fresh_text)
-    if lines and _confirms(lines[0]) and not _HEDGE.search(lines[0]):
+    if lines and _confirms(lines[0]) and not UNDECIDED_PHRASES.search(lines[0]):
         a.decision = "confirm"
 
 

@@ -197,8 +197,9 @@ def _idem_key(number: int | None, out: Outgoing) -> str:
 
 
 def by_language(out: Outgoing, directory: Directory, default: str) -> list[tuple[str, Outgoing]]:
-    """``out`` split into one intent per mail language of its recipients, in the order the
-    languages first appear in ``out.to``.
+    """``out`` split into one intent per mail language of its recipients: ``default``'s
+    first (a calendar that sends one invitation per change, Exchange, tells with the first
+    part's text), then the others in the order they first appear in ``out.to``.
 
     A recipient's language is their configured ``lang`` (:meth:`Directory.lang_of`), else
     ``default`` (``[daemon] lang``). A Cc address goes with the To addresses of its
@@ -206,6 +207,8 @@ def by_language(out: Outgoing, directory: Directory, default: str) -> list[tuple
     ``out`` comes back unchanged (same recipients, same idempotency key as before).
     """
     to: dict[str, list[str]] = {}
+    if any(directory.lang_of(a, default) == default for a in out.to):
+        to[default] = []
     for address in out.to:
         to.setdefault(directory.lang_of(address, default), []).append(address)
     cc: dict[str, list[str]] = {}

@@ -3,7 +3,9 @@
 A mail gets its Message-ID and rendered bytes when it is enqueued, unique on an idempotency
 key, in the same transaction as the state change that caused it. :func:`dispatch` takes one
 due mail at a time: marks it ``sending`` (committed, with the claim time), hands it to the
-sink, then marks it ``sent`` before claiming the next, so a crash strands at most one mail. A
+sink, then marks it ``sent`` in the same transaction that claims the next, so a crash
+strands at most one mail. A round stops at its time or size budget
+(:mod:`daemon.outbound.pacing`) or when the provider's limits hold mail back. A
 transient failure retries after 1, 2, 4 … minutes (at most 60) and gives up after 10
 attempts; a permanent one fails at once. :func:`settle_stuck` settles a mail left ``sending``
 by asking the sink whether its Message-ID was delivered; only a sink that cannot tell gets
@@ -32,7 +34,7 @@ from daemon import clock
 from daemon.errors import PermanentError, TransientError
 from daemon.outbound.pacing import SendLimits, Usage, gap_until
 from daemon.store import queries
-from daemon.store.db import atomic
+from daemon.store.db import atomic, is_busy, relaxed_sync
 from daemon.store.rows import OutboxRow
 from daemon.transports.base import MailSink, OutgoingMail
 from daemon.transports.calendar import Calendar, MeetingSnapshot
@@ -179,9 +181,18 @@ def _delivered(sink: MailSink, calendar: Calendar | None, row: OutboxRow) -> boo
 
 
 def _send_one(
-    db: Database, sink: MailSink, calendar: Calendar | None, row: OutboxRow, now: dt.datetime
+    db: Database,
+    sink: MailSink,
+    calendar: Calendar | None,
+    row: OutboxRow,
+    now: dt.datetime,
+    mark_sent: bool = True,
 ) -> str:
-    """Send one claimed mail and record the outcome; return ``sent``/``retried``/``failed``."""
+    """Send one claimed mail and record the outcome; return ``sent``/``retried``/``failed``.
+
+    ``mark_sent`` False leaves a delivered mail ``sending`` for the caller to mark sent
+    (with its next claim, :func:`daemon.store.queries.outbox_claim`).
+    """
     try:
         _deliver(sink, calendar, row)
     except PermanentError as exc:
@@ -217,8 +228,9 @@ def _send_one(
             reason,
         )
         return "retried"
-    with atomic(db):
-        queries.outbox_sent(db, row.id, now)
+    if mark_sent:
+        with atomic(db):
+            queries.outbox_sent(db, row.id, now)
     log.info(
         "outbox %s sent %s %s to %s", row.id, row.kind, row.message_id, ", ".join(row.recipients)
     )
@@ -239,8 +251,10 @@ def dispatch(
     set when due mail is left) or a provider limit holds the next one back (``held``);
     ``limit`` caps the count too (None: no cap). Calendar intents go to ``calendar``.
 
-    Each mail is claimed, sent and its outcome recorded before the next is claimed, so a
-    crash leaves at most one mail ``sending``. A mail the recipient gap holds back stays
+    Each mail is claimed and sent before the next is claimed; a delivered mail is marked
+    sent in the transaction that claims the next one (one commit per mail), so a crash
+    leaves at most one mail ``sending`` (settled by :func:`settle_stuck`). A mail the
+    recipient gap holds back stays
     queued with its due time moved (``postponed``). Only database errors propagate; sink
     errors are recorded per mail.
     """
@@ -248,6 +262,7 @@ def dispatch(
     report = DispatchReport()
     usage = Usage(db, limits, now) if limits.provider_limited else None
     started, spent = monotonic(), 0
+    unmarked: list[tuple[int, dt.datetime]] = []  # the mail just sent, marked with the next claim
     while limit is None or report.sent + report.retried + report.failed < limit:
         if monotonic() - started >= limits.budget_seconds or spent >= limits.budget_bytes:
             report.more = queries.outbox_due_count(db, now) > 0
@@ -255,6 +270,9 @@ def dispatch(
                 log.info("outbox: round budget spent (%d bytes); next round at once", spent)
             break
         if usage is not None:
+            if unmarked:  # the limits count sent mail: mark the last one first
+                with atomic(db):
+                    queries.outbox_sent(db, *unmarked.pop())
             nxt = queries.outbox_next_due(db, now)
             if nxt is None:
                 break
@@ -271,17 +289,46 @@ def dispatch(
                 log.info("outbox %s postponed to %s: recipient gap", nxt.id, until.isoformat())
                 report.postponed += 1
                 continue
-        row = queries.outbox_claim(db, now)
+        row = _claim(db, now, unmarked)
         if row is None:
             break
-        outcome = _send_one(db, sink, calendar, row, now)
+        outcome = _send_one(db, sink, calendar, row, now, mark_sent=False)
         setattr(report, outcome, getattr(report, outcome) + 1)
         spent += len(row.raw)
-        if usage is not None and outcome == "sent":
-            usage.add(row)
+        if outcome == "sent":
+            unmarked.append((row.id, now))
+            if usage is not None:
+                usage.add(row)
+    if unmarked:
+        with atomic(db):
+            queries.outbox_sent(db, *unmarked.pop())
     if usage is not None and report.held is None:
         _held(db, now, None)
     return report
+
+
+CLAIM_TRIES = 50  # a busy database (deadlines firing in the other thread): try again
+
+
+def _claim(
+    db: Database, now: dt.datetime, unmarked: list[tuple[int, dt.datetime]]
+) -> OutboxRow | None:
+    """The next due mail, claimed, marking the one just sent (``unmarked``) in the same
+    commit; waits out a database the firing thread keeps busy (the mark is kept for the
+    next try, so nothing is left ``sending``). Raises ``sqlite3.OperationalError`` after
+    :data:`CLAIM_TRIES` busy timeouts."""
+    for attempt in range(1, CLAIM_TRIES + 1):
+        try:
+            with relaxed_sync(db):  # a lost mark means a resend, never a lost mail
+                row = queries.outbox_claim(db, now, sent=unmarked[-1] if unmarked else None)
+        except Exception as exc:
+            if not is_busy(exc) or attempt == CLAIM_TRIES:
+                raise
+            log.info("outbox: database busy, claim again (%d)", attempt)
+            continue
+        unmarked.clear()
+        return row
+    return None
 
 
 HELD_SCOPE, HELD_KEY = "outbox", "held"

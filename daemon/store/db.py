@@ -90,6 +90,34 @@ def atomic(db: Database) -> Iterator[Database]:
         raise
 
 
+def is_busy(exc: BaseException) -> bool:
+    """True if ``exc`` is SQLite's ``database is locked`` after the busy timeout (another
+    connection held the write lock): trying again later may succeed."""
+    return isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc)
+
+
+@contextlib.contextmanager
+def relaxed_sync(db: Database) -> Iterator[Database]:
+    """Commits inside the block are not flushed to disk one by one (``PRAGMA synchronous =
+    NORMAL``, WAL mode); the setting before comes back after.
+
+    For the outbox's claim-and-mark-sent commits of a burst only: an application crash
+    loses nothing (the WAL is written), a power failure may lose the last few marks, and
+    a mail whose mark is lost is settled or sent again (at-least-once, as after a crash).
+    Never for a state change or an inbound message. Inside a transaction (where SQLite
+    refuses the change) the block runs with the setting as it is.
+    """
+    if db.conn.in_transaction:
+        yield db
+        return
+    before = db.execute("PRAGMA synchronous").fetchone()[0]
+    db.execute("PRAGMA synchronous = NORMAL")
+    try:
+        yield db
+    finally:
+        db.execute(f"PRAGMA synchronous = {int(before)}")
+
+
 class ThreadDatabases:
     """One connection to the database file per thread (the APScheduler tick runs in its
     own thread), opened and migrated on first use."""

@@ -289,7 +289,9 @@ def m0006_hot_path_indexes(db: Database) -> None:
     ``meetings_status``: the meetings counted by status (``status``).
     ``outbox_recipients``: one row per envelope recipient of each queued mail, with its
     kind and queue time copied, so counting the notices sent to one address in the last day
-    (the reply-loop guard) is an index range, not a ``json_each`` scan of the whole outbox;
+    (the reply-loop guard) is an index range over (address, kind, time), not a
+    ``json_each`` scan of the whole outbox (``outbox_recipients_time``: the last mail to an
+    address, for the recipient gap);
     filled from ``outbox.recipients`` for the mails already queued. ``outbox_sent``: the
     mails sent in the last minute or day (the sending limits).
     """
@@ -301,7 +303,7 @@ def m0006_hot_path_indexes(db: Database) -> None:
         "CREATE TABLE outbox_recipients ("
         " outbox_id INTEGER NOT NULL REFERENCES outbox(id) ON DELETE CASCADE,"
         " address TEXT NOT NULL, kind TEXT NOT NULL, created_utc TEXT NOT NULL,"
-        " PRIMARY KEY (address, created_utc, outbox_id)) WITHOUT ROWID"
+        " PRIMARY KEY (address, kind, created_utc, outbox_id)) WITHOUT ROWID"
     )
     db.execute(
         "INSERT OR IGNORE INTO outbox_recipients (outbox_id, address, kind, created_utc)"
@@ -309,6 +311,7 @@ def m0006_hot_path_indexes(db: Database) -> None:
         " FROM outbox AS o, json_each(o.recipients) AS r"
     )
     db.execute("CREATE INDEX outbox_recipients_mail ON outbox_recipients(outbox_id)")
+    db.execute("CREATE INDEX outbox_recipients_time ON outbox_recipients(address, created_utc)")
     db.execute("CREATE INDEX outbox_sent ON outbox(sent_utc) WHERE sent_utc IS NOT NULL")
 
 

@@ -203,14 +203,19 @@ def outbox_get(db: Database, id: int) -> OutboxRow | None:
     return _one(db, OutboxRow, "SELECT * FROM outbox WHERE id = ?", [id])
 
 
-def outbox_claim(db: Database, now: dt.datetime) -> OutboxRow | None:
+def outbox_claim(
+    db: Database, now: dt.datetime, sent: tuple[int, dt.datetime] | None = None
+) -> OutboxRow | None:
     """Move the next queued mail due at ``now`` to ``sending`` and return it; None if none.
 
     Counts one attempt and records ``claimed_utc = now``. Runs in its own transaction (or
     the caller's), so two dispatchers never claim the same mail. The oldest due mail (then
-    the lowest id) comes first.
+    the lowest id) comes first. ``sent`` (id, when): first mark that mail sent, in the same
+    transaction (one commit per mail of a burst instead of two).
     """
     with atomic(db):
+        if sent is not None:
+            outbox_sent(db, sent[0], sent[1])
         found = db.execute(
             "SELECT id FROM outbox WHERE state = 'queued' AND next_attempt_utc <= ?"
             " ORDER BY next_attempt_utc, id LIMIT 1",
@@ -279,8 +284,8 @@ def outbox_by_message_id(db: Database, message_id: str) -> OutboxRow | None:
 def outbox_count_to(db: Database, kinds: Sequence[str], recipient: str, since: dt.datetime) -> int:
     """How many mails of any of ``kinds`` were queued to ``recipient`` since ``since`` (UTC).
 
-    An index range over ``outbox_recipients`` (this address, queued since ``since``): its
-    cost follows the mails sent to that address in the window, not the whole outbox.
+    An index range over ``outbox_recipients`` (this address, each kind, queued since
+    ``since``): its cost follows those mails in the window, not the whole outbox.
     """
     marks = ", ".join("?" for _ in kinds)
     row = db.execute(
@@ -338,6 +343,12 @@ def outbox_postpone(db: Database, id: int, until: dt.datetime, reason: str) -> N
         "UPDATE outbox SET next_attempt_utc = ?, error = ? WHERE id = ? AND state = 'queued'",
         [to_iso(until), reason, id],
     )
+
+
+def deadline_next_due(db: Database) -> dt.datetime | None:
+    """When the first pending deadline falls due (UTC), or None (index ``deadlines_due``)."""
+    row = db.execute("SELECT MIN(due_utc) FROM deadlines WHERE state = 'pending'").fetchone()
+    return None if row[0] is None else from_iso(row[0])
 
 
 def outbox_list(

@@ -112,7 +112,7 @@ class TransportEntry:
     var_dir)`` (``create(settings, var_dir, state)`` with ``keeps_state``) for the mail
     roles and ``create_calendar(settings, var_dir, sink, state)`` for the calendar role; a
     ``probe(settings)`` returning None or a one-line problem lets ``check-config`` try the
-    server.
+    server (with the keywords ``var_dir`` and ``roles`` if it takes them).
     """
 
     module: str
@@ -128,6 +128,23 @@ class TransportEntry:
 
 
 ROLES = ("source", "sink", "calendar")
+
+# -- Microsoft Graph (issue 14): the comment above [transport.graph] in the example --
+GRAPH_EXAMPLE = """Microsoft 365 through Microsoft Graph: mail in and out, and the calendar.
+Set-up, step by step (more in docs/operations.md, "Microsoft 365 (Graph)"):
+1. Entra admin center > App registrations > New registration "meetingd", single tenant;
+   note its Application (client) ID and Directory (tenant) ID.
+2. API permissions > Add > Microsoft Graph > Application permissions: Mail.ReadWrite,
+   Mail.Send, Calendars.ReadWrite; then "Grant admin consent".
+3. Certificates & secrets: a client secret (export its Value as MEETINGD_GRAPH_SECRET
+   and set client_secret_env) or a certificate (certificate_file).
+4. Exchange Online PowerShell: limit the app to the meetings mailbox:
+   New-DistributionGroup -Name meetingd-app -Type Security -Members meetings@contoso.com
+   New-ApplicationAccessPolicy -AppId <client id> -PolicyScopeGroupId meetingd-app
+     -AccessRight RestrictAccess -Description "meetingd: meetings mailbox only"
+5. [transport] source = "graph", sink = "graph", calendar = "graph"; fill in the table
+   below; run `meetingd check-config` (signs in, reads the mailbox, names what is missing)."""
+# -- end Microsoft Graph --
 
 #: Every transport, by the name used in ``[transport] source/sink/calendar``.
 REGISTRY: dict[str, TransportEntry] = {
@@ -156,6 +173,14 @@ REGISTRY: dict[str, TransportEntry] = {
         "(docs/operations.md).",
         keeps_state=True,
     ),
+    # -- Microsoft Graph (issue 14) --
+    "graph": TransportEntry(
+        "daemon.transports.graph",
+        frozenset({"source", "sink", "calendar"}),
+        GRAPH_EXAMPLE,
+        keeps_state=True,
+    ),
+    # -- end Microsoft Graph --
     "memory": TransportEntry(
         "daemon.transports.memory",
         frozenset({"source", "sink", "calendar"}),

@@ -6,7 +6,9 @@ Settings (``[transport.imap]``; defaults in brackets):
   TLS) | ``"starttls"`` | ``"none"``; ``verify`` [true] checks the certificate and host name;
   ``ca_file`` [system store].
 * ``username``; ``password_env`` (environment variable name) or ``password_command`` (shell
-  command printing the password). A plain ``password`` key is refused.
+  command printing the password). A plain ``password`` key is refused. ``auth = "xoauth2"``
+  signs in with OAuth2 instead (SASL XOAUTH2; the keys of :mod:`daemon.transports.oauth`:
+  ``token_command``, or ``tenant``/``client_id`` and a client credential).
 * ``folder`` ["INBOX"] is watched; ``processed_folder`` ["meetingd/processed"] receives
   acknowledged mail (created if missing; ``/`` is replaced by the server's delimiter);
   ``sent_folder`` ["Sent"] is used by the SMTP sink's Sent copy.
@@ -46,8 +48,9 @@ from typing import Any
 from imapclient import IMAPClient
 
 from daemon.errors import TransientError
+from daemon.transports import oauth
 from daemon.transports.base import FetchedMessage
-from daemon.transports.mailconn import ImapSession, ImapSettings, parse_imap_settings
+from daemon.transports.mailconn import AUTH, ImapSession, ImapSettings, parse_imap_settings
 
 log = logging.getLogger(__name__)
 
@@ -296,7 +299,7 @@ def create(settings: dict[str, Any], var_dir: Path) -> ImapSource:
     Raises :class:`~daemon.errors.UserError` listing every settings problem. Does not connect;
     the first ``fetch``/``wait`` does.
     """
-    cfg = parse_imap_settings(settings)
+    cfg = parse_imap_settings(settings, var_dir=Path(var_dir))
     account = f"{cfg.username or 'anonymous'}@{cfg.host}_{cfg.port}_{cfg.folder}"
     slug = "".join(c if c.isalnum() or c in "@._-" else "_" for c in account)
     log.info("imap: source %s:%d folder %r (%s)", cfg.host, cfg.port, cfg.folder, cfg.security)
@@ -315,6 +318,13 @@ SETTINGS: dict[str, tuple[str | tuple[str, ...], bool, Any, str]] = {
     "username": ("str", False, None, 'Login name, e.g. "meetings@corp.example".'),
     "password_env": ("str", False, None, 'Variable holding the password, e.g. "IMAP_PW".'),
     "password_command": ("str", False, None, "Command printing the password."),
+    "auth": (
+        AUTH,
+        False,
+        "password",
+        'password, or xoauth2 (OAuth2; see "tenant", "token_command").',
+    ),
+    **oauth.SETTINGS,
     "folder": ("str", False, "INBOX", "Folder watched for new mail."),
     "processed_folder": ("str", False, "meetingd/processed", "Handled mail moves here."),
     "sent_folder": ("str", False, "Sent", "Folder of the SMTP sink's Sent copy."),

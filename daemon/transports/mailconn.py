@@ -1,6 +1,8 @@
 """Shared plumbing of the IMAP source and the SMTP sink.
 
-* :func:`read_password` takes ``password_env`` or ``password_command``, never a plain password.
+* :func:`read_password` takes ``password_env`` or ``password_command``, never a plain password;
+  with ``auth = "xoauth2"`` :func:`xoauth2_tokens` builds the OAuth2 token source instead
+  (:mod:`daemon.transports.oauth`) and the login is SASL XOAUTH2.
 * :func:`tls_context` builds a verifying ``ssl.SSLContext`` unless ``verify = false``.
 * :func:`parse_imap_settings` turns a ``[transport.imap]`` table into :class:`ImapSettings`,
   reporting every problem at once (:class:`~daemon.errors.UserError`).
@@ -13,11 +15,10 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-import os
 import ssl
-import subprocess
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
 
 import tenacity
@@ -25,11 +26,16 @@ from imapclient import IMAPClient
 from imapclient.exceptions import LoginError
 
 from daemon.errors import PermanentError, TransientError, UserError
+from daemon.transports import oauth
+from daemon.transports.secrets import read_secret
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 SECURITY = ("tls", "starttls", "none")
+AUTH = ("password", "xoauth2")
+#: The scope of an app token for Exchange Online IMAP/SMTP (client credentials).
+OUTLOOK_SCOPE = "https://outlook.office365.com/.default"
 # A dropped or refused connection, a timeout, an IMAP BYE/EOF (imaplib's "abort").
 RETRYABLE: tuple[type[BaseException], ...] = (OSError, IMAPClient.AbortError, EOFError)
 
@@ -44,28 +50,30 @@ def read_password(settings: Mapping[str, Any], where: str, problems: list[str]) 
             f"{where}: a plain 'password' is not allowed; set password_env (an environment "
             "variable name) or password_command (a command printing the password)."
         )
-    env, command = settings.get("password_env"), settings.get("password_command")
-    if env:
-        value = os.environ.get(str(env))
-        if value is None:
-            problems.append(f"{where}: password_env: environment variable {env} is not set.")
-        return value
-    if command:
-        try:
-            done = subprocess.run(
-                str(command), shell=True, capture_output=True, text=True, timeout=30
-            )
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            problems.append(f"{where}: password_command failed: {exc}.")
-            return None
-        if done.returncode != 0:
-            problems.append(
-                f"{where}: password_command exited with {done.returncode}: "
-                f"{done.stderr.strip()[:200]}"
-            )
-            return None
-        return done.stdout.rstrip("\r\n")
-    return None
+    return read_secret(settings, "password", where, problems)
+
+
+def xoauth2_tokens(
+    settings: Mapping[str, Any], where: str, var_dir: Path | None, problems: list[str]
+) -> oauth.TokenSource | None:
+    """The token source of ``auth = "xoauth2"`` (None for password sign-in); problems are
+    appended to ``problems``. ``username`` is the mailbox the token signs in as."""
+    if settings.get("auth", "password") != "xoauth2":
+        return None
+    if not settings.get("username"):
+        problems.append(f'{where}: username is required with auth = "xoauth2" (the mailbox).')
+    try:
+        return oauth.token_source(
+            dict(settings),
+            where,
+            var_dir or Path("."),
+            [OUTLOOK_SCOPE],
+            verify=bool(settings.get("verify", True)),
+            ca_file=settings.get("ca_file"),
+        )
+    except UserError as exc:
+        problems.extend(exc.problems)
+        return None
 
 
 def tls_context(verify: bool, ca_file: str | None) -> ssl.SSLContext:
@@ -106,15 +114,19 @@ class ImapSettings:
     verify: bool = True
     ca_file: str | None = None
     disable_extensions: frozenset[str] = frozenset()
+    tokens: oauth.TokenSource | None = None  # auth = "xoauth2"
 
     def __repr__(self) -> str:  # never print the password
         return f"ImapSettings({self.username}@{self.host}:{self.port}, {self.security})"
 
 
 def parse_imap_settings(
-    settings: Mapping[str, Any], where: str = "[transport.imap]"
+    settings: Mapping[str, Any], where: str = "[transport.imap]", var_dir: Path | None = None
 ) -> ImapSettings:
-    """Validate ``settings``; raise :class:`UserError` with every problem found."""
+    """Validate ``settings``; raise :class:`UserError` with every problem found.
+
+    ``var_dir`` holds the token cache of ``auth = "xoauth2"`` with ``flow = "device_code"``.
+    """
     problems: list[str] = []
     security = str(settings.get("security", "tls"))
     if security not in SECURITY:
@@ -124,7 +136,8 @@ def parse_imap_settings(
     host = settings.get("host")
     if not host:
         problems.append(f"{where}: host is required.")
-    password = read_password(settings, where, problems)
+    tokens = xoauth2_tokens(settings, where, var_dir, problems)
+    password = None if tokens else read_password(settings, where, problems)
     numbers: dict[str, float] = {}
     for key, default in (
         ("port", 993 if security == "tls" else 143),
@@ -164,6 +177,7 @@ def parse_imap_settings(
         disable_extensions=frozenset(
             str(x).upper() for x in settings.get("disable_extensions", [])
         ),
+        tokens=tokens,
     )
 
 
@@ -196,7 +210,9 @@ class ImapSession:
         try:
             if cfg.security == "starttls":
                 conn.starttls(ctx)
-            if cfg.username:
+            if cfg.username and cfg.tokens is not None:
+                self._xoauth2(conn, cfg.username, cfg.tokens)
+            elif cfg.username:
                 conn.login(cfg.username, cfg.password or "")
             listing = conn.list_folders("", "")
             if listing and listing[0][1]:
@@ -213,6 +229,18 @@ class ImapSession:
             _shutdown(conn)
             raise
         return conn
+
+    @staticmethod
+    def _xoauth2(conn: IMAPClient, user: str, tokens: oauth.TokenSource) -> None:
+        """AUTHENTICATE XOAUTH2; a refused token is replaced once (a second refusal raises
+        ``LoginError``, which :meth:`run` turns into ``PermanentError``)."""
+        token = tokens.token()
+        try:
+            conn.oauth2_login(user, token)
+        except LoginError as exc:
+            tokens.refused(token, f"IMAP XOAUTH2: {exc}")
+            conn.oauth2_login(user, tokens.token())
+        log.info("imap: signed in as %s with XOAUTH2 (%s)", user, tokens.describe())
 
     def has(self, conn: IMAPClient, capability: str) -> bool:
         """True if the server offers ``capability`` and it is not in ``disable_extensions``."""
@@ -242,9 +270,15 @@ class ImapSession:
                 ) from exc
             except LoginError as exc:
                 self.drop()
+                check = (
+                    "the token source (scopes; for Exchange Online the app's IMAP.AccessAsApp "
+                    "permission and Add-MailboxPermission for its service principal)"
+                    if cfg.tokens is not None
+                    else "password_env/password_command"
+                )
                 raise PermanentError(
                     f"IMAP login as {cfg.username!r} at {cfg.host}:{cfg.port} refused: {exc}. "
-                    "Check username and password_env/password_command."
+                    f"Check username and {check}."
                 ) from exc
             except RETRYABLE:
                 self.drop()

@@ -19,6 +19,8 @@ from typing import Any
 from daemon.transports.base import REGISTRY, ROLES, names_for
 
 Spec = dict[str, tuple[str | tuple[str, ...], bool, Any, str]]
+#: Keys naming an environment variable that holds a secret -> what the secret is.
+SECRET_VARIABLES = {"password_env": "the password", "client_secret_env": "the client secret"}
 
 
 def transport_names() -> dict[str, list[str]]:
@@ -73,7 +75,8 @@ def check_transports(
 
 
 def env_problems(where: str, tables: dict[str, dict[str, Any]]) -> list[str]:
-    """One problem per ``password_env`` that names an unset environment variable.
+    """One problem per ``password_env`` or ``client_secret_env`` that names an unset
+    environment variable.
 
     Every table is searched, also those of unselected transports and nested tables such as
     ``[transport.smtp.sent_imap]``; a variable is reported once.
@@ -86,14 +89,16 @@ def env_problems(where: str, tables: dict[str, dict[str, Any]]) -> list[str]:
     seen: set[str] = set()
 
     def walk(heading: str, table: dict[str, Any]) -> None:
-        variable = table.get("password_env")
-        if isinstance(variable, str) and variable and variable not in seen:
+        for key, what in SECRET_VARIABLES.items():
+            variable = table.get(key)
+            if not isinstance(variable, str) or not variable or variable in seen:
+                continue
             seen.add(variable)
             if variable not in os.environ:
                 problems.append(
-                    f"{where}: [{heading}] password_env: environment variable {variable} is "
-                    f"not set. Fix: export {variable}=<the password> where meetingd runs, or "
-                    "use password_command."
+                    f"{where}: [{heading}] {key}: environment variable {variable} is "
+                    f"not set. Fix: export {variable}=<{what}> where meetingd runs, or "
+                    f"use {key.replace('_env', '_command')}."
                 )
         for key, value in table.items():
             if isinstance(value, dict):
@@ -137,6 +142,11 @@ def check_settings(
             problems.append(
                 f"{where} password: a plain password is not allowed in the file. Fix: set "
                 "password_env (an environment variable name) or password_command."
+            )
+        elif key == "client_secret":
+            problems.append(
+                f"{where} client_secret: a secret is not allowed in the file. Fix: set "
+                "client_secret_env (an environment variable name) or client_secret_command."
             )
         else:
             problems.append(
@@ -203,7 +213,8 @@ def example_lines() -> list[str]:
             continue  # nothing to configure
         commented = entry.example_commented
         mark = "# " if commented else ""
-        lines += [f"# {entry.example}", f"{mark}[transport.{name}]"]
+        lines += [f"# {line}".rstrip() for line in entry.example.splitlines()]
+        lines.append(f"{mark}[transport.{name}]")
         for key, (kind, _needed, default, comment) in settings_spec(name).items():
             if isinstance(kind, str) and kind.startswith("table:"):
                 continue

@@ -6,7 +6,8 @@ Settings (``[transport.smtp]``; defaults in brackets):
   ``"tls"`` (implicit TLS, RFC 8314) | ``"starttls"`` (RFC 3207) | ``"none"``; ``verify``
   [true]; ``ca_file``; ``timeout`` [60] socket seconds.
 * ``username`` and ``password_env`` / ``password_command`` for AUTH (RFC 4954); no plain
-  ``password``.
+  ``password``. ``auth = "xoauth2"``: AUTH XOAUTH2 with a token from the keys of
+  :mod:`daemon.transports.oauth` (``token_command``, or ``tenant``/``client_id``).
 * ``envelope_from`` [the From header's address]: the envelope sender (MAIL FROM).
 * ``send_attempts`` [3] tries per mail on a 4xx reply or a dropped connection, waiting
   ``backoff_seconds`` [1] .. ``backoff_max`` [10] (exponential) in between.
@@ -37,15 +38,19 @@ from typing import Any
 import tenacity
 
 from daemon.errors import PermanentError, TransientError, UserError
+from daemon.transports import oauth
 from daemon.transports.base import OutgoingMail
 from daemon.transports.mailconn import (
+    AUTH,
     SECURITY,
     ImapSession,
     is_loopback,
     parse_imap_settings,
     read_password,
     tls_context,
+    xoauth2_tokens,
 )
+from daemon.transports.oauth.xoauth2 import initial_response
 
 log = logging.getLogger(__name__)
 
@@ -60,12 +65,19 @@ def _crlf(raw: bytes) -> bytes:
 class SmtpSink:
     """A :class:`~daemon.transports.base.MailSink` over one reused SMTP connection."""
 
-    def __init__(self, settings: dict[str, Any], password: str | None, sent: ImapSession | None):
+    def __init__(
+        self,
+        settings: dict[str, Any],
+        password: str | None,
+        sent: ImapSession | None,
+        tokens: oauth.TokenSource | None = None,
+    ):
         self.host = str(settings["host"])
         self.security = str(settings.get("security", "tls"))
         self.port = int(settings.get("port", _DEFAULT_PORT[self.security]))
         self.username: str | None = settings.get("username")
         self._password = password
+        self._tokens = tokens
         self.envelope_from: str | None = settings.get("envelope_from")
         self.timeout = float(settings.get("timeout", 60))
         self.attempts = int(settings.get("send_attempts", 3))
@@ -95,13 +107,33 @@ class SmtpSink:
             if self.security == "starttls":
                 smtp.starttls(context=self._ctx)
                 smtp.ehlo()
-            if self.username:
+            if self.username and self._tokens is not None:
+                self._xoauth2(smtp, self.username, self._tokens)
+            elif self.username:
                 smtp.login(self.username, self._password or "")
         except BaseException:
             _quietly_close(smtp)
             raise
         self._smtp = smtp
         return smtp
+
+    @staticmethod
+    def _xoauth2(smtp: smtplib.SMTP, user: str, tokens: oauth.TokenSource) -> None:
+        """AUTH XOAUTH2; a refused token is replaced once (the second refusal raises
+        ``SMTPAuthenticationError``: 535, permanent)."""
+
+        def login(token: str) -> None:
+            answer = initial_response(user, token)
+            # First the initial response; to the error challenge (334) an empty line.
+            smtp.auth("XOAUTH2", lambda challenge=None: answer if challenge is None else "")
+
+        token = tokens.token()
+        try:
+            login(token)
+        except smtplib.SMTPAuthenticationError as exc:
+            tokens.refused(token, f"SMTP XOAUTH2: {exc.smtp_code} {_text(exc.smtp_error)}")
+            login(tokens.token())
+        log.info("smtp: signed in as %s with XOAUTH2 (%s)", user, tokens.describe())
 
     def _drop(self) -> None:
         if self._smtp is not None:
@@ -246,7 +278,8 @@ def create(settings: dict[str, Any], var_dir: Path) -> SmtpSink:
         )
     if not settings.get("host"):
         problems.append(f"{where}: host is required.")
-    password = read_password(settings, where, problems)
+    tokens = xoauth2_tokens(settings, where, Path(var_dir), problems)
+    password = None if tokens else read_password(settings, where, problems)
     sent_settings = settings.get("sent_imap")
     if sent_settings is not None and not isinstance(sent_settings, dict):
         problems.append(
@@ -256,7 +289,9 @@ def create(settings: dict[str, Any], var_dir: Path) -> SmtpSink:
     sent: ImapSession | None = None
     if isinstance(sent_settings, dict):
         try:
-            sent = ImapSession(parse_imap_settings(sent_settings, f"{where} sent_imap"))
+            sent = ImapSession(
+                parse_imap_settings(sent_settings, f"{where} sent_imap", Path(var_dir))
+            )
         except UserError as exc:
             problems.extend(exc.problems)
     if problems:
@@ -264,7 +299,7 @@ def create(settings: dict[str, Any], var_dir: Path) -> SmtpSink:
     if security == "none" and settings.get("username") and not is_loopback(str(settings["host"])):
         log.warning("%s: security = none sends the password in clear", where)
     log.info("smtp: sink %s (%s), Sent copy: %s", settings["host"], security, sent is not None)
-    return SmtpSink(settings, password, sent)
+    return SmtpSink(settings, password, sent, tokens)
 
 
 # The keys of [transport.smtp] (read by create and SmtpSink): name -> (type, required,
@@ -280,6 +315,13 @@ SETTINGS: dict[str, tuple[str | tuple[str, ...], bool, Any, str]] = {
     "username": ("str", False, None, 'Login name, e.g. "meetings@corp.example".'),
     "password_env": ("str", False, None, 'Variable holding the password, e.g. "SMTP_PW".'),
     "password_command": ("str", False, None, "Command printing the password."),
+    "auth": (
+        AUTH,
+        False,
+        "password",
+        'password, or xoauth2 (OAuth2; see "tenant", "token_command").',
+    ),
+    **oauth.SETTINGS,
     "envelope_from": ("str", False, None, "Envelope sender; unset: the From address."),
     "send_attempts": ("int", False, 3, "Tries per mail on a 4xx reply or a dropped link."),
     "backoff_seconds": ("number", False, 1, "First wait between tries."),

@@ -626,6 +626,36 @@ class CalendarContract(_Contract):
         assert calendar_kit.told(first.uid) == {CORE}
         self._seen_as(calendar_kit, delegate)
 
+    def test_the_language_parts_of_one_update_move_the_meeting(
+        self, calendar_kit: CalendarKit, token: str
+    ) -> None:
+        """An update told in one mail per language: each part lists every attendee, has
+        ``notify`` set to its language's people and ``part_of`` to the whole intent; it is
+        no delegate's invitation, so the meeting moves and nobody is dropped."""
+        cal, first = calendar_kit.calendar(), meeting_snapshot(token)
+        cal.upsert_meeting(first, f"k1.{token}")
+        start = first.start_utc + dt.timedelta(days=1)
+        whole = f"k2.{token}"
+        for i, group in enumerate(((HOST, OTHER), (CORE,))):
+            moved = meeting_snapshot(token, 2 + i, start_utc=start, notify=group)
+            cal.upsert_meeting(dataclasses.replace(moved, part_of=whole), f"{whole}.{i}")
+            self._seen_as(calendar_kit, moved)
+            self._applied(cal, f"{whole}.{i}")
+
+    def test_the_language_parts_of_one_cancel_cancel_the_meeting(
+        self, calendar_kit: CalendarKit, token: str
+    ) -> None:
+        """A cancellation told in one mail per language: the first part cancels, the
+        second finds it cancelled; neither fails."""
+        cal, snap = calendar_kit.calendar(), meeting_snapshot(token)
+        cal.upsert_meeting(snap, f"k1.{token}")
+        whole = f"k2.{token}"
+        for i, group in enumerate(((HOST, OTHER), (CORE,))):
+            cancel = meeting_snapshot(token, 2 + i, action="cancel", notify=group)
+            part = dataclasses.replace(cancel, part_of=whole)
+            cal.cancel_meeting(cancel.uid, f"{whole}.{i}", part)
+            self._seen_as(calendar_kit, cancel)
+
     def test_cancel(self, calendar_kit: CalendarKit, token: str) -> None:
         cal, snap = calendar_kit.calendar(), meeting_snapshot(token)
         cal.upsert_meeting(snap, f"k1.{token}")

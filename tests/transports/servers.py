@@ -15,7 +15,10 @@ Dovecot must run as root (it switches to ``mail`` for mailboxes), as on CI.
 
 from __future__ import annotations
 
+import base64
+import collections
 import contextlib
+import json
 import logging
 import os
 import selectors
@@ -33,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult
+from aiosmtpd.smtp import SMTP, AuthResult
 from imapclient import IMAPClient
 
 log = logging.getLogger(__name__)
@@ -50,7 +53,7 @@ protocols = imap
 listen = 127.0.0.1
 ssl = no
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = {mechanisms}
 auth_failure_delay = 1 secs
 login_trusted_networks = 127.0.0.0/8
 mail_location = maildir:{base}/mail/%u
@@ -64,9 +67,7 @@ namespace inbox {{
   separator = /
 }}
 passdb {{
-  driver = static
-  args = password={password}
-}}
+{passdb}}}
 userdb {{
   driver = static
   args = uid=mail gid=mail home={base}/mail/%u
@@ -108,11 +109,23 @@ def wait_port(port: int, timeout: float = 10.0) -> None:
 
 
 class Dovecot:
-    """One private Dovecot instance; ``start()``/``stop()``/``restart()``."""
+    """One private Dovecot instance; ``start()``/``stop()``/``restart()``.
 
-    def __init__(self, base: Path | None = None, port: int | None = None) -> None:
+    With ``xoauth2=True`` it also offers SASL XOAUTH2: a second passdb (``passwd-file``,
+    ``mechanisms = xoauth2``) accepts for each user the one access token
+    :meth:`allow_token` gave it last (the fake Entra ID endpoint can call it for every token
+    it issues). Dovecot's checkpassword cannot be used: it refuses requests over 512 bytes,
+    and a JWT is longer.
+    """
+
+    def __init__(
+        self, base: Path | None = None, port: int | None = None, xoauth2: bool = False
+    ) -> None:
         self.base = base or Path(tempfile.mkdtemp(prefix="meetingd-dovecot-"))
         self.base.chmod(0o755)  # login and mail processes run as other users
+        self.xoauth2 = xoauth2
+        self.tokens_file = self.base / "tokens"
+        self._tokens: dict[str, str] = {}
         self.port = port or free_port()
         self.conf = self.base / "dovecot.conf"
         self.proc: subprocess.Popen[bytes] | None = None
@@ -125,7 +138,19 @@ class Dovecot:
         mail = self.base / "mail"
         mail.mkdir(exist_ok=True)
         shutil.chown(mail, "mail", "mail")
-        self.conf.write_text(_CONF.format(base=self.base, port=self.port, password=PASSWORD))
+        passdb = f"  driver = static\n  args = password={PASSWORD}\n"
+        mechanisms = "plain login"
+        if self.xoauth2:
+            self._write_tokens()
+            passdb += (
+                "  mechanisms = plain login\n}\npassdb {\n  driver = passwd-file\n"
+                f"  args = scheme=PLAIN username_format=%u {self.tokens_file}\n"
+                "  mechanisms = xoauth2\n"
+            )
+            mechanisms = "plain login xoauth2"
+        self.conf.write_text(
+            _CONF.format(base=self.base, port=self.port, passdb=passdb, mechanisms=mechanisms)
+        )
         # Own process group: stop() signals the master and every imap child at once, as a
         # real restart would (the master alone leaves running imap processes behind).
         self.proc = subprocess.Popen([binary, "-F", "-c", str(self.conf)], start_new_session=True)
@@ -159,6 +184,22 @@ class Dovecot:
         self.proc.wait(10)
         self.proc = None
         log.info("dovecot on port %d stopped", self.port)
+
+    def allow_token(self, token: str, user: str) -> None:
+        """From now on accept ``token`` (and no older one) for ``user`` with XOAUTH2."""
+        self._tokens[user.lower()] = token
+        self._write_tokens()
+
+    def _write_tokens(self) -> None:
+        lines = "".join(f"{user}:{{PLAIN}}{token}\n" for user, token in self._tokens.items())
+        tmp = self.tokens_file.with_suffix(".tmp")
+        tmp.write_text(lines, encoding="ascii")
+        tmp.chmod(0o644)
+        # Dovecot re-reads the file when its mtime (whole seconds) or size changes: make
+        # every version one second newer than the last.
+        self._version = getattr(self, "_version", int(time.time())) + 1
+        os.utime(tmp, (self._version, self._version))
+        tmp.replace(self.tokens_file)
 
     def restart(self) -> None:
         """Stop (every client connection drops) and start again on the same port."""
@@ -272,10 +313,66 @@ class _Handler:
         return "250 Message accepted for delivery"
 
 
+@dataclass
+class _XOAuth2Handler(_Handler):
+    """Also offers AUTH XOAUTH2: accepts ``user=…^Aauth=Bearer <token>^A^A`` for a token in
+    :attr:`tokens`; a refused token gets the error challenge, then 535 (as Gmail/Outlook)."""
+
+    tokens: set[str] = field(default_factory=set)
+    apps: set[str] = field(default_factory=set)
+    logins: list[tuple[str, str]] = field(default_factory=list)
+
+    def _app_token(self, token: str) -> bool:
+        try:
+            part = token.split(".")[1]
+            claims = json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+            return claims["appid"] in self.apps and float(claims["exp"]) > time.time()
+        except (IndexError, ValueError, KeyError, TypeError):
+            return False
+
+    async def auth_XOAUTH2(self, server: Any, args: list[str]) -> AuthResult:
+        if len(args) > 1:
+            raw = args[1]
+        else:
+            answer = await server.challenge_auth("")
+            raw = answer.decode() if isinstance(answer, bytes) else ""
+        try:
+            decoded = base64.b64decode(raw).decode("utf-8")
+        except (ValueError, UnicodeDecodeError):
+            return AuthResult(success=False, handled=False)
+        fields = dict(p.split("=", 1) for p in decoded.split("\x01") if "=" in p)
+        token = fields.get("auth", "").removeprefix("Bearer ").strip()
+        user = fields.get("user", "")
+        with self.lock:
+            ok = token in self.tokens or self._app_token(token)
+            self.logins.append((user, token))
+        if ok:
+            return AuthResult(success=True, auth_data=user)
+        body = json.dumps({"status": "401", "schemes": "bearer", "scope": "mail"})
+        await server.challenge_auth(body)  # the client answers with an empty line
+        return AuthResult(success=False, handled=False, message="535 5.7.8 token refused")
+
+
+class _LongAuthSMTP(SMTP):
+    """RFC 4954 §4: an AUTH line may be 12288 octets (an access token is ~1 kB in base64);
+    aiosmtpd's default limit is 512."""
+
+    line_length_limit = 12288
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.command_size_limits = collections.defaultdict(lambda: SMTP.command_size_limit)
+        self.command_size_limits["AUTH"] = 12288
+
+
 class _Controller(Controller):
+    long_auth = False
+
     def factory(self) -> Any:
         with warnings.catch_warnings():  # "AUTH without TLS": loopback tests only
             warnings.simplefilter("ignore", UserWarning)
+            if self.long_auth:
+                return _LongAuthSMTP(self.handler, **self.SMTP_kwargs)
             return super().factory()
 
 
@@ -287,10 +384,16 @@ def _authenticate(server: Any, session: Any, envelope: Any, mechanism: str, data
 class SmtpServer:
     """aiosmtpd on a free loopback port, delivering into ``dovecot`` (if given)."""
 
-    def __init__(self, dovecot: Dovecot | None, auth: bool = False) -> None:
-        self.handler = _Handler(dovecot)
+    def __init__(self, dovecot: Dovecot | None, auth: bool = False, xoauth2: bool = False) -> None:
+        self.handler = _XOAuth2Handler(dovecot) if xoauth2 else _Handler(dovecot)
         self.port = free_port()
         extra: dict[str, Any] = {}
+        if xoauth2:  # AUTH XOAUTH2 only, over plain text (loopback only)
+            extra = {
+                "auth_required": True,
+                "auth_require_tls": False,
+                "auth_exclude_mechanism": ["PLAIN", "LOGIN"],
+            }
         if auth:  # AUTH PLAIN/LOGIN over plain text (loopback only), password PASSWORD
             extra = {
                 "auth_required": True,
@@ -298,6 +401,26 @@ class SmtpServer:
                 "authenticator": _authenticate,
             }
         self.controller = _Controller(self.handler, hostname=HOST, port=self.port, **extra)
+        self.controller.long_auth = xoauth2
+
+    def allow_token(self, token: str) -> None:
+        """Accept ``token`` for AUTH XOAUTH2 (``xoauth2=True`` only)."""
+        assert isinstance(self.handler, _XOAuth2Handler)
+        with self.handler.lock:
+            self.handler.tokens.add(token)
+
+    def allow_app(self, client_id: str) -> None:
+        """Accept unexpired JWTs issued to ``client_id`` (``xoauth2=True`` only)."""
+        assert isinstance(self.handler, _XOAuth2Handler)
+        with self.handler.lock:
+            self.handler.apps.add(client_id)
+
+    @property
+    def logins(self) -> list[tuple[str, str]]:
+        """Every XOAUTH2 attempt as ``(user, token)``."""
+        assert isinstance(self.handler, _XOAuth2Handler)
+        with self.handler.lock:
+            return list(self.handler.logins)
 
     @property
     def received(self) -> list[Received]:

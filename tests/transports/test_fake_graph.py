@@ -20,6 +20,7 @@ import msal
 import pytest
 import trustme
 
+from daemon.transports.oauth.entra import MsalHttp
 from tests.transports.fake_graph.fixture import graph_server
 from tests.transports.fake_graph.server import GraphServer
 from tests.transports.fake_graph.tokens import jwt_claims
@@ -225,25 +226,6 @@ def test_wrong_tenant_is_aadsts90002(graph_server: GraphServer) -> None:
     assert answer.json()["error_codes"] == [90002]
 
 
-class MsalHttpx:
-    """msal's ``http_client`` over httpx. msal puts a certificate's ``client_assertion`` in
-    the form as bytes, which httpx would send as the text ``b'...'``: decode it first."""
-
-    def __init__(self, client: httpx.Client) -> None:
-        self.client = client
-
-    def post(self, url: str, params: Any = None, data: Any = None, **kw: Any) -> httpx.Response:
-        if isinstance(data, dict):
-            data = {k: v.decode() if isinstance(v, bytes) else v for k, v in data.items()}
-        return self.client.post(url, params=params, data=data, **kw)
-
-    def get(self, url: str, params: Any = None, **kw: Any) -> httpx.Response:
-        return self.client.get(url, params=params, **kw)
-
-    def close(self) -> None:
-        self.client.close()
-
-
 def test_certificate_credential_is_accepted_by_claims(graph_server: GraphServer) -> None:
     cert = trustme.CA().issue_cert("meetingd-app", key_type=trustme.KeyType.RSA)
     credential = {
@@ -252,7 +234,7 @@ def test_certificate_credential_is_accepted_by_claims(graph_server: GraphServer)
     }
     scopes = [graph_server.graph_scope]
     plain = _client(graph_server)
-    wrapped = MsalHttpx(_client(graph_server))
+    wrapped = MsalHttp(_client(graph_server))
 
     broken = _app(graph_server, client_credential=credential, http_client=plain)
     app = _app(graph_server, client_credential=credential, http_client=wrapped)

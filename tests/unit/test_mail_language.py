@@ -173,7 +173,7 @@ def test_one_language_keeps_the_intent_as_it_is() -> None:
     assert by_language(out, DIRECTORY, "zh") == [("zh", out)]
 
 
-def test_two_languages_make_one_mail_each_in_the_order_of_to() -> None:
+def test_two_languages_make_one_mail_each() -> None:
     out = Outgoing("invite", [HOST, TECH, MKT, LEGAL], key="k", calendar="REQUEST")
     groups = by_language(out, DIRECTORY, "zh")
     assert [(lang, part.to) for lang, part in groups] == [
@@ -181,6 +181,16 @@ def test_two_languages_make_one_mail_each_in_the_order_of_to() -> None:
         ("en", [TECH, LEGAL]),
     ]
     assert all(part.calendar == "REQUEST" and part.key == "k" for _, part in groups)
+
+
+def test_the_default_language_goes_first() -> None:
+    out = Outgoing("invite", [TECH, HOST, LEGAL, MKT], key="k", calendar="REQUEST")
+    groups = by_language(out, DIRECTORY, "zh")
+    assert [(lang, part.to) for lang, part in groups] == [
+        ("zh", [HOST, MKT]),
+        ("en", [TECH, LEGAL]),
+    ]
+    assert [lang for lang, _ in by_language(out, DIRECTORY, "en")] == ["en", "zh"]
 
 
 def test_cc_goes_with_its_language_or_becomes_its_own_mail() -> None:

@@ -149,3 +149,12 @@ def test_enqueue_rolls_back_with_its_transaction(db: Database) -> None:
         outbox.enqueue(db, idem_key="k", meeting_number=None, kind="x", message=message(), now=T0)
         raise RuntimeError("state change failed")
     assert queries.outbox_list(db) == []
+
+
+def test_dispatch_inside_a_transaction(db: Database, frozen_clock: FrozenClock) -> None:
+    enqueue(db)
+    enqueue(db, n=2, key="k2")
+    sink = MemoryTransport()
+    with atomic(db):  # e.g. a caller that sends and records in one transaction
+        assert outbox.dispatch(db, sink, frozen_clock.now()).sent == 2
+    assert {r.state for r in queries.outbox_list(db)} == {"sent"}

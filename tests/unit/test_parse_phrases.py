@@ -18,6 +18,7 @@ from daemon.inbound.parse.rsvp_text import read_proxy
 from daemon.inbound.phrases import (
     Phrases,
     agenda,
+    answers,
     fields,
     headings,
     keep_or_move,
@@ -33,6 +34,19 @@ from daemon.inbound.phrases import (
 
 # (module, table name) → {language: examples that must match}
 EXAMPLES: dict[tuple[Any, str], dict[str, list[str]]] = {
+    (answers, "KEEP_TIME"): {
+        "zh": ["维持原时间", "按原定时间"],
+        "en": ["keep the time", "as planned"],
+    },
+    (answers, "AGREE"): {"zh": ["可以", "接受"], "en": ["OK", "I agree"]},
+    (answers, "REFUSE"): {"zh": ["不同意调整", "拒绝"], "en": ["don't change it", "no"]},
+    (answers, "UNDECIDED"): {"zh": ["再想想", "要不再商量？"], "en": ["not sure", "later"]},
+    (answers, "CANCEL_MEETING"): {"zh": ["取消吧"], "en": ["cancel it", "call it off"]},
+    (answers, "HOLD"): {"zh": ["照常召开", "如期"], "en": ["hold it", "as planned"]},
+    (answers, "TAKE_TOPIC"): {"zh": ["纳入", "同意"], "en": ["include it", "yes"]},
+    (answers, "LEAVE_TOPIC"): {"zh": ["不纳入", "下次再说"], "en": ["exclude", "next time"]},
+    (answers, "CONFIRM_WORDS"): {"zh": ["确认", "可以发送"], "en": ["confirm", "looks good"]},
+    (answers, "THANKS"): {"zh": ["谢谢", "辛苦了"], "en": ["Thanks", "kind regards"]},
     (topics, "COMPLEX"): {"zh": ["比较复杂", "涉及多个部门"], "en": ["it is complex"]},
     (topics, "INLINE_TOPIC"): {"zh": ["议题：", "议题是："], "en": ["Topic:", "topic is:"]},
     (topics, "NO_TOPIC"): {"zh": ["本次没有议题", "暂无议题", "无需申报议题"], "en": ["no topics"]},
@@ -195,7 +209,7 @@ def test_each_table_matches_its_examples_per_language(module, name, lang, exampl
 
 def test_every_concept_table_has_examples() -> None:
     listed = {(m.__name__, n.partition(".")[0]) for m, n in EXAMPLES}
-    for module in (rsvp, status, agenda, letter, minutes, headings, subjects, topics):
+    for module in (rsvp, status, agenda, answers, letter, minutes, headings, subjects, topics):
         for attr, value in vars(module).items():
             is_table = isinstance(value, dict) and all(
                 isinstance(v, tuple | dict) for v in value.values()

@@ -171,3 +171,25 @@ def test_ticker_survives_a_failing_tick() -> None:
 def test_ticker_rejects_bad_interval() -> None:
     with pytest.raises(ValueError):
         Ticker(lambda: None, 0)
+
+
+def test_a_budget_fires_a_burst_in_slices(db: Database, frozen_clock: FrozenClock) -> None:
+    queries.deadlines_sync(
+        db, 1, [Deadline("rsvp_nudge", frozen_clock.now(), f"k{i}") for i in range(5)]
+    )
+    ticks = iter(range(100))  # one second passes per look at the clock
+    fired: list[str] = []
+
+    def slice_() -> int:
+        return fire_due(
+            db,
+            frozen_clock.now(),
+            lambda _db, _n, d: fired.append(d.key),
+            budget_seconds=3,
+            monotonic=lambda: float(next(ticks)),
+        )
+
+    assert slice_() == 2
+    assert len(queries.deadlines_due(db, frozen_clock.now())) == 3
+    assert slice_() + slice_() == 3
+    assert sorted(fired) == [f"k{i}" for i in range(5)]

@@ -18,6 +18,10 @@ invitations, updates and cancellations sent by Exchange, and the answers Exchang
   its key first (``mtgd_cancel``, sending nothing), then cancels: it counts as applied only
   once the item is cancelled.
 * Exchange owns the item's sequence; no .ics is ever sent for an item it manages.
+* **Language parts** (``snapshot.part_of``, one mail per language of one intent): Exchange
+  sends one invitation per change, so the first part applied makes the change (all fields,
+  everyone listed) and tells with its text (the daemon's default language goes first); the
+  item records ``part:<part_of>``, and every later part of the same intent only adds its key.
 * **Answers** (:meth:`EwsCalendar.responses`): those the source took from meeting responses
   (:mod:`.answers`), and changes of an attendee's ``response_type`` on our items that the
   calendar's own ``SyncFolderItems`` (state in SQLite) reports. ``received_utc`` is when the
@@ -97,10 +101,8 @@ class EwsCalendar:
                 log.info("ews: %s applied to %s already", idem_key, snapshot.ref)
                 return str(item.id)
             fields = self._fields(snapshot, item)
-            self.book.set_written(
-                snapshot.uid,
-                {answers.address_of(a) for n in ATTENDEE_FIELDS for a in fields[n]},
-            )
+            self.book.set_written(snapshot.uid, {a.address.lower() for a in snapshot.attendees})
+            part = [f"part:{snapshot.part_of}"] if snapshot.part_of else []
             if item is None:
                 item = CalendarItem(
                     account=account,
@@ -108,19 +110,24 @@ class EwsCalendar:
                     uid=snapshot.uid,
                     mtgd_uid=snapshot.uid,
                     mtgd_ref=snapshot.ref,
-                    mtgd_keys=[idem_key],
+                    mtgd_keys=[idem_key, *part],
                     **fields,
                 )
                 item.save(send_meeting_invitations=SEND_TO_ALL_AND_SAVE_COPY)
                 how = "created, invitations sent to all"
+            elif part and part[0] in (item.mtgd_keys or []):
+                # Another language's part of a change already made (and told) by Exchange.
+                item.mtgd_keys = [*(item.mtgd_keys or []), idem_key]
+                item.save(update_fields=["mtgd_keys"], send_meeting_invitations=SEND_TO_NONE)
+                how = "applied with the first language's part"
             else:
                 # Speaking to some attendees only (a delegate's invitation): only the list
                 # of attendees changes, so Exchange tells only those added.
-                names = ATTENDEE_FIELDS if snapshot.notify is not None else FIELDS
+                names = ATTENDEE_FIELDS if _speaks_to_some(snapshot) else FIELDS
                 changed = [n for n in names if differs(n, getattr(item, n), fields)]
                 for name in changed:
                     setattr(item, name, fields[name])
-                item.mtgd_keys = [*(item.mtgd_keys or []), idem_key]
+                item.mtgd_keys = [*(item.mtgd_keys or []), idem_key, *part]
                 item.save(
                     update_fields=[*changed, "mtgd_keys"],
                     send_meeting_invitations=SEND_TO_CHANGED_AND_SAVE_COPY,
@@ -139,9 +146,12 @@ class EwsCalendar:
         with translated(f"cancel {snapshot.ref} ({idem_key})"):
             account = self.conn.account
             item = self._find(account.calendar, mtgd_uid=ref)
+            part = f"part:{snapshot.part_of}" if snapshot.part_of else None
             if item is None:
                 if self._applied(idem_key, ref):
                     log.info("ews: %s cancelled already (%s)", snapshot.ref, idem_key)
+                elif part and self._applied(part, ref):
+                    log.info("ews: %s cancelled with another language's part", snapshot.ref)
                 else:
                     log.warning("ews: %s has no item in the calendar; nothing to cancel", ref)
                 return
@@ -149,7 +159,7 @@ class EwsCalendar:
                 log.info("ews: %s is cancelled already", snapshot.ref)
                 return
             if idem_key not in (item.mtgd_keys or []):
-                item.mtgd_keys = [*(item.mtgd_keys or []), idem_key]
+                item.mtgd_keys = [*(item.mtgd_keys or []), idem_key, *([part] if part else [])]
                 item.mtgd_cancel = idem_key
                 item.save(
                     update_fields=["mtgd_keys", "mtgd_cancel"],
@@ -236,7 +246,7 @@ class EwsCalendar:
             ):
                 for kept in getattr(item, name) or []:
                     address = answers.address_of(kept)
-                    partial = snapshot.notify is not None
+                    partial = _speaks_to_some(snapshot)
                     kept_on = partial or address in handed_over or address in forwarded
                     if address not in listed and kept_on:
                         listed.add(address)
@@ -300,3 +310,9 @@ def differs(name: str, current: Any, fields: dict[str, Any]) -> bool:
 def _in_zone(instant: dt.datetime, zone: Any) -> Any:
     """An aware UTC instant as an exchangelib ``EWSDateTime`` in ``zone``."""
     return EWSDateTime.from_datetime(instant.astimezone(dt.UTC)).astimezone(zone)
+
+
+def _speaks_to_some(snapshot: MeetingSnapshot) -> bool:
+    """True for an update meant for some attendees only (a delegate's invitation); a
+    language's part of an intent (``part_of``) speaks for everyone."""
+    return snapshot.notify is not None and snapshot.part_of is None

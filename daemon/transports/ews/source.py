@@ -222,7 +222,13 @@ class EwsSource:
             log.info("ews: forward notification %s is not about our meetings", note.message_id)
             return False
         now = clock.now()
-        notices = answers.forward_notices(note, meeting, self.book.written(str(uid)), now)
+        written = self.book.written(str(uid))
+        known = self.book.forwarded(str(uid)) | (written or set())
+        notices = [
+            n
+            for n in answers.forward_notices(note, meeting, written, now)
+            if n.attendee not in known
+        ]
         for notice in notices:
             self.book.add_forwarded(notice.uid, notice.attendee)
             if self.book.add_answer(notice, now):

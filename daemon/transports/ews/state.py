@@ -8,8 +8,9 @@
 * ``answers``: the attendees' answers Exchange recorded (meeting responses and changes of an
   attendee's ``response_type``), as :class:`CalendarResponse` JSON, kept for :data:`KEEP`;
 * ``status:<uid>``: the last answer recorded per attendee of our meeting ``uid``;
-* ``written:<uid>``: the attendee addresses the daemon last wrote on meeting ``uid``'s item,
-  so that an attendee Exchange added after a forward is told from those the daemon invited;
+* ``written:<uid>``: the attendee addresses the daemon's last snapshot of meeting ``uid``
+  listed, so that an attendee Exchange added after a forward is told from those the daemon
+  invited;
 * ``forwarded:<uid>``: the addresses a forward notification added to that item (kept on
   the item when the daemon updates it, so Exchange sends them no cancellation);
 * ``intent:<idem key>``: the UID of the meeting a calendar intent is about, written before
@@ -94,13 +95,13 @@ class SyncBook:
             self.state.put(f"intent:{idem_key}", uid)
 
     def written(self, uid: str) -> set[str] | None:
-        """The attendee addresses last written on meeting ``uid``'s item, or None if unknown
-        (an item written before this was recorded)."""
+        """The attendee addresses the daemon's last snapshot of meeting ``uid`` listed, or None
+        if unknown (an item written before this was recorded)."""
         value = self.state.get(f"written:{uid}")
         return None if value is None else set(value)
 
     def set_written(self, uid: str, addresses: set[str]) -> None:
-        """Record the attendee addresses written on meeting ``uid``'s item."""
+        """Record the attendee addresses the daemon's snapshot of meeting ``uid`` lists."""
         if self.written(uid) != addresses:
             self.state.put(f"written:{uid}", sorted(addresses))
 

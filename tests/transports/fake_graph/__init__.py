@@ -20,5 +20,5 @@ Pointing real msal at it (all three matter)::
 
 With a certificate credential msal puts ``client_assertion`` in the form as bytes, which
 httpx sends as ``b'...'`` (AADSTS50027 here, as at Microsoft): wrap the httpx client so
-bytes form values are decoded (see ``MsalHttpx`` in ``tests/transports/test_fake_graph.py``).
+bytes form values are decoded (``daemon.transports.oauth.entra.MsalHttp`` does).
 """

@@ -52,11 +52,9 @@ _EXT_ANY = re.compile(
     re.I,
 )
 _EXPAND_EXT = re.compile(
-    r"^\s*singleValueExtendedProperties\(\s*\$filter=id\s+eq\s+"
-    + _STRING.format("id")
-    + r"\s*\)\s*$",
-    re.I,
+    r"^\s*singleValueExtendedProperties\(\s*\$filter=(?P<clauses>.*)\)\s*$", re.I | re.S
 )
+_ID_EQ = re.compile(r"^\s*id\s+eq\s+" + _STRING.format("id") + r"\s*$", re.I)
 _SAFE = "$'(),:/"
 _PRIVILEGES_MESSAGE = "Insufficient privileges to complete the operation."
 _BASE64_MESSAGE = "Invalid base64 string for MIME content."
@@ -288,9 +286,13 @@ class GraphApi:
         return json_reply(200, _page(request, rendered, 10))
 
     def get_message(self, box: Mailbox, request: Request, groups: dict[str, str]) -> Reply:
-        """``GET /messages/{id}`` (``$select``; ``$expand=event`` for event messages)."""
+        """``GET /messages/{id}`` (``$select``; ``$expand=event`` or
+        ``$expand=microsoft.graph.eventMessage/event`` for event messages)."""
         message = self._message(box, groups)
-        expand = (request.query.get("$expand") or "").strip().lower() == "event"
+        expand = (request.query.get("$expand") or "").strip().lower() in (
+            "event",
+            "microsoft.graph.eventmessage/event",  # the documented form, with the cast
+        )
         return json_reply(
             200,
             self.state.message_json(box, message, select=_select(request), expand_event=expand),
@@ -375,7 +377,8 @@ class GraphApi:
         return json_reply(200, _page(request, rendered, 10))
 
     def get_event(self, box: Mailbox, request: Request, groups: dict[str, str]) -> Reply:
-        """``GET /events/{id}`` (``$expand=singleValueExtendedProperties($filter=...)``)."""
+        """``GET /events/{id}`` (``$expand=singleValueExtendedProperties($filter=id eq '…'
+        [or id eq '…']…)``)."""
         return json_reply(200, self._event_json(box, box.event(groups["event"]), request))
 
     def patch_event(self, box: Mailbox, request: Request, groups: dict[str, str]) -> Reply:
@@ -394,14 +397,26 @@ class GraphApi:
         self.state.cancel_event(box, groups["event"], comment)
         return Reply(202)
 
+    def forward_event(self, box: Mailbox, request: Request, groups: dict[str, str]) -> Reply:
+        """``POST /events/{id}/forward`` ``{"toRecipients", "comment"}``: the meeting request
+        goes to those recipients (202); the event itself does not change."""
+        body = request.json() or {}
+        recipients = body.get("toRecipients") or []
+        if not recipients:
+            raise GraphError(400, "ErrorInvalidRequest", "toRecipients is required.")
+        self.state.forward_event(box, groups["event"], recipients, body.get("comment"))
+        return Reply(202)
+
     def _event_json(self, box: Mailbox, event: Event, request: Request) -> dict[str, Any]:
         expand = request.query.get("$expand")
         expand_ids: list[str] | None = None
         if expand:
             match = _EXPAND_EXT.match(expand)
-            if not match:
+            clauses = re.split(r"\s+or\s+", match["clauses"], flags=re.I) if match else []
+            found = [_ID_EQ.match(clause) for clause in clauses]
+            if not found or not all(found):
                 raise GraphError(400, "BadRequest", f"Invalid $expand: {expand}")
-            expand_ids = [_unquote(match["id"])]
+            expand_ids = [_unquote(m["id"]) for m in found if m]
         return self.state.event_json(
             box, event, zone=_zone(request), expand_ids=expand_ids, select=_select(request)
         )
@@ -468,6 +483,7 @@ _ROUTE_TABLE: list[tuple[str, str, Handler, frozenset[str]]] = [
     ("PATCH", rf"{_CAL}/events/{_E}", GraphApi.patch_event, WRITE_CALENDAR),
     ("DELETE", rf"{_CAL}/events/{_E}", GraphApi.delete_event, WRITE_CALENDAR),
     ("POST", rf"{_CAL}/events/{_E}/cancel", GraphApi.cancel_event, WRITE_CALENDAR),
+    ("POST", rf"{_CAL}/events/{_E}/forward", GraphApi.forward_event, WRITE_CALENDAR),
 ]
 ROUTES = [
     Route(method, re.compile(f"^{pattern}$", re.I), handler, roles)

@@ -12,8 +12,10 @@ Faults are armed with :meth:`GraphServer.inject` and consumed one per matching r
 ``429``    429 ``TooManyRequests`` with ``Retry-After`` (default 1 s)
 ``503``    503 ``ServiceUnavailable``, with ``Retry-After`` only if given
 ``401``    401 ``InvalidAuthenticationToken`` (as for an expired token)
+``403``    403 ``ErrorAccessDenied`` (a refusal that retrying cannot change)
 ``410``    410 ``syncStateNotFound`` (a stale delta link)
-``drop``   the connection is closed without any response
+``drop``   the connection is closed without any response (the request is not carried out)
+``lost``   the request IS carried out, then the connection is closed without the answer
 ``slow``   the request waits ``delay`` seconds, then is answered normally
 =========  ===================================================================
 
@@ -42,13 +44,14 @@ from tests.transports.fake_graph.state import GraphState
 from tests.transports.fake_graph.tokens import GRAPH_DEFAULT_SCOPE, TokenService
 from tests.transports.fake_graph.wire import Reply, Request, graph_error
 
-Fault = Literal["429", "503", "401", "410", "drop", "slow"]
+Fault = Literal["429", "503", "401", "403", "410", "drop", "lost", "slow"]
 
 # fault -> (status, error code, message)
 FAULTS: dict[str, tuple[int, str, str]] = {
     "429": (429, "TooManyRequests", "Too many requests. Retry after the given interval."),
     "503": (503, "ServiceUnavailable", "The service is temporarily unavailable."),
     "401": (401, "InvalidAuthenticationToken", "Lifetime validation failed, the token is expired."),
+    "403": (403, "ErrorAccessDenied", "Access is denied. Check credentials and try again."),
     "410": (
         410,
         "syncStateNotFound",
@@ -56,6 +59,7 @@ FAULTS: dict[str, tuple[int, str, str]] = {
         "synchronized again.",
     ),
 }
+LOST = -1  # marker reply of the "lost" fault: handle the request, then drop the answer
 # fault -> AADSTS code, for faults at the token endpoint (AAD's error shape, not Graph's)
 TOKEN_FAULTS = {"429": 90055, "503": 90033, "401": 7000215}
 WWW_AUTHENTICATE = (
@@ -303,6 +307,9 @@ class GraphServer:
         mailbox = self.graph.mailbox_key(request) if is_graph else None
         with self.state.in_flight(mailbox) as in_flight:
             reply = self._fault(request)
+            lost = reply is not None and reply.status == LOST
+            if lost:
+                reply = None
             limit = self.state.concurrency_limit
             if reply is None and mailbox and limit is not None and in_flight > limit:
                 reply = graph_error(
@@ -320,6 +327,8 @@ class GraphServer:
                     )
                 except Exception as exc:  # a bug in the fake: say so instead of hanging up
                     reply = graph_error(500, "InternalServerError", f"fake Graph: {exc!r}")
+            if lost:
+                reply = Reply(0, drop=True)
         if is_graph and not reply.drop:
             request_id = str(uuid.uuid4())
             reply.headers.setdefault("request-id", request_id)
@@ -360,6 +369,8 @@ class GraphServer:
             return None
         if chosen.fault == "drop":
             return Reply(0, drop=True)
+        if chosen.fault == "lost":
+            return Reply(LOST)
         status, code, message = FAULTS[chosen.fault]
         retry_after = chosen.retry_after
         if retry_after is None and chosen.fault == "429":

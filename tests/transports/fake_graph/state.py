@@ -820,6 +820,16 @@ class GraphState:
             self._notify("cancel", event, [_address(a) for a in event.attendees], comment)
             return event
 
+    def forward_event(
+        self, box: Mailbox, event_id: str, recipients: list[Any], comment: str | None
+    ) -> None:
+        """``POST /events/{id}/forward``: the meeting request again, to ``recipients``."""
+        with self.lock:
+            event = box.event(event_id)
+            if event.cancelled:
+                raise GraphError(400, "ErrorInvalidRequest", "The meeting is cancelled.")
+            self._notify("request", event, [_address(r) for r in recipients], comment)
+
     def delete_event(self, box: Mailbox, event_id: str) -> None:
         """``DELETE /events/{id}``: gone; attendees of a live meeting get a cancellation."""
         with self.lock:

@@ -27,6 +27,7 @@ import secrets
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -230,6 +231,9 @@ class TokenService:
         self.grants: dict[str, Grant] = {}
         #: Every token request, as ``(grant_type, form fields)``, for assertions in tests.
         self.requests: list[tuple[str, dict[str, str]]] = []
+        #: Called with every grant as it is issued, before the answer leaves (e.g. to let a
+        #: test IMAP server accept the token).
+        self.on_issue: list[Callable[[Grant], None]] = []
         self._devices: dict[str, _DeviceCode] = {}
         self._refresh: dict[str, _Refresh] = {}
         self._offset = 0.0
@@ -462,6 +466,8 @@ class TokenService:
         token = unverified_jwt({"typ": "JWT", "alg": "RS256", "kid": "fake-graph"}, claims)
         grant = Grant(token, cfg.client_id, roles, now + cfg.expires_in, user)
         self.grants[token] = grant
+        for callback in self.on_issue:
+            callback(grant)
         return grant
 
     # -- device code flow --------------------------------------------------------------------
