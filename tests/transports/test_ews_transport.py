@@ -424,3 +424,19 @@ def test_a_forward_notification_about_a_meeting_not_ours_is_mail(
     [mail] = box.fetch()
     assert b"Meeting Forward Notification" in mail.raw
     assert cal.responses(None) == []
+
+
+def test_an_item_written_before_attendees_were_remembered_names_everyone_but_the_forwarder(
+    ews_server: FakeEwsServer, parts: tuple[Any, Any]
+) -> None:
+    box, cal = parts
+    cal.upsert_meeting(snapshot(), "k1")
+    box.book.state.put(f"written:{UID}", None)  # as an older meetingd left it
+    ews_server.mailbox.forward_notification(UID, "alice@example.test", ["dan@example.test"])
+    box.fetch()
+    # The rules tell the invited (bob) from the new (dan): they ignore a notice on bob.
+    notices = cal.responses(None)
+    assert [(n.attendee, n.forwarded_by) for n in notices] == [
+        ("bob@example.test", "alice@example.test"),
+        ("dan@example.test", "alice@example.test"),
+    ]
