@@ -245,5 +245,6 @@ def report(file: MeetingFile, ctx: RuleContext) -> dict[str, Any]:
         "uninvited": [
             {"address": u.address, "forwarded_by": u.forwarded_by, "partstat": u.partstat}
             for u in file.uninvited
+            if file.person(u.address) is None  # invited since: counted above
         ],
     }

@@ -12,7 +12,7 @@ from daemon.domain.effects import Effects
 from daemon.domain.events import Incoming
 from daemon.domain.messages import PartStat, RsvpReply
 from daemon.domain.model import MeetingFile
-from daemon.domain.roster import everyone, unanswered
+from daemon.domain.roster import add_participant, everyone, unanswered
 from tests.unit.rules_helpers import addr, approved_meeting, kinds, local, message
 
 START = local(2026, 10, 9, 14)
@@ -101,3 +101,14 @@ def test_an_answer_from_a_stranger_nobody_forwarded_to_is_still_refused() -> Non
     file, c = approved_meeting(START, NOW)
     fx = answer(file, c, "nobody@elsewhere.example", "ACCEPTED")
     assert kinds(fx) == ["not_a_participant"]
+
+
+def test_someone_invited_after_being_forwarded_to_counts_as_an_attendee_only() -> None:
+    file, c = approved_meeting(START, NOW)
+    forward(file, c, addr("ma.chao"), GUEST)
+    add_participant(file, GUEST, "observer", c.directory)
+    fx = answer(file, c, GUEST, "ACCEPTED")
+    rsvp = file.rsvp(GUEST)
+    assert rsvp is not None and rsvp.partstat == "ACCEPTED" and "not_a_participant" not in kinds(fx)
+    got = report(file, c)
+    assert GUEST in got["coming"] and got["uninvited"] == []
