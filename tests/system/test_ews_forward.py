@@ -18,13 +18,13 @@ from daemon.service import Service
 from daemon.store import meetings, queries
 from daemon.transports.ews import account
 from tests.mails import DAEMON, REQUEST_ZH, mail, read_mail
+from tests.system.test_ews_demo import PASSWORD_ENV, transport_toml
 from tests.transports.fake_ews import FakeEwsServer, Mailbox
 from tests.transports.fake_ews.fixture import forget_protocols
 
 NOW = dt.datetime(2026, 9, 14, 1, 0, tzinfo=dt.UTC)
 HOST, ATTENDEE = "qian.feng@corp.example", "feng.tao@corp.example"
 GUEST = "zhao.lei@partner.example"
-PASSWORD_ENV = "MEETINGD_TEST_EWS_PASSWORD"
 
 
 @pytest.fixture()
@@ -34,27 +34,7 @@ def daemon(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Se
     monkeypatch.setattr(account, "_CONNECTIONS", {})
     cfg = tmp_path / "meetingd.toml"
     cfg.write_text(
-        f"""
-[mailbox]
-address = "{DAEMON}"
-[daemon]
-var_dir = "var"
-[transport]
-source = "ews"
-sink = "ews"
-calendar = "ews"
-[transport.ews]
-address = "{DAEMON}"
-endpoint = "{server.url}"
-auth = "basic"
-username = "{server.username}"
-password_env = "{PASSWORD_ENV}"
-version = "2016"
-max_wait = 2
-timeout = 10
-retry_wait = 0.05
-poll_seconds = 0.05
-""",
+        f'[mailbox]\naddress = "{DAEMON}"\n[daemon]\nvar_dir = "var"\n' + transport_toml(server),
         encoding="utf-8",
     )
     clock.set_clock(clock.FrozenClock(NOW))
