@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from daemon.domain import questions
+from daemon.domain import forwards, questions
 from daemon.domain.context import RuleContext
 from daemon.domain.effects import Effects, Outgoing
 from daemon.domain.events import Incoming
@@ -34,6 +34,11 @@ def on_rsvp(file: MeetingFile, inc: Incoming, ctx: RuleContext, effects: Effects
     reply = inc.msg.rsvp
     assert reply is not None
     attendee = attendee_of(file, inc)
+    guest = file.guest(attendee) if file.person(attendee) is None else None
+    if guest is not None:
+        # Forwarded to by an attendee: recorded as theirs, the host decides (forwards.py).
+        forwards.on_guest_answer(file, guest, inc, ctx, effects)
+        return
     if file.person(attendee) is None:
         # Only the organizer invites: an answer from outside the list changes nothing.
         effects.outgoing.append(
@@ -201,7 +206,8 @@ def report(file: MeetingFile, ctx: RuleContext) -> dict[str, Any]:
     """The attendance report for the host: who comes, proxies, silence, uncovered roles
     (``uncovered``: ``{"role": "host"|"recorder", "who": address}`` or ``{"role":
     "department", "who": department name, or the address of a core participant without
-    one}``; the mail names them in the host's language)."""
+    one}``; the mail names them in the host's language). ``uninvited``: people an attendee
+    forwarded the invitation to (``{"address", "forwarded_by", "partstat"}``; not counted)."""
     m = file.meeting
     by_status: dict[str, list[str]] = {}
     for rsvp in file.rsvps:
@@ -236,4 +242,9 @@ def report(file: MeetingFile, ctx: RuleContext) -> dict[str, Any]:
             {"from": r.address, "text": r.written_opinion} for r in file.rsvps if r.written_opinion
         ],
         "invited": len(everyone(file)),
+        "uninvited": [
+            {"address": u.address, "forwarded_by": u.forwarded_by, "partstat": u.partstat}
+            for u in file.uninvited
+            if file.person(u.address) is None  # invited since: counted above
+        ],
     }

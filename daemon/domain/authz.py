@@ -32,6 +32,7 @@ class Change(StrEnum):
     TOPICS = "topics"  # submit agenda topics
     MATERIALS = "materials"  # send background material
     RSVP = "rsvp"  # answer an invitation (calendar response or plain reply)
+    FORWARD = "forward"  # forward one's invitation (the calendar backend's notice of it)
     MINUTES = "minutes"  # send or correct the minutes
     ACTION_UPDATE = "action_update"  # report on an action item
     ADMIN = "admin"  # operations (replay, reassign by hand): the command line only
@@ -47,7 +48,7 @@ class Who(StrEnum):
     CORE = "core"  # a core participant (核心参会人)
     MEMBER = "member"  # a member of a core participant's department
     PROXY = "proxy"  # a proxy (代理人) named by a decliner
-    SELF = "self"  # the attendee the answer is about, writing themself
+    SELF = "self"  # the attendee the answer (or forward) is about, writing themself
     OWNER = "owner"  # the owner of the action item
 
 
@@ -62,6 +63,7 @@ TABLE: dict[Change, tuple[Who, ...]] = {
     Change.TOPICS: (Who.HOST, Who.RECORDER, Who.CORE, Who.MEMBER, Who.PROXY),
     Change.MATERIALS: (Who.HOST, Who.RECORDER, Who.CORE, Who.MEMBER, Who.PROXY),
     Change.RSVP: (Who.SELF,),
+    Change.FORWARD: (Who.SELF,),
     Change.MINUTES: (Who.RECORDER, Who.HOST),
     Change.ACTION_UPDATE: (Who.OWNER, Who.HOST),
     Change.ADMIN: (),
@@ -97,8 +99,8 @@ def roles_of(
     """Every role ``actor`` (a lower-case address, or ``"operator"``) holds in ``file``.
 
     Args:
-        attendee: for an RSVP, the attendee the answer is about (``SELF`` when it is the
-            actor).
+        attendee: for an RSVP, the attendee the answer is about; for a forward, the
+            attendee who forwarded (``SELF`` when it is the actor).
         owner: for an action update, the item's owner (``OWNER`` when it is the actor).
     """
     if actor == Who.OPERATOR:

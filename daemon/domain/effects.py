@@ -61,6 +61,7 @@ KINDS: tuple[str, ...] = (
     "materials_receipt",
     "empty_agenda",
     "handover",
+    "attendee_forwarded",
 )
 
 

@@ -22,7 +22,8 @@ Kind = Literal[
     "bounce",
     "unknown",
 ]
-PartStat = Literal["ACCEPTED", "DECLINED", "TENTATIVE", "DELEGATED"]
+# NEEDS-ACTION only on a forward notice (``RsvpReply.forwarded_by``): nobody answered yet.
+PartStat = Literal["ACCEPTED", "DECLINED", "TENTATIVE", "DELEGATED", "NEEDS-ACTION"]
 ActionStatus = Literal["done", "in_progress", "delayed", "blocked"]
 
 
@@ -44,6 +45,9 @@ class RsvpReply:
     """An attendance answer, from iTIP REPLY/COUNTER (RFC 5546) or from plain text.
 
     ``proposed_start``/``proposed_end`` are set for a COUNTER (aware datetimes).
+    ``forwarded_by`` is set on a forward notice the calendar backend recorded (Exchange's
+    meeting forward notification): ``attendee`` got the invitation from ``forwarded_by``
+    and has not answered (``partstat`` ``NEEDS-ACTION``); it is no answer of theirs.
     """
 
     attendee: str | None
@@ -55,6 +59,7 @@ class RsvpReply:
     proposed_start: dt.datetime | None = None
     proposed_end: dt.datetime | None = None
     source: Literal["itip", "text"] = "text"
+    forwarded_by: str | None = None
 
 
 @dataclass

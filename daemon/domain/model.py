@@ -95,6 +95,29 @@ class Participant:
 
 
 @dataclass
+class Uninvited:
+    """Someone an attendee forwarded the invitation to (the calendar backend's forward
+    notification): recorded, told to the host, never invited by the daemon. They are no
+    :class:`Participant`: they get none of the meeting's mails and count for no role.
+
+    Attributes:
+        address: lower-case address of the person the invitation was forwarded to.
+        forwarded_by: lower-case address of the attendee who forwarded it.
+        name: their display name, when the directory knows it.
+        forwarded_utc: when the daemon recorded the forward (aware UTC).
+        partstat: their own answer (RFC 5545 PARTSTAT), ``NEEDS-ACTION`` until they answer.
+        answered_utc: when their last answer was recorded (aware UTC), or None.
+    """
+
+    address: str
+    forwarded_by: str
+    name: str | None = None
+    forwarded_utc: dt.datetime | None = None
+    partstat: str = "NEEDS-ACTION"
+    answered_utc: dt.datetime | None = None
+
+
+@dataclass
 class Topic:
     """An agenda topic. ``merged_into`` points at the topic this one was merged with."""
 
@@ -229,11 +252,17 @@ class MeetingFile:
     risks: list[Risk] = field(default_factory=list)
     decisions: list[str] = field(default_factory=list)
     questions: list[Question] = field(default_factory=list)
+    uninvited: list[Uninvited] = field(default_factory=list)
 
     def person(self, address: str) -> Participant | None:
         """The participant with this address (case-insensitive), or None."""
         address = address.lower()
         return next((p for p in self.participants if p.address == address), None)
+
+    def guest(self, address: str) -> Uninvited | None:
+        """The uninvited person (forwarded to) with this address (case-insensitive), or None."""
+        address = address.lower()
+        return next((u for u in self.uninvited if u.address == address), None)
 
     def rsvp(self, address: str) -> Rsvp | None:
         address = address.lower()

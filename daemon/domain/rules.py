@@ -15,6 +15,7 @@ from daemon.domain import (
     authz,
     changes,
     followup,
+    forwards,
     minutes,
     questions,
     requests,
@@ -86,7 +87,7 @@ def apply_message(file: MeetingFile, inc: Incoming, ctx: RuleContext) -> Effects
     change, about = _change_asked(file, inc)
     refusal = None
     if change is not None:
-        attendee = about if change is Change.RSVP else None
+        attendee = about if change in (Change.RSVP, Change.FORWARD) else None
         owner = _owner(file, about) if change is Change.ACTION_UPDATE else None
         refusal = authz.check(
             change, inc.sender, file, ctx.directory, attendee=attendee, owner=owner, about=about
@@ -130,6 +131,8 @@ def _change_asked(file: MeetingFile, inc: Incoming) -> tuple[Change | None, str 
         return Change.APPROVE, None
     if kind == "meeting_request":
         return Change.REQUEST_FORM, None
+    if kind == "rsvp" and inc.msg.rsvp is not None and inc.msg.rsvp.forwarded_by:
+        return Change.FORWARD, inc.msg.rsvp.forwarded_by.lower()
     if kind == "rsvp":
         return Change.RSVP, attendance.attendee_of(file, inc)
     if kind == "topic_submission":
@@ -181,6 +184,8 @@ def _dispatch(file: MeetingFile, inc: Incoming, ctx: RuleContext, effects: Effec
         form = inc.msg.meeting_request
         assert form is not None
         requests.apply_form(file, form, inc, ctx, effects)
+    elif kind == "rsvp" and inc.msg.rsvp is not None and inc.msg.rsvp.forwarded_by:
+        forwards.on_forward(file, inc, ctx, effects)
     elif kind == "rsvp":
         attendance.on_rsvp(file, inc, ctx, effects)
     elif kind == "topic_submission":

@@ -92,11 +92,13 @@ class CalendarAnswers:
 
 def answer_mail(response: CalendarResponse, organizer: str) -> bytes:
     """The RFC 5322 message carrying ``response`` as iMIP (RFC 6047): From the attendee,
-    To the organizer, with the comment as text and the REPLY/COUNTER as ``text/calendar``."""
+    To the organizer, with the comment as text and the REPLY/COUNTER as ``text/calendar``.
+    A forward notice (``forwarded_by`` set) is From the forwarder, who gave it."""
     msg = EmailMessage()
-    msg["From"] = response.attendee
+    msg["From"] = response.forwarded_by or response.attendee
     msg["To"] = organizer
-    msg["Subject"] = f"{response.partstat.title()}: calendar answer"
+    what = "Forwarded" if response.forwarded_by else response.partstat.title()
+    msg["Subject"] = f"{what}: calendar answer"
     msg["Date"] = email.utils.format_datetime(response.received_utc.astimezone(dt.UTC))
     msg["Message-ID"] = f"<calendar.{_atom(response.key)}@meetingd.invalid>"
     msg.set_content(response.comment or "", subtype="plain", charset="utf-8")

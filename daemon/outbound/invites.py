@@ -137,9 +137,18 @@ def calendar_part(ics_bytes: bytes, method: str) -> MIMEPart:
     return part
 
 
+#: The ATTENDEE parameter of a forward notice (RFC 5545 §3.2: an experimental ``X-`` name).
+FORWARDED_BY = "X-MEETINGD-FORWARDED-BY"
+
+
 def build_reply(response: CalendarResponse, organizer: str) -> bytes:
     """An iTIP REPLY (or, with a proposed time, a COUNTER) of ``response``, as the attendee's
-    client would send it (RFC 5546 §3.2.3, §3.2.7), as bytes."""
+    client would send it (RFC 5546 §3.2.3, §3.2.7), as bytes.
+
+    A forward notice (``response.forwarded_by`` set) is a REPLY whose ATTENDEE (the person
+    forwarded to) has PARTSTAT=NEEDS-ACTION and the parameter :data:`FORWARDED_BY` naming the
+    forwarder: iTIP has no message for "an attendee forwarded the invitation", so this one is
+    the daemon's own, read back by ``daemon.inbound.parse.itip``."""
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
@@ -155,6 +164,8 @@ def build_reply(response: CalendarResponse, organizer: str) -> bytes:
     ev.add("organizer", vCalAddress(mailto(organizer)))
     attendee = vCalAddress(mailto(response.attendee))
     attendee.params["PARTSTAT"] = response.partstat
+    if response.forwarded_by:
+        attendee.params[FORWARDED_BY] = mailto(response.forwarded_by)
     ev.add("attendee", attendee)
     if response.comment:
         ev.add("comment", response.comment)

@@ -25,6 +25,7 @@ from daemon.domain.model import (
     Risk,
     Rsvp,
     Topic,
+    Uninvited,
 )
 from daemon.store.codec import decode_dataclass, encode_dataclass, field_names
 from daemon.store.db import atomic
@@ -40,6 +41,7 @@ CHILDREN: dict[str, tuple[str, type]] = {
     "actions": ("action_items", ActionItem),
     "risks": ("risks", Risk),
     "questions": ("questions", Question),
+    "uninvited": ("uninvited", Uninvited),
 }
 
 
@@ -61,6 +63,7 @@ UNIQUE_KEYS: dict[str, str] = {
     "rsvps": "address",
     "action_items": "k",
     "questions": "id",
+    "uninvited": "address",
 }
 
 

@@ -335,6 +335,28 @@ def m0007_dialogue(db: Database) -> None:
     )
 
 
+@MIGRATIONS(name="0008_uninvited")
+def m0008_uninvited(db: Database) -> None:
+    """People an attendee forwarded the invitation to (``uninvited``): recorded and told to
+    the host, never invited (``daemon.domain.forwards``)."""
+    db.execute(
+        f"""
+        CREATE TABLE uninvited (
+            {_CHILD},
+            pos INTEGER NOT NULL,
+            address TEXT NOT NULL,
+            forwarded_by TEXT NOT NULL,
+            name TEXT,
+            forwarded_utc TEXT,
+            partstat TEXT NOT NULL DEFAULT 'NEEDS-ACTION',
+            answered_utc TEXT,
+            PRIMARY KEY (meeting_number, pos),
+            UNIQUE (meeting_number, address)
+        )
+        """
+    )
+
+
 def pending(db: Database) -> list[str]:
     """Names of the migrations not yet applied to ``db``, in order."""
     return [m.name for m in MIGRATIONS.pending(db)]

@@ -135,6 +135,10 @@ class CalendarResponse:
     ``partstat`` as in :class:`SnapshotAttendee`; ``proposed_start``/``proposed_end`` (aware
     UTC) for a counter-proposal; ``received_utc`` when the backend saw it; ``key`` is unique
     per answer (the daemon applies each once).
+
+    With ``forwarded_by`` set it is no answer but a forward notice: the attendee
+    ``forwarded_by`` forwarded the invitation to ``attendee``, who has not answered
+    (``partstat`` ``NEEDS-ACTION``); the rules record ``attendee`` as uninvited.
     """
 
     uid: str
@@ -145,6 +149,7 @@ class CalendarResponse:
     comment: str | None = None
     proposed_start: dt.datetime | None = None
     proposed_end: dt.datetime | None = None
+    forwarded_by: str | None = None
 
 
 @runtime_checkable

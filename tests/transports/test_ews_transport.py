@@ -375,3 +375,68 @@ def test_items_exchange_cannot_return_now_are_read_on_the_next_fetch(
         inbound("one", "<one@example.test>"),
         inbound("two", "<two@example.test>"),
     ]
+
+
+def test_a_forward_notification_is_one_notice_per_person_added(
+    ews_server: FakeEwsServer, parts: tuple[Any, Any]
+) -> None:
+    box, cal = parts
+    cal.upsert_meeting(snapshot(), "k1")
+    mailbox = ews_server.mailbox
+    mailbox.forward_notification(UID, "alice@example.test", ["Dan <dan@example.test>"])
+    assert box.fetch() == []  # the calendar's, not mail
+    [notice] = cal.responses(None)
+    assert (notice.uid, notice.attendee, notice.partstat) == (
+        UID,
+        "dan@example.test",
+        "NEEDS-ACTION",
+    )
+    assert notice.forwarded_by == "alice@example.test"
+    assert mailbox.inbox_items() == []  # filed
+    # Forwarded to Dan again (by Bob), and the inbox synced afresh: still one notice.
+    mailbox.forward_notification(UID, "bob@example.test", ["dan@example.test"])
+    box.book.set_sync_state("inbox", None)
+    assert box.fetch() == []
+    assert cal.responses(None) == [notice]
+    # The daemon's next update keeps Dan on the item: Exchange sends him no cancellation.
+    cal.upsert_meeting(snapshot(hour=3), "k2")
+    item = mailbox.find_calendar_item(UID)
+    assert "dan@example.test" in [a.address.email for a in item.optional_attendees]
+    # Dan's own answer later is an answer like any attendee's.
+    mailbox.respond(UID, "dan@example.test", "Accept")
+    box.fetch()
+    answers = cal.responses(None)
+    assert [(a.attendee, a.partstat, a.forwarded_by) for a in answers][1:] == [
+        ("dan@example.test", "ACCEPTED", None)
+    ]
+
+
+def test_a_forward_notification_about_a_meeting_not_ours_is_mail(
+    ews_server: FakeEwsServer, parts: tuple[Any, Any]
+) -> None:
+    from tests.transports.fake_ews import CalendarItem
+
+    box, cal = parts
+    start = dt.datetime(2026, 12, 8, 2, tzinfo=dt.UTC)
+    other = CalendarItem(subject="someone else's", start=start, end=start, is_meeting=True)
+    ews_server.mailbox.add(other, "calendar")
+    ews_server.mailbox.forward_notification(other.id, "alice@example.test", ["dan@example.test"])
+    [mail] = box.fetch()
+    assert b"Meeting Forward Notification" in mail.raw
+    assert cal.responses(None) == []
+
+
+def test_an_item_written_before_attendees_were_remembered_names_everyone_but_the_forwarder(
+    ews_server: FakeEwsServer, parts: tuple[Any, Any]
+) -> None:
+    box, cal = parts
+    cal.upsert_meeting(snapshot(), "k1")
+    box.book.state.put(f"written:{UID}", None)  # as an older meetingd left it
+    ews_server.mailbox.forward_notification(UID, "alice@example.test", ["dan@example.test"])
+    box.fetch()
+    # The rules tell the invited (bob) from the new (dan): they ignore a notice on bob.
+    notices = cal.responses(None)
+    assert [(n.attendee, n.forwarded_by) for n in notices] == [
+        ("bob@example.test", "alice@example.test"),
+        ("dan@example.test", "alice@example.test"),
+    ]

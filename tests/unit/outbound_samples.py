@@ -258,6 +258,13 @@ SAMPLES: dict[str, tuple[list[str], dict[str, Any], int | None, str | None]] = {
             "silent": [RECORDER],
             "uncovered": [{"role": "recorder", "who": RECORDER}],
             "opinions": [{"from": MKT, "text": "建议推迟一周上线"}],
+            "uninvited": [
+                {
+                    "address": "zhao.lei@partner.example",
+                    "forwarded_by": TECH,
+                    "partstat": "ACCEPTED",
+                }
+            ],
         },
         None,
         None,
@@ -378,6 +385,17 @@ SAMPLES: dict[str, tuple[list[str], dict[str, Any], int | None, str | None]] = {
     ),
     "empty_agenda": ([HOST], {}, None, None),
     "handover": ([LEGAL], {"what": "owner", "about": "A-2"}, None, None),
+    "attendee_forwarded": (
+        [HOST],
+        {
+            "attendee": "zhao.lei@partner.example",
+            "attendee_name": "赵磊",
+            "forwarded_by": TECH,
+            "forwarded_by_name": "刘洋",
+        },
+        None,
+        None,
+    ),
     "change_refused": (
         [MKT],
         {

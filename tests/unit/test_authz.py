@@ -111,6 +111,19 @@ def rsvp_for(attendee: str) -> Callable[[str, MeetingFile], Incoming]:
     return build
 
 
+def forward_of(attendee: str) -> Callable[[str, MeetingFile], Incoming]:
+    """The calendar backend's notice that ``attendee`` forwarded the invitation."""
+
+    def build(sender: str, _file: MeetingFile) -> Incoming:
+        notice = RsvpReply(
+            attendee=OUTSIDER, partstat="NEEDS-ACTION", source="itip", forwarded_by=attendee
+        )
+        msg = message("rsvp", sender, rsvp=notice, itip_method="REPLY")
+        return Incoming(msg, vouched=True)
+
+    return build
+
+
 def materials(sender: str, _file: MeetingFile) -> Incoming:
     doc = Material("ab" * 32, "方案.pdf", "application/pdf", 10, sender)
     return Incoming(message("unknown", sender), materials=[doc])
@@ -175,6 +188,7 @@ CASES: dict[Change, Case] = {
     ),
     Change.MATERIALS: Case(scheduled, materials, (OUTSIDER, OBSERVER), CORE),
     Change.RSVP: Case(scheduled, rsvp_for(HOST), (OUTSIDER, CORE, RECORDER, REQUESTER), HOST),
+    Change.FORWARD: Case(scheduled, forward_of(CORE), (OUTSIDER, HOST, RECORDER), CORE),
     Change.MINUTES: Case(
         held, reply("minutes", minutes=MINUTES), (OUTSIDER, CORE, REQUESTER), RECORDER
     ),

@@ -87,3 +87,33 @@ def test_client_boilerplate_is_recognised_in_zh_and_en():
         "请周强代我参加，我的意见见附件。",
     ):
         assert not is_generated_text(text), text
+
+
+def test_the_daemons_forward_notice_is_read_back_as_one() -> None:
+    from daemon.inbound.calendar_answers import answer_mail
+    from daemon.inbound.inspect import inspect_bytes
+    from daemon.transports.calendar import CalendarResponse
+
+    now = dt.datetime(2026, 9, 14, 2, 0, tzinfo=dt.UTC)
+    notice = CalendarResponse(
+        uid="evt-1@example.org",
+        attendee="dan@partner.example",
+        partstat="NEEDS-ACTION",
+        key="ews-forward:evt-1@example.org:dan@partner.example",
+        received_utc=now,
+        forwarded_by="Alice@Example.org",
+    )
+    insp = inspect_bytes(answer_mail(notice, "meetings@example.org"), now=now)
+    assert insp.sender == "alice@example.org" and insp.kind == "rsvp"
+    assert insp.rsvp is not None
+    assert (insp.rsvp.attendee, insp.rsvp.partstat) == ("dan@partner.example", "NEEDS-ACTION")
+    assert insp.rsvp.forwarded_by == "alice@example.org"
+
+
+def test_needs_action_with_the_forward_parameter_only_on_a_reply() -> None:
+    param = 'X-MEETINGD-FORWARDED-BY="mailto:b@x.org"'
+    forward = f"ATTENDEE;PARTSTAT=NEEDS-ACTION;{param}:mailto:a@x.org"
+    r = read_calendars([cal("REPLY", forward)], "b@x.org").rsvp
+    assert r is not None and r.forwarded_by == "b@x.org" and r.attendee == "a@x.org"
+    counter = read_calendars([cal("COUNTER", forward)], "b@x.org").rsvp
+    assert counter is not None and counter.forwarded_by is None

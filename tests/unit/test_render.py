@@ -514,3 +514,12 @@ def test_no_internal_identifiers_or_doubled_punctuation(kind: str, lang: str) ->
             "..",
         ):
             assert bad not in out, (kind, bad)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_attendance_report_lists_the_uninvited_apart(lang: str) -> None:
+    text = body_text(compose(outgoing("attendance_report"), meeting_file(), context(lang)))
+    [line] = [ln for ln in text.splitlines() if "zhao.lei@partner.example" in ln]
+    assert ("刘洋" in line or "liu.yang" in line) and ("出席" in line or "attending" in line)
+    forwarded = compose(outgoing("attendee_forwarded"), meeting_file(), context(lang))
+    assert "zhao.lei@partner.example" in body_text(forwarded)

@@ -1,7 +1,10 @@
 """iTIP (RFC 5546) calendar objects carried by iMIP mail (RFC 6047): REPLY and COUNTER.
 
 A REPLY gives the attendee's PARTSTAT (ACCEPTED, DECLINED, TENTATIVE, DELEGATED with
-DELEGATED-TO) and an optional COMMENT; a COUNTER proposes a new DTSTART/DTEND. Windows time
+DELEGATED-TO) and an optional COMMENT; a COUNTER proposes a new DTSTART/DTEND. The daemon's
+own forward notice (``daemon.outbound.invites.build_reply``: PARTSTAT=NEEDS-ACTION with
+X-MEETINGD-FORWARDED-BY) is read as :attr:`RsvpReply.forwarded_by`; whether it is believed is
+the rules' decision (only from the calendar backend). Windows time
 zone names ("China Standard Time") resolve through the message's VTIMEZONE when present, else
 through a table of Windows → IANA names. Attendee addresses are compared case-insensitively.
 
@@ -26,6 +29,7 @@ from daemon.inbound.dates import YEARS, plausible_instant
 log = logging.getLogger(__name__)
 
 _PARTSTATS = frozenset({"ACCEPTED", "DECLINED", "TENTATIVE", "DELEGATED"})
+_FORWARDED_BY = "X-MEETINGD-FORWARDED-BY"  # = daemon.outbound.invites.FORWARDED_BY
 # What calendar clients write into the text part of a REPLY themselves ("X has accepted
 # this invitation", "王芳 已将参加事务委托给 周强"): never the attendee's own comment.
 _GENERATED = re.compile(
@@ -185,6 +189,11 @@ def _reply(event: Any, method: str, sender: str | None, problems: list[str]) -> 
             attendees[0],
         )
     partstat = str(pick.params.get("PARTSTAT", "") or "").upper()
+    forwarded_by = _addr(pick.params.get(_FORWARDED_BY))
+    if method == "REPLY" and partstat == "NEEDS-ACTION" and forwarded_by:
+        return RsvpReply(
+            attendee=_addr(pick), partstat="NEEDS-ACTION", source="itip", forwarded_by=forwarded_by
+        )
     if method == "COUNTER" and partstat not in _PARTSTATS:
         partstat = "TENTATIVE"
     if partstat not in _PARTSTATS:

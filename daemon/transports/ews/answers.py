@@ -12,6 +12,14 @@ and the status change it made are one answer, applied once.
 * On the organizer's item, an attendee whose ``response_type`` changed without a response
   item reaching us (:func:`status_answers`) is an answer keyed by the attendee and the
   ``last_response_time``.
+* A meeting forward notification (``IPM.Schedule.Meeting.Notification.Forward``) on one of
+  our meetings becomes one forward notice per person it added (:func:`forward_notices`).
+  Exchange adds the forwarded-to people to the organizer's item itself (as Graph documents
+  for ``event: forward``); the notification's own list of them is a binary MAPI property
+  (PidLidForwardNotificationRecipients, MS-OXOCAL), so the people are read from the item
+  instead: those listed there that the daemon did not write. Each is keyed by the meeting
+  and the person, so a notification seen again, or a second forward to the same person, is
+  one notice.
 """
 
 from __future__ import annotations
@@ -115,6 +123,38 @@ def from_response(response: Any, meeting: Any | None, now: dt.datetime) -> Calen
         proposed_start=utc(getattr(response, "proposed_start", None)),
         proposed_end=utc(getattr(response, "proposed_end", None)),
     )
+
+
+def forward_notices(
+    note: Any, meeting: Any | None, written: set[str] | None, now: dt.datetime
+) -> list[CalendarResponse]:
+    """The forward notices of the forward notification ``note`` about our ``meeting`` (the
+    organizer's item, read fresh; None or not ours: none), received ``now`` (UTC).
+
+    ``written``: the attendee addresses the daemon last wrote on the item, or None when not
+    known (then every attendee but the forwarder is a candidate: the rules ignore those
+    already invited). The forwarder is the notification's author.
+    """
+    uid = getattr(meeting, "mtgd_uid", None) if meeting is not None else None
+    forwarder = str(note.author.email_address if note.author else "").lower()
+    if not uid or not forwarder:
+        return []
+    out = []
+    for attendee in attendees_of(meeting):
+        address = address_of(attendee)
+        if not address or address == forwarder or (written is not None and address in written):
+            continue
+        out.append(
+            CalendarResponse(
+                uid=str(uid),
+                attendee=address,
+                partstat="NEEDS-ACTION",
+                key=f"ews-forward:{uid}:{address}",
+                received_utc=now,
+                forwarded_by=forwarder,
+            )
+        )
+    return out
 
 
 def status_answers(

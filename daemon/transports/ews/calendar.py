@@ -101,6 +101,7 @@ class EwsCalendar:
                 log.info("ews: %s applied to %s already", idem_key, snapshot.ref)
                 return str(item.id)
             fields = self._fields(snapshot, item)
+            self.book.set_written(snapshot.uid, {a.address.lower() for a in snapshot.attendees})
             part = [f"part:{snapshot.part_of}"] if snapshot.part_of else []
             if item is None:
                 item = CalendarItem(
@@ -219,11 +220,13 @@ class EwsCalendar:
         """The item's fields for ``snapshot``. Updating ``item``: an attendee the snapshot
         does not list stays when the snapshot speaks to some attendees only (a delegate's
         invitation lists the delegate and the delegator) or when they delegated to someone
-        listed; removing them would make Exchange send them a cancellation."""
+        listed, or when a forward notification added them (Exchange did, not the daemon:
+        see :mod:`.answers`); removing them would make Exchange send them a cancellation."""
         zone = EWSTimeZone(zones.resolve(snapshot.tz, "UTC"))
         organizer = self.conn.cfg.address.lower()
         roles: dict[str, list[Any]] = {"required": [], "optional": [], "resource": []}
         listed: set[str] = set()
+        forwarded = self.book.forwarded(snapshot.uid)
         for attendee in snapshot.attendees:
             address = attendee.address.lower()
             if address == organizer or address in listed:
@@ -244,7 +247,8 @@ class EwsCalendar:
                 for kept in getattr(item, name) or []:
                     address = answers.address_of(kept)
                     partial = snapshot.to_some_only
-                    if address not in listed and (partial or address in handed_over):
+                    kept_on = partial or address in handed_over or address in forwarded
+                    if address not in listed and kept_on:
                         listed.add(address)
                         roles[role].append(kept)
         room = self.conn.cfg.room

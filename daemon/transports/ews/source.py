@@ -11,7 +11,9 @@ the processed folder.
 * A meeting response to one of our meetings, when the EWS calendar is configured, is an
   answer Exchange recorded: it is stored with the answers (:mod:`.answers`) and then
   acknowledged here, instead of being passed on as mail (it reaches the daemon once, through
-  the calendar's ``responses``). A meeting forward notification is filed (logged).
+  the calendar's ``responses``). A meeting forward notification on one of our meetings is
+  recorded the same way, as one forward notice per person it added (:mod:`.answers`), then
+  filed; one about a meeting that is not ours goes on as mail.
 * Everything else (mail, meeting requests from others, responses to meetings that are not
   ours) goes through the same inbound parsers as every transport, as its MIME.
 * :meth:`EwsSource.ack` marks the item read and moves it (the pipeline stored it first);
@@ -186,14 +188,7 @@ class EwsSource:
         if not self.conn.calendar_attached or not isinstance(item, BaseMeetingItem):
             return False
         if str(item.item_class or "").startswith(FORWARD_CLASS):
-            log.info(
-                "ews: forward notification %s from %s filed (%s)",
-                item.message_id,
-                item.author.email_address if item.author else "?",
-                item.subject,
-            )
-            self._file(item.id)
-            return True
+            return self._forward(item)
         if not isinstance(item, MeetingResponse):
             return False
         meeting = self._meeting_of(item)
@@ -216,6 +211,33 @@ class EwsSource:
                 " with a new time" if answer.proposed_start else "",
             )
         self._file(item.id)
+        return True
+
+    def _forward(self, note: Any) -> bool:
+        """Record the forward notices of ``note`` and file it; False (read as mail) when it
+        is not about one of our meetings."""
+        meeting = self._meeting_of(note)
+        uid = getattr(meeting, "mtgd_uid", None) if meeting is not None else None
+        if not uid:
+            log.info("ews: forward notification %s is not about our meetings", note.message_id)
+            return False
+        now = clock.now()
+        written = self.book.written(str(uid))
+        known = self.book.forwarded(str(uid)) | (written or set())
+        notices = [
+            n
+            for n in answers.forward_notices(note, meeting, written, now)
+            if n.attendee not in known
+        ]
+        for notice in notices:
+            self.book.add_forwarded(notice.uid, notice.attendee)
+            if self.book.add_answer(notice, now):
+                log.info(
+                    "ews: %s forwarded %s to %s", notice.forwarded_by, notice.uid, notice.attendee
+                )
+        if not notices:
+            log.info("ews: forward notification %s names nobody new; filed", note.message_id)
+        self._file(note.id)
         return True
 
     def _meeting_of(self, response: Any) -> Any | None:

@@ -8,6 +8,11 @@
 * ``answers``: the attendees' answers Exchange recorded (meeting responses and changes of an
   attendee's ``response_type``), as :class:`CalendarResponse` JSON, kept for :data:`KEEP`;
 * ``status:<uid>``: the last answer recorded per attendee of our meeting ``uid``;
+* ``written:<uid>``: the attendee addresses the daemon's last snapshot of meeting ``uid``
+  listed, so that an attendee Exchange added after a forward is told from those the daemon
+  invited;
+* ``forwarded:<uid>``: the addresses a forward notification added to that item (kept on
+  the item when the daemon updates it, so Exchange sends them no cancellation);
 * ``intent:<idem key>``: the UID of the meeting a calendar intent is about, written before
   the intent is sent to Exchange (``find_applied`` looks at that meeting's items).
 
@@ -89,6 +94,27 @@ class SyncBook:
         if self.intent_uid(idem_key) != uid:
             self.state.put(f"intent:{idem_key}", uid)
 
+    def written(self, uid: str) -> set[str] | None:
+        """The attendee addresses the daemon's last snapshot of meeting ``uid`` listed, or None
+        if unknown (an item written before this was recorded)."""
+        value = self.state.get(f"written:{uid}")
+        return None if value is None else set(value)
+
+    def set_written(self, uid: str, addresses: set[str]) -> None:
+        """Record the attendee addresses the daemon's snapshot of meeting ``uid`` lists."""
+        if self.written(uid) != addresses:
+            self.state.put(f"written:{uid}", sorted(addresses))
+
+    def forwarded(self, uid: str) -> set[str]:
+        """The addresses forward notifications added to meeting ``uid``'s item."""
+        return set(self.state.get(f"forwarded:{uid}") or [])
+
+    def add_forwarded(self, uid: str, address: str) -> None:
+        """Record that a forward notification added ``address`` to meeting ``uid``'s item."""
+        known = self.forwarded(uid)
+        if address not in known:
+            self.state.put(f"forwarded:{uid}", sorted(known | {address}))
+
     def statuses(self, uid: str) -> dict[str, str]:
         """Attendee address → the last PARTSTAT recorded for meeting ``uid``."""
         return dict(self.state.get(f"status:{uid}") or {})
@@ -105,6 +131,7 @@ def answer_to_json(answer: CalendarResponse) -> dict[str, Any]:
         "comment": answer.comment,
         "proposed_start": answer.proposed_start.isoformat() if answer.proposed_start else None,
         "proposed_end": answer.proposed_end.isoformat() if answer.proposed_end else None,
+        "forwarded_by": answer.forwarded_by,
     }
 
 
@@ -119,6 +146,7 @@ def answer_from_json(data: dict[str, Any]) -> CalendarResponse:
         comment=data.get("comment"),
         proposed_start=_utc(data["proposed_start"]) if data.get("proposed_start") else None,
         proposed_end=_utc(data["proposed_end"]) if data.get("proposed_end") else None,
+        forwarded_by=data.get("forwarded_by"),
     )
 
 

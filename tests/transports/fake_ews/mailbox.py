@@ -542,11 +542,19 @@ class Mailbox:
     def forward_notification(
         self, calendar_item: str, forwarded_by: str, new_attendees: list[str]
     ) -> MeetingMessage:
-        """An attendee forwarded the meeting: Exchange tells the organizer who got it."""
+        """An attendee forwarded the meeting: Exchange adds the people it went to (those not
+        listed yet) to the organizer's item as optional attendees, as Exchange 2016 does,
+        and files a ``MeetingMessage`` of class ``IPM.Schedule.Meeting.Notification.Forward``
+        from the forwarder in the inbox, the people named in its body."""
         with self.lock:
             item = self.find_calendar_item(calendar_item)
             by = Address.parse(forwarded_by)
             new = [Address.parse(a) for a in new_attendees]
+            on_item = {a.address.email.lower() for a in item.attendees}
+            added = [a for a in new if a.email.lower() not in on_item]
+            if added:
+                item.optional_attendees.extend(Attendee(a) for a in added)
+                self.touch(item)
             listed = "\n".join(f"{a.name or a.email} <{a.email}>" for a in new)
             body = (
                 "Your meeting was forwarded\n\n"
