@@ -30,7 +30,8 @@ class Run:
 
 
 def env() -> dict[str, str]:
-    """The environment of a measured process: the code measured first on ``PYTHONPATH``."""
+    """The environment of a measured process: the code measured first on ``PYTHONPATH``.
+    Start it in ``CODE`` too: ``python -m`` puts the working folder before ``PYTHONPATH``."""
     out = dict(os.environ)
     out["PYTHONPATH"] = str(CODE)
     return out
@@ -40,7 +41,7 @@ def timed(argv: Sequence[str]) -> Run:
     """Run ``argv`` (a full command line) once; its output is kept, stderr discarded."""
     started = time.perf_counter()
     proc = subprocess.Popen(
-        list(argv), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env()
+        list(argv), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env(), cwd=CODE
     )
     out = proc.stdout.read() if proc.stdout else b""
     _pid, status, usage = os.wait4(proc.pid, 0)

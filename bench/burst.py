@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 from _run import env, meetingd
-from state import scratch_copy, state
+from state import CODE, scratch_copy, state
 
 LEAD = dt.timedelta(seconds=20)  # the daemon starts this long before the burst
 
@@ -71,6 +71,7 @@ def main() -> int:
         stdout=log,
         stderr=subprocess.STDOUT,
         env=env(),
+        cwd=CODE,
     )
     started = time.monotonic()
 

@@ -16,6 +16,7 @@ import tempfile
 from pathlib import Path
 
 from _run import env, meetingd, timed
+from state import CODE
 
 EMPTY_TOML = '[daemon]\nvar_dir = "."\n\n[mailbox]\naddress = "meetings@corp.example"\n'
 
@@ -29,7 +30,11 @@ def modules(argv: list[str]) -> int:
         "print(len(sys.modules), file=sys.stderr)"
     )
     proc = subprocess.run(
-        [sys.executable, "-c", code, *argv[3:]], capture_output=True, env=env(), check=False
+        [sys.executable, "-c", code, *argv[3:]],
+        capture_output=True,
+        env=env(),
+        check=False,
+        cwd=CODE,
     )
     return int(proc.stderr.decode().strip().splitlines()[-1])
 
