@@ -253,8 +253,9 @@ class ImapSource:
 
         A message committed while the server is still setting up IDLE may not be announced
         until the next sync (seen with Dovecot 2.3: up to its 30 s check interval). So each
-        IDLE ends with DONE, which syncs, after 1 s, then 2, 4 ... up to ``idle_seconds``
-        (which also keeps IDLE well inside the server's 30-minute limit).
+        IDLE ends with DONE after 1 s, then 2, 4 ... up to ``idle_seconds`` (which also keeps
+        IDLE well inside the server's 30-minute limit), and the folder is searched for UIDs
+        above the last fetched one: DONE alone does not always make the server announce it.
         """
         period = _FIRST_IDLE_SECONDS
         while True:
@@ -271,6 +272,9 @@ class ImapSource:
             _text, responses = conn.idle_done()
             if news or _new_mail(responses):
                 log.debug("imap: IDLE reports new mail")
+                return True
+            if self._has_new():  # DONE does not always sync: ask the folder itself
+                log.debug("imap: new mail found after IDLE said nothing")
                 return True
             if time.monotonic() >= deadline:
                 return False
