@@ -68,7 +68,7 @@ def unclear(
     """Change nothing; quarantine the reply and ask ``q`` again (the notice quotes it)."""
     fx.quarantine = why
     fx.question_id = q.id
-    fx.notice_problems = [p for p in (inc.answer.problems if inc and inc.answer else [])]
+    fx.notice_problems = list(inc.answer.problems) if inc and inc.answer else []
     fx.log.append(f"{file.meeting.ref}: reply to question {q.id} ({q.kind}) did not answer it")
 
 

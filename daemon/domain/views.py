@@ -1,4 +1,4 @@
-"""Derived views of a meeting for the mails: its deadline times and the review meeting."""
+"""Derived views of a meeting for the mails: its deadline times."""
 
 from __future__ import annotations
 

@@ -204,10 +204,10 @@ def _person(value: str, sender: str) -> tuple[str | None, str | None]:
 def _owner(q: Question, msg: Inspection, a: Answer) -> None:
     asked = [k for k in q.about.split(",") if k.startswith("A-")]
     for line in substance(msg.fresh_text):
-        items = [f"A-{int(m.group('k'))}" for m in _ITEM.finditer(line)]
+        found = list(_ITEM.finditer(line))
+        items = [f"A-{int(m.group('k'))}" for m in found]
         if len(items) == 1 and items[0] in asked:
-            tail = line[_ITEM.search(line).end() :].strip()  # type: ignore[union-attr]
-            head = line[: _ITEM.search(line).start()].strip()  # type: ignore[union-attr]
+            tail, head = line[found[0].end() :].strip(), line[: found[0].start()].strip()
             value = _owner_value(tail) or _owner_value_before(head)
             if value:
                 a.values[items[0]] = value
@@ -390,7 +390,7 @@ def _agenda(q: Question, msg: Inspection, a: Answer) -> None:
         a.problems += [problem("agenda_line_unread", line=line) for line in unread]
     elif edits:
         a.edits = edits
-    elif lines and all(_confirms(line) for line in lines[:1]) and len(lines) <= 2:
+    elif lines and _confirms(lines[0]) and len(lines) <= 2:
         a.decision = "keep"  # "好的" / "OK": the agenda stays as it is
 
 
