@@ -27,6 +27,7 @@ from daemon.domain.directory import Directory
 from daemon.domain.effects import KINDS, Effects
 from daemon.domain.events import Command, Incoming
 from daemon.domain.model import Deadline, MeetingFile
+from daemon.errors import PermanentError
 from daemon.inbound import pipeline
 from daemon.inbound.answers import attach_answer
 from daemon.inbound.calendar_answers import CalendarAnswers, vouched
@@ -42,7 +43,7 @@ from daemon.scheduler import fire_due
 from daemon.store import meetings, queries
 from daemon.store.db import ThreadDatabases, atomic
 from daemon.store.materials import MaterialStore
-from daemon.store.rows import InboxRow
+from daemon.store.rows import InboxRow, OutboxRow
 from daemon.store.transport_state import TransportState
 from daemon.transports.base import MailSink, MailSource, close_all
 from daemon.transports.calendar import Calendar
@@ -155,11 +156,28 @@ class Service:
         return report.sent, report.failed
 
     def dispatch_round(self) -> outbox.DispatchReport:
-        """Send what the outbox holds (calendar intents to the calendar) within the round's
-        budget and the provider's limits of ``[sending]``."""
+        """Send what the outbox holds (calendar intents to the calendar, drafts composed
+        first) within the round's budget and the provider's limits of ``[sending]``."""
         return outbox.dispatch(
-            self.db, self.sink, clock.now(), calendar=self.calendar, limits=self.send_limits
+            self.db,
+            self.sink,
+            clock.now(),
+            calendar=self.calendar,
+            limits=self.send_limits,
+            composer=self._compose,
         )
+
+    def _compose(self, row: OutboxRow) -> tuple[str, bytes]:
+        """Compose the draft of ``row`` for its meeting as it is now (an
+        :data:`outbox.Composer`). Raises ``PermanentError`` when the meeting is gone or the
+        mail cannot be rendered."""
+        file = None
+        if row.meeting_number is not None:
+            try:
+                file = meetings.load_file(self.db, row.meeting_number)
+            except KeyError as exc:
+                raise PermanentError(f"cannot compose {row.kind}: {exc}") from exc
+        return self.mailer.compose_draft(row, file)
 
     # ----------------------------------------------------------------- inbound
     def _handle(self, db: Database, row: InboxRow) -> None:

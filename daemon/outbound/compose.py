@@ -64,6 +64,8 @@ class ComposeContext:
         departments: department name → its name in ``lang`` (the ``dept`` filter).
         load_material: reads a stored material by sha256, or None (attachments skipped).
         renderer: templates to use; None means :func:`~daemon.outbound.render.default_renderer`.
+        message_id: the Message-ID to give the mail (a draft's, fixed when it was queued);
+            None makes it with :func:`make_message_id`.
     """
 
     from_addr: str
@@ -77,6 +79,7 @@ class ComposeContext:
     departments: dict[str, str] = field(default_factory=dict)
     load_material: MaterialLoader | None = None
     renderer: Renderer | None = None
+    message_id: str | None = None
 
 
 def subject_tag(number: int, action_k: int | None = None) -> str:
@@ -200,7 +203,7 @@ def compose_rendered(
     tag = tctx["tag"]
     msg["Subject"] = f"{tag} {rendered.subject}" if tag else rendered.subject
     msg["Date"] = format_datetime(ctx.now_utc.astimezone(dt.UTC))
-    msg["Message-ID"] = make_message_id(
+    msg["Message-ID"] = ctx.message_id or make_message_id(
         out.kind, m.number if m else None, out.key, out.action_k, ctx.now_utc, ctx.msgid_domain
     )
     if out.in_reply_to:

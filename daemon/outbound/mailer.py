@@ -1,9 +1,11 @@
 """The rules' outgoing intents → outbox rows, in the caller's transaction.
 
-:class:`Mailer` renders each :class:`~daemon.domain.effects.Outgoing` (templates, headers,
-materials) and queues it under an idempotency key made of the meeting, the kind, the action
-item, the rules' key and the recipients: the same intent is never queued twice. A calendar
-intent (``Outgoing.calendar`` set) is queued with its
+:class:`Mailer` queues each :class:`~daemon.domain.effects.Outgoing` under an idempotency
+key made of the meeting, the kind, the action item, the rules' key and the recipients: the
+same intent is never queued twice. A plain mail is queued as a
+:class:`~daemon.outbound.drafts.Draft` (Message-ID, recipients and language fixed) and
+composed when it is sent (:meth:`Mailer.compose_draft`: templates, headers, materials). A
+calendar intent (``Outgoing.calendar`` set) is composed at once and queued with its
 :class:`~daemon.transports.calendar.MeetingSnapshot`; the calendar backend applies it when
 the outbox is dispatched.
 
@@ -19,6 +21,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from jinja2 import TemplateError
 from sqlite_utils import Database
 
 from daemon.domain import replies
@@ -28,10 +31,18 @@ from daemon.domain.effects import Outgoing
 from daemon.domain.messages import Inspection
 from daemon.domain.model import MeetingFile
 from daemon.domain.views import deadline_times
+from daemon.errors import PermanentError
 from daemon.outbound import outbox
-from daemon.outbound.compose import ComposeContext, MaterialLoader, compose_rendered
+from daemon.outbound.compose import (
+    ComposeContext,
+    MaterialLoader,
+    compose_rendered,
+    make_message_id,
+)
+from daemon.outbound.drafts import Draft
 from daemon.outbound.snapshot import snapshot_of
 from daemon.store import queries
+from daemon.store.rows import OutboxRow
 
 log = logging.getLogger(__name__)
 
@@ -79,15 +90,16 @@ class Mailer:
     def enqueue(
         self, db: Database, file: MeetingFile | None, out: Outgoing, cause: Cause | None = None
     ) -> bool:
-        """Render ``out`` and queue it (caller's transaction); True when newly queued.
+        """Queue ``out`` (caller's transaction), one mail per language; True when newly queued.
 
         An intent without recipients is logged and dropped; one already queued (same
         idempotency key) is not queued again; one caused by ``cause`` that the reply policy
         forbids is logged and recorded as ``no_reply``.
 
         Raises:
-            ValueError: the intent cannot be rendered (e.g. a calendar intent for a meeting
-                without a time).
+            ValueError: a calendar intent cannot be rendered (e.g. for a meeting without a
+                time).
+            TypeError: a template value in ``out.extra`` that a draft cannot hold.
         """
         if not out.to:
             log.info("%s: no recipient, nothing sent", out.kind)
@@ -118,27 +130,39 @@ class Mailer:
         ctx: RuleContext,
         part_of: str | None,
     ) -> bool:
-        """Render ``out`` in ``lang`` and queue it; ``part_of`` is the key of the whole
-        intent when ``out`` is one language's part of it."""
+        """Queue ``out`` in ``lang`` (a draft, or a calendar intent composed now);
+        ``part_of`` is the key of the whole intent when ``out`` is one language's part of it."""
         number = file.meeting.number if file else None
         idem = _idem_key(number, out)
         # The Message-ID is derived from the key: make it the full idempotency key.
         keyed = replace(out, key=idem)
-        message, rendered = compose_rendered(keyed, file, self._compose_context(file, ctx, lang))
-        intent = None
-        if out.calendar is not None:
-            if file is None:
-                raise ValueError(f"{out.kind}: a calendar intent needs a meeting")
-            snapshot = snapshot_of(
-                file,
-                out,
-                tz=ctx.days.tz.key,
-                organizer=self.sender.address,
-                organizer_name=self.sender.name,
-                description=rendered.text,
-                part_of=part_of,
+        if out.calendar is None:
+            queued = outbox.enqueue_draft(
+                db,
+                idem_key=idem,
+                message_id=make_message_id(
+                    out.kind, number, idem, out.action_k, ctx.now, self.sender.msgid_domain
+                ),
+                meeting_number=number,
+                kind=out.kind,
+                recipients=list(dict.fromkeys(a.lower() for a in out.to + out.cc)),
+                draft=Draft(keyed, lang).to_text(),
+                now=ctx.now,
+                question_id=out.question_id,
             )
-            intent = snapshot.to_json()
+            return self._queued(db, out, number, ctx.now, queued)
+        if file is None:
+            raise ValueError(f"{out.kind}: a calendar intent needs a meeting")
+        message, rendered = compose_rendered(keyed, file, self._compose_context(file, ctx, lang))
+        snapshot = snapshot_of(
+            file,
+            out,
+            tz=ctx.days.tz.key,
+            organizer=self.sender.address,
+            organizer_name=self.sender.name,
+            description=rendered.text,
+            part_of=part_of,
+        )
         queued = outbox.enqueue(
             db,
             idem_key=idem,
@@ -146,14 +170,37 @@ class Mailer:
             kind=out.kind,
             message=message,
             now=ctx.now,
-            intent=intent,
+            intent=snapshot.to_json(),
             question_id=out.question_id,
         )
+        return self._queued(db, out, number, ctx.now, queued)
+
+    def _queued(
+        self, db: Database, out: Outgoing, number: int | None, now: dt.datetime, queued: bool
+    ) -> bool:
+        """Record an ``out:<kind>`` event for a mail newly queued; return ``queued``."""
         if queued:
-            queries.event_add(
-                db, ctx.now, number, f"out:{out.kind}", f"to {', '.join(out.to + out.cc)}"
-            )
+            to = ", ".join(out.to + out.cc)
+            queries.event_add(db, now, number, f"out:{out.kind}", f"to {to}")
         return queued
+
+    def compose_draft(self, row: OutboxRow, file: MeetingFile | None) -> tuple[str, bytes]:
+        """Compose the draft mail of ``row`` for ``file`` (the meeting as it is now; None for
+        a mail about no meeting): (subject, bytes to send). The mail is dated when it was
+        queued and keeps the Message-ID it was queued with.
+
+        Raises:
+            PermanentError: the row holds no readable draft, or the mail cannot be rendered
+                (a template error, an action item no longer there).
+        """
+        try:
+            draft = Draft.from_text(row.draft or "")
+            ctx = replace(self.context(), now=row.created_utc)
+            cctx = replace(self._compose_context(file, ctx, draft.lang), message_id=row.message_id)
+            message, _rendered = compose_rendered(draft.out, file, cctx)
+        except (ValueError, LookupError, TemplateError) as exc:
+            raise PermanentError(f"cannot compose {row.kind}: {exc}") from exc
+        return str(message.get("Subject", "")), outbox.message_bytes(message)
 
     def _allowed(self, db: Database, out: Outgoing, cause: Cause, now: dt.datetime) -> bool:
         """Whether ``out`` passes the reply policy for ``cause``; logs a refusal."""

@@ -1,15 +1,17 @@
 """The outbound queue: enqueue inside the caller's transaction; dispatch claim -> send -> mark.
 
-A mail gets its Message-ID and rendered bytes when it is enqueued, unique on an idempotency
-key, in the same transaction as the state change that caused it. :func:`dispatch` takes one
-due mail at a time: marks it ``sending`` (committed, with the claim time), hands it to the
-sink, then marks it ``sent`` in the same transaction that claims the next, so a crash
-strands at most one mail. A round stops at its time or size budget
-(:mod:`daemon.outbound.pacing`) or when the provider's limits hold mail back. A
-transient failure retries after 1, 2, 4 … minutes (at most 60) and gives up after 10
-attempts; a permanent one fails at once. :func:`settle_stuck` settles a mail left ``sending``
-by asking the sink whether its Message-ID was delivered; only a sink that cannot tell gets
-the mail resent, after :data:`SETTLE_AFTER`, logged and recorded as a ``resent`` event.
+A mail gets its Message-ID and envelope recipients when it is enqueued, unique on an
+idempotency key, in the same transaction as the state change that caused it; its bytes then
+too, or, queued as a draft (:mod:`daemon.outbound.drafts`), when it is claimed for sending.
+:func:`dispatch` takes one due mail at a time: marks it ``sending`` (committed, with the
+claim time), composes it if it is a draft, hands it to the sink, then marks it ``sent`` in
+the same transaction that claims the next, so a crash strands at most one mail. A round
+stops at its time or size budget (:mod:`daemon.outbound.pacing`) or when the provider's
+limits hold mail back. A transient failure retries after 1, 2, 4 … minutes (at most 60) and
+gives up after 10 attempts; a permanent one (a draft that cannot be composed too) fails at
+once. :func:`settle_stuck` settles a mail left ``sending`` by asking the sink whether its
+Message-ID was delivered; only a sink that cannot tell gets the mail resent, after
+:data:`SETTLE_AFTER`, logged and recorded as a ``resent`` event.
 
 A calendar intent (a row with ``intent``: invite, update, cancel) goes the same way, handed
 to the :class:`~daemon.transports.calendar.Calendar` instead of the sink, and is settled by
@@ -24,7 +26,7 @@ import email.utils
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from email.message import EmailMessage
 from typing import Any
 
@@ -82,12 +84,57 @@ def enqueue(
     message_id = str(message.get("Message-ID", "")).strip()
     if not message_id:
         raise ValueError(f"mail {idem_key!r} has no Message-ID")
-    recipients = recipients_of(message)
+    subject, raw = str(message.get("Subject", "")), message_bytes(message)
+    return _queue(
+        db, idem_key, message_id, meeting_number, kind, recipients_of(message), now, question_id,
+        subject=subject, raw=raw, intent=intent,
+    )  # fmt: skip
+
+
+def enqueue_draft(
+    db: Database,
+    *,
+    idem_key: str,
+    message_id: str,
+    meeting_number: int | None,
+    kind: str,
+    recipients: list[str],
+    draft: str,
+    now: dt.datetime,
+    question_id: int | None = None,
+) -> bool:
+    """Queue a mail to be composed when it is sent (``draft``, see
+    :mod:`daemon.outbound.drafts`), due at ``now`` (UTC), with its Message-ID and envelope
+    ``recipients`` fixed now; False if ``idem_key`` was already queued.
+
+    Call it inside the transaction of the state change that caused the mail. Raises
+    ``ValueError`` if there is no recipient.
+    """
+    return _queue(
+        db, idem_key, message_id, meeting_number, kind, recipients, now, question_id,
+        subject="", raw=b"", draft=draft,
+    )  # fmt: skip
+
+
+def _queue(
+    db: Database,
+    idem_key: str,
+    message_id: str,
+    meeting_number: int | None,
+    kind: str,
+    recipients: list[str],
+    now: dt.datetime,
+    question_id: int | None,
+    *,
+    subject: str,
+    raw: bytes,
+    intent: dict[str, Any] | None = None,
+    draft: str | None = None,
+) -> bool:
+    """Insert the outbox row (a composed mail, a calendar ``intent`` with its mail, or a
+    ``draft`` with empty ``raw``) and log it; False if ``idem_key`` was already queued."""
     if not recipients:
         raise ValueError(f"mail {idem_key!r} has no recipient")
-    raw = message.as_bytes(policy=email.policy.SMTP)
-    if "Bcc" in message:
-        raw = _without_bcc(message)
     queued = queries.outbox_enqueue(
         db,
         idem_key=idem_key,
@@ -95,11 +142,12 @@ def enqueue(
         meeting_number=meeting_number,
         kind=kind,
         recipients=recipients,
-        subject=str(message.get("Subject", "")),
-        raw=raw,
         now=now,
-        intent=intent,
         question_id=question_id,
+        subject=subject,
+        raw=raw,
+        intent=intent,
+        draft=draft,
     )
     if queued:
         log.info(
@@ -108,6 +156,14 @@ def enqueue(
     else:
         log.info("outbox duplicate %s: already queued, not enqueued again", idem_key)
     return queued
+
+
+def message_bytes(message: EmailMessage) -> bytes:
+    """The bytes to send for ``message`` (RFC 5322, CRLF): a ``Bcc`` header is left out
+    (the message object itself is not changed)."""
+    if "Bcc" in message:
+        return _without_bcc(message)
+    return message.as_bytes(policy=email.policy.SMTP)
 
 
 def _without_bcc(message: EmailMessage) -> bytes:
@@ -180,6 +236,29 @@ def _delivered(sink: MailSink, calendar: Calendar | None, row: OutboxRow) -> boo
     return calendar.find_applied(row.idem_key)
 
 
+#: Composes a draft mail (:mod:`daemon.outbound.drafts`): outbox row -> (subject, raw bytes).
+#: Raises :class:`PermanentError` when it cannot be composed; any other error is retried.
+Composer = Callable[[OutboxRow], tuple[str, bytes]]
+
+
+def _composed(db: Database, composer: Composer | None, row: OutboxRow) -> OutboxRow:
+    """``row`` with its bytes: a draft not yet composed is composed now and its subject and
+    bytes stored (a resend then sends the same bytes).
+
+    Raises:
+        PermanentError: a draft and no ``composer``; or from ``composer``.
+    """
+    if row.draft is None or row.raw:
+        return row
+    if composer is None:
+        raise PermanentError("a draft mail, and nothing to compose it")
+    subject, raw = composer(row)
+    with relaxed_sync(db), atomic(db):  # a lost write means composing it again
+        queries.outbox_composed(db, row.id, subject, raw)
+    log.debug("outbox %s composed %s (%d bytes)", row.id, row.message_id, len(raw))
+    return replace(row, subject=subject, raw=raw)
+
+
 def _send_one(
     db: Database,
     sink: MailSink,
@@ -187,19 +266,22 @@ def _send_one(
     row: OutboxRow,
     now: dt.datetime,
     mark_sent: bool = True,
-) -> str:
-    """Send one claimed mail and record the outcome; return ``sent``/``retried``/``failed``.
+    composer: Composer | None = None,
+) -> tuple[str, OutboxRow]:
+    """Compose (a draft) and send one claimed mail and record the outcome; return
+    ``sent``/``retried``/``failed`` and the row as sent (composed).
 
     ``mark_sent`` False leaves a delivered mail ``sending`` for the caller to mark sent
     (with its next claim, :func:`daemon.store.queries.outbox_claim`).
     """
     try:
+        row = _composed(db, composer, row)
         _deliver(sink, calendar, row)
     except PermanentError as exc:
         with atomic(db):
             queries.outbox_failed(db, row.id, f"permanent: {exc}")
         log.error("outbox %s %s failed permanently: %s", row.id, row.message_id, exc)
-        return "failed"
+        return "failed", row
     except Exception as exc:  # TransientError, or anything unexpected: retry later
         kind = "transient" if isinstance(exc, TransientError) else type(exc).__name__
         reason = f"{kind}: {exc}"
@@ -215,7 +297,7 @@ def _send_one(
                 row.attempts,
                 reason,
             )
-            return "failed"
+            return "failed", row
         next_attempt = now + backoff(row.attempts)
         with atomic(db):
             queries.outbox_retry(db, row.id, reason, next_attempt)
@@ -227,14 +309,14 @@ def _send_one(
             next_attempt.isoformat(),
             reason,
         )
-        return "retried"
+        return "retried", row
     if mark_sent:
         with atomic(db):
             queries.outbox_sent(db, row.id, now)
     log.info(
         "outbox %s sent %s %s to %s", row.id, row.kind, row.message_id, ", ".join(row.recipients)
     )
-    return "sent"
+    return "sent", row
 
 
 def dispatch(
@@ -245,11 +327,13 @@ def dispatch(
     calendar: Calendar | None = None,
     limits: SendLimits | None = None,
     monotonic: Callable[[], float] = time.monotonic,
+    composer: Composer | None = None,
 ) -> DispatchReport:
     """One round: send due mails (at ``now``, UTC) through ``sink`` one at a time, until
     none is due, the round's time or size budget is spent (``limits``; ``more`` is then
     set when due mail is left) or a provider limit holds the next one back (``held``);
-    ``limit`` caps the count too (None: no cap). Calendar intents go to ``calendar``.
+    ``limit`` caps the count too (None: no cap). Calendar intents go to ``calendar``; a
+    draft is composed by ``composer`` when claimed (a draft that cannot be composed fails).
 
     Each mail is claimed and sent before the next is claimed; a delivered mail is marked
     sent in the transaction that claims the next one (one commit per mail), so a crash
@@ -292,7 +376,7 @@ def dispatch(
         row = _claim(db, now, unmarked)
         if row is None:
             break
-        outcome = _send_one(db, sink, calendar, row, now, mark_sent=False)
+        outcome, row = _send_one(db, sink, calendar, row, now, False, composer)
         setattr(report, outcome, getattr(report, outcome) + 1)
         spent += len(row.raw)
         if outcome == "sent":

@@ -357,6 +357,19 @@ def m0008_uninvited(db: Database) -> None:
     )
 
 
+@MIGRATIONS(name="0009_outbox_drafts")
+def m0009_outbox_drafts(db: Database) -> None:
+    """Mail queued as a draft, composed when it is sent (``outbox.draft``).
+
+    ``outbox.draft``: the rules' intent (``daemon.domain.effects.Outgoing``) and the mail's
+    language as tagged JSON (``daemon.store.tagged``), NULL for a mail composed when it was
+    queued. A draft's ``raw`` is empty and its ``subject`` blank until the dispatcher
+    composes it (``daemon.outbound.outbox.dispatch``); the draft is kept, so a failed mail
+    retried after a template fix is composed again.
+    """
+    db.execute("ALTER TABLE outbox ADD COLUMN draft TEXT")
+
+
 def pending(db: Database) -> list[str]:
     """Names of the migrations not yet applied to ``db``, in order."""
     return [m.name for m in MIGRATIONS.pending(db)]

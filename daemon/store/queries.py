@@ -164,17 +164,20 @@ def outbox_enqueue(
     now: dt.datetime,
     intent: dict[str, Any] | None = None,
     question_id: int | None = None,
+    draft: str | None = None,
 ) -> bool:
-    """Queue a rendered mail (or a calendar ``intent`` with its mail), due at ``now``; False
-    (nothing written) if ``idem_key`` exists.
+    """Queue a rendered mail (or a calendar ``intent`` with its mail, or a ``draft`` to be
+    composed when sent, with empty ``raw`` and ``subject``), due at ``now``; False (nothing
+    written) if ``idem_key`` exists.
 
     Raises ``sqlite3.IntegrityError`` if ``message_id`` is already used by another mail.
     """
     addresses = list(dict.fromkeys(r.lower() for r in recipients))
     cur = db.execute(
         "INSERT INTO outbox (idem_key, message_id, meeting_number, kind, recipients, subject,"
-        " raw, state, attempts, next_attempt_utc, created_utc, intent, question_id)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?, ?) ON CONFLICT(idem_key) DO NOTHING",
+        " raw, state, attempts, next_attempt_utc, created_utc, intent, question_id, draft)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?, ?, ?)"
+        " ON CONFLICT(idem_key) DO NOTHING",
         [
             idem_key,
             message_id,
@@ -187,6 +190,7 @@ def outbox_enqueue(
             to_iso(now),
             None if intent is None else to_json(intent),
             question_id,
+            draft,
         ],
     )
     if cur.rowcount != 1:
@@ -229,6 +233,11 @@ def outbox_claim(
             [to_iso(now), found[0]],
         )
         return outbox_get(db, found[0])
+
+
+def outbox_composed(db: Database, id: int, subject: str, raw: bytes) -> None:
+    """Record the composed ``subject`` and ``raw`` bytes of draft mail ``id``."""
+    db.execute("UPDATE outbox SET subject = ?, raw = ? WHERE id = ?", [subject, raw, id])
 
 
 def outbox_sent(db: Database, id: int, now: dt.datetime) -> None:

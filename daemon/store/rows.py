@@ -43,7 +43,9 @@ class OutboxRow:
     ``claimed_utc`` is when it was last claimed for sending (None if never, or claimed before
     migration 0003). ``recipients`` are envelope addresses, lower-case. ``intent`` is set
     for a calendar intent: the JSON snapshot the calendar backend applies (``raw`` is then
-    the announcing mail, without a calendar part).
+    the announcing mail, without a calendar part). ``draft`` is set for a mail queued
+    before it was composed (tagged JSON, see :mod:`daemon.outbound.drafts`): ``raw`` is
+    empty and ``subject`` blank until the dispatcher composes it.
     """
 
     id: int
@@ -63,6 +65,7 @@ class OutboxRow:
     claimed_utc: dt.datetime | None
     intent: dict[str, Any] | None = None
     question_id: int | None = None
+    draft: str | None = None
 
 
 @dataclass(frozen=True)

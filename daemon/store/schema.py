@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 BUSY_TIMEOUT_MS = 5000
 #: Live action items without a resolved owner: the condition of the partial index
 #: ``action_items_unowned`` (migration 0007), which ``status`` reads.
