@@ -26,12 +26,14 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import email
+import email.policy
 import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from email.headerregistry import Address
 from email.message import EmailMessage
+from email.mime.nonmultipart import MIMENonMultipart
 from email.utils import format_datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -39,6 +41,7 @@ from zoneinfo import ZoneInfo
 from daemon.domain.effects import Outgoing
 from daemon.domain.model import MeetingFile
 from daemon.domain.roster import delegated_from
+from daemon.outbound import mime
 from daemon.outbound.render import Rendered, Renderer, default_renderer
 
 log = logging.getLogger(__name__)
@@ -106,10 +109,9 @@ def make_message_id(
     return f"<{kind}.{'x' if number is None else number}.{token}@{domain}>"
 
 
-def _address(addr: str, names: dict[str, str]) -> Address:
+def _address(addr: str, names: dict[str, str]) -> str:
     name = names.get(addr.lower(), "")
-    local, _, domain = addr.partition("@")
-    return Address(display_name=name if name != addr else "", username=local, domain=domain)
+    return mime.address(addr, name if name != addr else None)
 
 
 def _names(file: MeetingFile | None, ctx: ComposeContext) -> dict[str, str]:
@@ -164,16 +166,36 @@ def _proxies_for(file: MeetingFile | None) -> dict[str, list[str]]:
     }
 
 
+@dataclass(frozen=True)
+class Composed:
+    """A composed mail: its subject (tag first, decoded), Message-ID (with brackets), the
+    bytes to send (RFC 5322, CRLF) and what was rendered."""
+
+    subject: str
+    message_id: str
+    raw: bytes
+    rendered: Rendered
+
+
 def compose(out: Outgoing, file: MeetingFile | None, ctx: ComposeContext) -> EmailMessage:
-    """Render ``out`` for ``file`` and build the complete message (see :func:`compose_rendered`)."""
+    """Render ``out`` for ``file`` and build the complete message (see :func:`compose_bytes`)."""
     return compose_rendered(out, file, ctx)[0]
 
 
 def compose_rendered(
     out: Outgoing, file: MeetingFile | None, ctx: ComposeContext
 ) -> tuple[EmailMessage, Rendered]:
-    """Render ``out`` for ``file`` and build the complete message; also return what was
-    rendered (a calendar object's description is the mail's text).
+    """:func:`compose_bytes`, the bytes read back as an ``EmailMessage``
+    (``email.policy.default``), and what was rendered."""
+    composed = compose_bytes(out, file, ctx)
+    message = email.message_from_bytes(composed.raw, policy=email.policy.default)
+    assert isinstance(message, EmailMessage)
+    return message, composed.rendered
+
+
+def compose_bytes(out: Outgoing, file: MeetingFile | None, ctx: ComposeContext) -> Composed:
+    """Render ``out`` for ``file`` and build the complete message (a calendar object's
+    description is the rendered text).
 
     ``file`` may be None only for mails about no known meeting (``not_understood``); such a
     mail has no subject tag and no ``X-Meetingd-Ref``.
@@ -190,22 +212,22 @@ def compose_rendered(
     tctx = template_context(out, file, ctx, lang)
     rendered = renderer.render(out.kind, lang, tctx)
 
-    msg = EmailMessage()
-    names = tctx["names"]
-    msg["From"] = Address(
-        display_name=ctx.from_name or "",
-        username=ctx.from_addr.partition("@")[0],
-        domain=ctx.from_addr.partition("@")[2],
+    msg = mime.mixed(
+        mime.alternative(rendered.text, rendered.html), _materials(out, ctx.load_material)
     )
-    msg["To"] = [_address(a, names) for a in out.to]
+    names = tctx["names"]
+    msg["From"] = mime.address(ctx.from_addr, ctx.from_name)
+    msg["To"] = ", ".join(_address(a, names) for a in out.to)
     if out.cc:
-        msg["Cc"] = [_address(a, names) for a in out.cc]
+        msg["Cc"] = ", ".join(_address(a, names) for a in out.cc)
     tag = tctx["tag"]
-    msg["Subject"] = f"{tag} {rendered.subject}" if tag else rendered.subject
+    subject = f"{tag} {rendered.subject}" if tag else rendered.subject
+    msg["Subject"] = subject
     msg["Date"] = format_datetime(ctx.now_utc.astimezone(dt.UTC))
-    msg["Message-ID"] = ctx.message_id or make_message_id(
+    message_id = ctx.message_id or make_message_id(
         out.kind, m.number if m else None, out.key, out.action_k, ctx.now_utc, ctx.msgid_domain
     )
+    msg["Message-ID"] = message_id
     if out.in_reply_to:
         msg["In-Reply-To"] = out.in_reply_to
         msg["References"] = out.in_reply_to
@@ -215,28 +237,22 @@ def compose_rendered(
     msg["X-Meetingd-Kind"] = out.kind
     if m is not None:
         msg["X-Meetingd-Ref"] = m.ref
-
-    msg.set_content(rendered.text, subtype="plain", charset="utf-8")
-    msg.add_alternative(rendered.html, subtype="html", charset="utf-8")
-    _attach_materials(msg, out, ctx)
-    # Set last: set_content()/add_attachment() drop every Content-* header of the top part.
     msg["Content-Language"] = "zh-CN" if lang == "zh" else lang
-    log.debug("composed %s %s to %s", out.kind, msg["Message-ID"], out.to)
-    return msg, rendered
+    log.debug("composed %s %s to %s", out.kind, message_id, out.to)
+    return Composed(subject, message_id, mime.to_bytes(msg), rendered)
 
 
-def _attach_materials(msg: EmailMessage, out: Outgoing, ctx: ComposeContext) -> None:
-    """Add each material as an attachment (turns the message into multipart/mixed)."""
+def _materials(out: Outgoing, load: MaterialLoader | None) -> list[MIMENonMultipart]:
+    """Each material of ``out`` as an attachment part."""
     if not out.attachments:
-        return
-    if ctx.load_material is None:
+        return []
+    if load is None:
         log.warning(
             "%s: %d attachments skipped: no material loader", out.kind, len(out.attachments)
         )
-        return
+        return []
+    parts = []
     for digest in out.attachments:
-        filename, content_type, data = ctx.load_material(digest)
-        maintype, _, subtype = content_type.partition("/")
-        if not subtype:
-            maintype, subtype = "application", "octet-stream"
-        msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
+        filename, content_type, data = load(digest)
+        parts.append(mime.attachment_part(data, content_type, filename))
+    return parts

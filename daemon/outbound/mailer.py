@@ -36,6 +36,7 @@ from daemon.outbound import outbox
 from daemon.outbound.compose import (
     ComposeContext,
     MaterialLoader,
+    compose_bytes,
     compose_rendered,
     make_message_id,
 )
@@ -197,10 +198,10 @@ class Mailer:
             draft = Draft.from_text(row.draft or "")
             ctx = replace(self.context(), now=row.created_utc)
             cctx = replace(self._compose_context(file, ctx, draft.lang), message_id=row.message_id)
-            message, _rendered = compose_rendered(draft.out, file, cctx)
+            composed = compose_bytes(draft.out, file, cctx)
         except (ValueError, LookupError, TemplateError) as exc:
             raise PermanentError(f"cannot compose {row.kind}: {exc}") from exc
-        return str(message.get("Subject", "")), outbox.message_bytes(message)
+        return composed.subject, composed.raw
 
     def _allowed(self, db: Database, out: Outgoing, cause: Cause, now: dt.datetime) -> bool:
         """Whether ``out`` passes the reply policy for ``cause``; logs a refusal."""

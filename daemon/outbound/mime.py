@@ -1,0 +1,116 @@
+"""A mail's bytes from its parts, with the standard library's ``email.mime`` classes.
+
+:mod:`daemon.outbound.compose` decides what a mail says; this module turns headers, text,
+HTML and attachments into RFC 5322 / MIME bytes (RFC 2045-2047, RFC 2231), CRLF line ends.
+It uses the ``email`` package's ``compat32`` classes rather than ``EmailMessage``: the
+modern API parses every header it is given and refolds it when it writes the message,
+about 2.8 ms a mail against 0.65 ms here (``bench/tick.py``: the dispatcher composes every
+mail of the 09:30 burst). What they write is the same structure:
+
+* header values are plain text; a value with non-ASCII characters becomes RFC 2047 encoded
+  words (UTF-8), a display name through ``email.utils.formataddr``; lines fold at 78;
+* a text part is ``7bit``/``8bit`` UTF-8 when every line fits in 78 bytes (as
+  ``email.policy.default`` chooses), otherwise quoted-printable or base64, whichever the
+  first lines make shorter;
+* an attachment is base64 with ``Content-Disposition: attachment`` and its file name
+  (RFC 2231 ``filename*=utf-8''…`` when it is not ASCII).
+"""
+
+from __future__ import annotations
+
+import base64
+import email.charset
+import email.encoders
+import email.policy
+import quopri
+from email.charset import Charset
+from email.mime.base import MIMEBase
+from email.mime.multipart import MIMEMultipart
+from email.mime.nonmultipart import MIMENonMultipart
+from email.utils import formataddr
+
+#: How the parts are written: compat32 headers, CRLF, no ``>From`` escaping.
+POLICY = email.policy.compat32.clone(linesep="\r\n", mangle_from_=False)
+MAX_PLAIN_LINE = 78  # bytes; a longer line makes a text part quoted-printable or base64
+SNIFF_LINES = 10
+
+
+def _utf8(body_encoding: int) -> Charset:
+    charset = Charset("utf-8")
+    charset.body_encoding = body_encoding
+    return charset
+
+
+_QP, _BASE64 = _utf8(email.charset.QP), _utf8(email.charset.BASE64)
+
+
+def _encoded_charset(text: str) -> Charset | None:
+    """None when ``text`` goes as it is (every line fits in :data:`MAX_PLAIN_LINE` bytes);
+    else UTF-8 with quoted-printable or base64, whichever the first lines make shorter."""
+    lines = text.encode("utf-8").splitlines()
+    if max((len(line) for line in lines), default=0) <= MAX_PLAIN_LINE:
+        return None
+    sniff = b"\r\n".join(lines[:SNIFF_LINES])
+    return _BASE64 if len(quopri.encodestring(sniff)) > len(base64.b64encode(sniff)) else _QP
+
+
+def _part(part: MIMENonMultipart) -> MIMENonMultipart:
+    del part["MIME-Version"]  # only the top of the message says it
+    return part
+
+
+def text_part(text: str, subtype: str) -> MIMENonMultipart:
+    """A ``text/<subtype>; charset="utf-8"`` part holding ``text`` (``\\n`` line ends)."""
+    part = MIMENonMultipart("text", subtype, policy=POLICY, charset="utf-8")
+    charset = _encoded_charset(text)
+    if charset is None:  # the bytes as they are (surrogate-escaped, as compat32 keeps them)
+        part.set_payload(text.encode("utf-8").decode("ascii", "surrogateescape"))
+        part["Content-Transfer-Encoding"] = "7bit" if text.isascii() else "8bit"
+    else:
+        part.set_payload(text, charset)
+    return _part(part)
+
+
+def attachment_part(data: bytes, content_type: str, filename: str) -> MIMENonMultipart:
+    """An attachment: ``data`` (bytes) as ``content_type`` ("main/sub"; anything without a
+    subtype is ``application/octet-stream``), base64, named ``filename``."""
+    maintype, _, subtype = content_type.partition("/")
+    if not subtype:
+        maintype, subtype = "application", "octet-stream"
+    part = MIMENonMultipart(maintype, subtype, policy=POLICY)
+    part.set_payload(data)
+    email.encoders.encode_base64(part)
+    name: str | tuple[str, str, str] = filename if filename.isascii() else ("utf-8", "", filename)
+    part.add_header("Content-Disposition", "attachment", filename=name)
+    return _part(part)
+
+
+def alternative(text: str, html: str) -> MIMEMultipart:
+    """``multipart/alternative``: the plain text, then the HTML."""
+    msg = MIMEMultipart("alternative", policy=POLICY)
+    msg.attach(text_part(text, "plain"))
+    msg.attach(text_part(html, "html"))
+    return msg
+
+
+def mixed(body: MIMEBase, attachments: list[MIMENonMultipart]) -> MIMEBase:
+    """``body`` with ``attachments`` as ``multipart/mixed``; ``body`` itself if none."""
+    if not attachments:
+        return body
+    msg = MIMEMultipart("mixed", policy=POLICY)
+    del body["MIME-Version"]
+    msg.attach(body)
+    for part in attachments:
+        msg.attach(part)
+    return msg
+
+
+def address(addr: str, name: str | None) -> str:
+    """``Name <addr>`` for a header (the name quoted, or RFC 2047 words when not ASCII), or
+    ``addr`` alone when there is no name."""
+    return formataddr((name or "", addr), charset="utf-8")
+
+
+def to_bytes(msg: MIMEBase) -> bytes:
+    """The message as bytes to send (CRLF line ends)."""
+    return msg.as_bytes(policy=POLICY)
