@@ -1,10 +1,12 @@
 """Cost of one Maildir send into an empty outbox and into one holding 100,000 files.
 
 Usage: ``.venv/bin/python bench/maildir_sink.py [--files 100000] [--sends 300]``. Fills
-``outbox/cur`` with ``--files`` small files (kept in ``$TMPDIR/meetingd-bench/maildir-N``
-between runs), then times ``MaildirTransport.send`` of ``--sends`` new mails into each
-outbox and prints the median milliseconds per send and their ratio. Goal (issue 15): the
-full folder costs <= 2x the empty one.
+the outbox with ``--files`` small files, half in ``new/`` as the daemon writes them (a
+burst's mail not yet read) and half in ``cur/`` flagged as a mail client leaves them (kept
+in ``$TMPDIR/meetingd-bench/maildir-v2-N`` between runs), then times
+``MaildirTransport.send`` of ``--sends`` new mails into each outbox and prints the median
+milliseconds per send and their ratio. Goal (issue 15): the full folder costs <= 2x the
+empty one.
 """
 
 from __future__ import annotations
@@ -27,22 +29,25 @@ RAW = b"From: a@corp.example\r\nTo: b@corp.example\r\nSubject: x\r\n\r\n" + b"bo
 def outbox(root: Path, files: int) -> MaildirTransport:
     """A Maildir transport under ``root`` whose outbox holds ``files`` sent mails."""
     box = MaildirTransport(root / "inbox", root / "processed", root / "outbox")
-    cur = root / "outbox" / "cur"
-    have = sum(1 for _ in cur.iterdir())
+    new, cur = root / "outbox" / "new", root / "outbox" / "cur"
+    have = sum(1 for _ in cur.iterdir()) + sum(1 for _ in new.iterdir())
     for i in range(have, files):
-        (cur / f"{file_name_for(f'<old.{i}@corp.example>')}:2,S").write_bytes(RAW)
+        name = file_name_for(f"<old.{i}@corp.example>")
+        (new / name if i % 2 else cur / f"{name}:2,S").write_bytes(RAW)
     return box
 
 
 def per_send(box: MaildirTransport, tag: str, sends: int) -> float:
     """Median seconds of one send of a new Message-ID (the files are removed after)."""
     times = []
+    written = []
     for i in range(sends):
         mail = OutgoingMail(f"<{tag}.{i}.{time.time_ns()}@corp.example>", ("b@corp.example",), RAW)
         started = time.perf_counter()
         box.send(mail)
         times.append(time.perf_counter() - started)
-    for path in (box.outbox / "new").iterdir():
+        written.append(box.outbox / "new" / file_name_for(mail.message_id))
+    for path in written:
         path.unlink()
     return statistics.median(times)
 
@@ -52,7 +57,7 @@ def main() -> int:
     ap.add_argument("--files", type=int, default=100_000)
     ap.add_argument("--sends", type=int, default=300)
     opts = ap.parse_args()
-    cache = Path(tempfile.gettempdir()) / "meetingd-bench" / f"maildir-{opts.files}"
+    cache = Path(tempfile.gettempdir()) / "meetingd-bench" / f"maildir-v2-{opts.files}"
     with tempfile.TemporaryDirectory() as tmp:
         empty = outbox(Path(tmp), 0)
         full = outbox(cache, opts.files)

@@ -87,17 +87,19 @@ class MaildirTransport:
     def _find(self, root: Path, key: str) -> Path | None:
         """The file of Maildir key ``key`` in ``root``'s ``new/`` or ``cur/``, or None.
 
-        An exact name is one ``stat``; a name with flags (``key:2,S``) is looked up in a
-        listing of the folder kept while the folder's mtime is unchanged, so a lookup does
-        not read the whole folder each time (a folder of 100k sent mails).
+        An exact name is one ``stat``. A name with flags (``key:2,S``) is only in ``cur/``
+        (a message in ``new/`` carries no info: the Maildir specification); it is looked up
+        in a listing of ``cur/`` kept while the folder's mtime is unchanged, so a lookup
+        does not read the whole folder each time (100k sent mails), and writing into
+        ``new/`` (every send of a burst) does not make it stale.
         """
         for sub in ("new", "cur"):
-            folder = root / sub
-            if (folder / key).is_file():
-                return folder / key
-            name = self._flagged_names(folder).get(key)
-            if name is not None and (folder / name).is_file():
-                return folder / name
+            if (root / sub / key).is_file():
+                return root / sub / key
+        folder = root / "cur"
+        name = self._flagged_names(folder).get(key)
+        if name is not None and (folder / name).is_file():
+            return folder / name
         return None
 
     def _flagged_names(self, folder: Path) -> dict[str, str]:
