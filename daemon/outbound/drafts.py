@@ -7,7 +7,7 @@ transaction of the state change that caused it, with its idempotency key, Messag
 envelope recipients and due time fixed then; the dispatcher composes it just before it is
 sent (:func:`daemon.outbound.outbox.dispatch`), from the meeting as it is at that moment,
 dated when it was queued. Calendar intents are composed when queued: their snapshot carries
-the mail's text.
+the mail's text; so is a mail with a template value of a type a draft cannot hold (logged).
 
 Stored as tagged JSON (:mod:`daemon.store.tagged`) in ``outbox.draft``.
 """

@@ -100,7 +100,6 @@ class Mailer:
         Raises:
             ValueError: a calendar intent cannot be rendered (e.g. for a meeting without a
                 time).
-            TypeError: a template value in ``out.extra`` that a draft cannot hold.
         """
         if not out.to:
             log.info("%s: no recipient, nothing sent", out.kind)
@@ -131,13 +130,15 @@ class Mailer:
         ctx: RuleContext,
         part_of: str | None,
     ) -> bool:
-        """Queue ``out`` in ``lang`` (a draft, or a calendar intent composed now);
+        """Queue ``out`` in ``lang``: a draft, or composed now (a calendar intent, whose
+        snapshot carries the text, or a mail whose template values a draft cannot hold);
         ``part_of`` is the key of the whole intent when ``out`` is one language's part of it."""
         number = file.meeting.number if file else None
         idem = _idem_key(number, out)
         # The Message-ID is derived from the key: make it the full idempotency key.
         keyed = replace(out, key=idem)
-        if out.calendar is None:
+        draft = _draft_text(keyed, lang) if out.calendar is None else None
+        if draft is not None:
             queued = outbox.enqueue_draft(
                 db,
                 idem_key=idem,
@@ -147,23 +148,26 @@ class Mailer:
                 meeting_number=number,
                 kind=out.kind,
                 recipients=list(dict.fromkeys(a.lower() for a in out.to + out.cc)),
-                draft=Draft(keyed, lang).to_text(),
+                draft=draft,
                 now=ctx.now,
                 question_id=out.question_id,
             )
             return self._queued(db, out, number, ctx.now, queued)
-        if file is None:
-            raise ValueError(f"{out.kind}: a calendar intent needs a meeting")
         message, rendered = compose_rendered(keyed, file, self._compose_context(file, ctx, lang))
-        snapshot = snapshot_of(
-            file,
-            out,
-            tz=ctx.days.tz.key,
-            organizer=self.sender.address,
-            organizer_name=self.sender.name,
-            description=rendered.text,
-            part_of=part_of,
-        )
+        intent = None
+        if out.calendar is not None:
+            if file is None:
+                raise ValueError(f"{out.kind}: a calendar intent needs a meeting")
+            snapshot = snapshot_of(
+                file,
+                out,
+                tz=ctx.days.tz.key,
+                organizer=self.sender.address,
+                organizer_name=self.sender.name,
+                description=rendered.text,
+                part_of=part_of,
+            )
+            intent = snapshot.to_json()
         queued = outbox.enqueue(
             db,
             idem_key=idem,
@@ -171,7 +175,7 @@ class Mailer:
             kind=out.kind,
             message=message,
             now=ctx.now,
-            intent=snapshot.to_json(),
+            intent=intent,
             question_id=out.question_id,
         )
         return self._queued(db, out, number, ctx.now, queued)
@@ -237,6 +241,16 @@ class Mailer:
             departments=department_names(ctx.directory, lang),
             load_material=self.load_material,
         )
+
+
+def _draft_text(out: Outgoing, lang: str) -> str | None:
+    """``out`` as a draft's text, or None (logged) when a template value in ``out.extra``
+    is of a type a draft cannot hold: that mail is composed at once instead."""
+    try:
+        return Draft(out, lang).to_text()
+    except TypeError as exc:
+        log.warning("%s: composed now, not as a draft: %s", out.kind, exc)
+        return None
 
 
 def _idem_key(number: int | None, out: Outgoing) -> str:

@@ -139,3 +139,26 @@ def test_a_mail_retried_after_a_send_failure_sends_the_bytes_composed_first(
     service.dispatch()
     again = next(m for m in sink(service).sent if m.message_id == retried.message_id)
     assert again.raw == retried.raw
+
+
+class Remark(str):
+    """A template value of a type a draft cannot hold (a ``str`` subclass from outside the
+    daemon: stored as a plain ``str`` it would come back without its type)."""
+
+
+def test_a_mail_whose_values_a_draft_cannot_hold_is_composed_at_once(
+    service: Service, frozen_clock: clock.FrozenClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    requested(service)
+    with atomic(service.db):
+        file = meetings.load_file(service.db, 1)
+        out = Outgoing(
+            "request_received", ["feng.tao@corp.example"], key="again", extra={"r": Remark("x")}
+        )
+        assert service.mailer.enqueue(service.db, file, out)
+    row = next(r for r in queries.outbox_list(service.db) if ":again:" in r.idem_key)
+    assert row.draft is None and row.raw and row.subject.startswith("[MTG-1] ")
+    assert "composed now, not as a draft" in caplog.text and "Remark" in caplog.text
+    frozen_clock.set(SENT_AT)
+    assert service.dispatch() == (3, 0)
+    assert any(m.message_id == row.message_id and m.raw == row.raw for m in sink(service).sent)
