@@ -216,28 +216,29 @@ def compose_bytes(out: Outgoing, file: MeetingFile | None, ctx: ComposeContext) 
         mime.alternative(rendered.text, rendered.html), _materials(out, ctx.load_material)
     )
     names = tctx["names"]
-    msg["From"] = mime.address(ctx.from_addr, ctx.from_name)
-    msg["To"] = ", ".join(_address(a, names) for a in out.to)
-    if out.cc:
-        msg["Cc"] = ", ".join(_address(a, names) for a in out.cc)
     tag = tctx["tag"]
-    subject = f"{tag} {rendered.subject}" if tag else rendered.subject
-    msg["Subject"] = subject
-    msg["Date"] = format_datetime(ctx.now_utc.astimezone(dt.UTC))
+    subject = mime.one_line(f"{tag} {rendered.subject}" if tag else rendered.subject)
     message_id = ctx.message_id or make_message_id(
         out.kind, m.number if m else None, out.key, out.action_k, ctx.now_utc, ctx.msgid_domain
     )
-    msg["Message-ID"] = message_id
-    if out.in_reply_to:
-        msg["In-Reply-To"] = out.in_reply_to
-        msg["References"] = out.in_reply_to
-    msg["Auto-Submitted"] = "auto-generated"
-    if out.calendar is None:
-        msg["X-Auto-Response-Suppress"] = "OOF, AutoReply"
-    msg["X-Meetingd-Kind"] = out.kind
-    if m is not None:
-        msg["X-Meetingd-Ref"] = m.ref
-    msg["Content-Language"] = "zh-CN" if lang == "zh" else lang
+    headers = [
+        ("From", mime.address(ctx.from_addr, ctx.from_name)),
+        ("To", ", ".join(_address(a, names) for a in out.to)),
+        ("Cc", ", ".join(_address(a, names) for a in out.cc)),
+        ("Subject", subject),
+        ("Date", format_datetime(ctx.now_utc.astimezone(dt.UTC))),
+        ("Message-ID", message_id),
+        ("In-Reply-To", out.in_reply_to or ""),
+        ("References", out.in_reply_to or ""),
+        ("Auto-Submitted", "auto-generated"),
+        ("X-Auto-Response-Suppress", "OOF, AutoReply" if out.calendar is None else ""),
+        ("X-Meetingd-Kind", out.kind),
+        ("X-Meetingd-Ref", m.ref if m is not None else ""),
+        ("Content-Language", "zh-CN" if lang == "zh" else lang),
+    ]
+    for name, value in headers:
+        if value:
+            mime.set_header(msg, name, value)
     log.debug("composed %s %s to %s", out.kind, message_id, out.to)
     return Composed(subject, message_id, mime.to_bytes(msg), rendered)
 

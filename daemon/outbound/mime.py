@@ -23,6 +23,7 @@ import email.charset
 import email.encoders
 import email.policy
 import quopri
+import re
 from email.charset import Charset
 from email.mime.base import MIMEBase
 from email.mime.multipart import MIMEMultipart
@@ -80,6 +81,7 @@ def attachment_part(data: bytes, content_type: str, filename: str) -> MIMENonMul
     part = MIMENonMultipart(maintype, subtype, policy=POLICY)
     part.set_payload(data)
     email.encoders.encode_base64(part)
+    filename = one_line(filename)
     name: str | tuple[str, str, str] = filename if filename.isascii() else ("utf-8", "", filename)
     part.add_header("Content-Disposition", "attachment", filename=name)
     return _part(part)
@@ -107,8 +109,23 @@ def mixed(body: MIMEBase, attachments: list[MIMENonMultipart]) -> MIMEBase:
 
 def address(addr: str, name: str | None) -> str:
     """``Name <addr>`` for a header (the name quoted, or RFC 2047 words when not ASCII), or
-    ``addr`` alone when there is no name."""
-    return formataddr((name or "", addr), charset="utf-8")
+    ``addr`` alone when there is no name. A line break in the name becomes a space."""
+    return formataddr((one_line(name or ""), one_line(addr)), charset="utf-8")
+
+
+_BREAK = re.compile(r"[ \t]*[\r\n][\s]*")
+
+
+def one_line(value: str) -> str:
+    """``value`` with every line break (and the white space around it) made one space: a
+    header value (a subject made from a meeting's title, a name someone wrote) can never
+    end its header and start another (header injection)."""
+    return _BREAK.sub(" ", value)
+
+
+def set_header(msg: MIMEBase, name: str, value: str) -> None:
+    """Add header ``name`` with ``value`` on one line (:func:`one_line`)."""
+    msg[name] = one_line(value)
 
 
 def to_bytes(msg: MIMEBase) -> bytes:

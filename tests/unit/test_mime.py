@@ -106,3 +106,29 @@ def test_without_attachments_the_alternative_is_the_message() -> None:
     alt = mime.alternative("a", "<p>a</p>")
     assert mime.mixed(alt, []) is alt
     assert read(mime.to_bytes(alt)).get_content_type() == "multipart/alternative"
+
+
+INJECTIONS = [
+    "周会\r\nBcc: leak@evil.example",
+    "weekly sync\nX-Meetingd-Kind: minutes",
+    "title \r\n\r\nbody in the headers",
+    "tab\t\r\n\tfolded",
+]
+
+
+@pytest.mark.parametrize("value", INJECTIONS)
+def test_a_line_break_in_a_header_value_never_starts_another_header(value: str) -> None:
+    msg = mime.mixed(
+        mime.alternative("x", "<p>x</p>"), [mime.attachment_part(b"a", "text/plain", value)]
+    )
+    mime.set_header(msg, "Subject", value)
+    msg["To"] = mime.address("a@corp.example", value)
+    back = read(mime.to_bytes(msg))
+    names = [name.lower() for name in back]
+    assert names.count("subject") == 1 and "bcc" not in names
+    assert names.count("x-meetingd-kind") == 0 and back.get_content_type() == "multipart/mixed"
+    flat = " ".join(value.split())
+    assert " ".join(str(back["Subject"]).split()) == flat
+    assert " ".join(back["To"].addresses[0].display_name.split()) == flat
+    (attachment,) = back.iter_attachments()
+    assert " ".join(str(attachment.get_filename()).split()) == flat
