@@ -37,7 +37,6 @@ from daemon.outbound.compose import (
     ComposeContext,
     MaterialLoader,
     compose_bytes,
-    compose_rendered,
     make_message_id,
 )
 from daemon.outbound.drafts import Draft
@@ -137,9 +136,10 @@ class Mailer:
         idem = _idem_key(number, out)
         # The Message-ID is derived from the key: make it the full idempotency key.
         keyed = replace(out, key=idem)
+        recipients = list(dict.fromkeys(a.lower() for a in out.to + out.cc))
         draft = _draft_text(keyed, lang) if out.calendar is None else None
         if draft is not None:
-            queued = outbox.enqueue_draft(
+            queued = outbox.enqueue_mail(
                 db,
                 idem_key=idem,
                 message_id=make_message_id(
@@ -147,13 +147,13 @@ class Mailer:
                 ),
                 meeting_number=number,
                 kind=out.kind,
-                recipients=list(dict.fromkeys(a.lower() for a in out.to + out.cc)),
+                recipients=recipients,
                 draft=draft,
                 now=ctx.now,
                 question_id=out.question_id,
             )
             return self._queued(db, out, number, ctx.now, queued)
-        message, rendered = compose_rendered(keyed, file, self._compose_context(file, ctx, lang))
+        composed = compose_bytes(keyed, file, self._compose_context(file, ctx, lang))
         intent = None
         if out.calendar is not None:
             if file is None:
@@ -164,16 +164,19 @@ class Mailer:
                 tz=ctx.days.tz.key,
                 organizer=self.sender.address,
                 organizer_name=self.sender.name,
-                description=rendered.text,
+                description=composed.rendered.text,
                 part_of=part_of,
             )
             intent = snapshot.to_json()
-        queued = outbox.enqueue(
+        queued = outbox.enqueue_mail(
             db,
             idem_key=idem,
+            message_id=composed.message_id,
             meeting_number=number,
             kind=out.kind,
-            message=message,
+            recipients=recipients,
+            subject=composed.subject,
+            raw=composed.raw,
             now=ctx.now,
             intent=intent,
             question_id=out.question_id,

@@ -25,10 +25,12 @@ import email.policy
 import quopri
 import re
 from email.charset import Charset
+from email.header import Header
 from email.mime.base import MIMEBase
 from email.mime.multipart import MIMEMultipart
 from email.mime.nonmultipart import MIMENonMultipart
 from email.utils import formataddr
+from typing import cast
 
 #: How the parts are written: compat32 headers, CRLF, no ``>From`` escaping.
 POLICY = email.policy.compat32.clone(linesep="\r\n", mangle_from_=False)
@@ -67,6 +69,8 @@ def text_part(text: str, subtype: str) -> MIMENonMultipart:
     if charset is None:  # the bytes as they are (surrogate-escaped, as compat32 keeps them)
         part.set_payload(text.encode("utf-8").decode("ascii", "surrogateescape"))
         part["Content-Transfer-Encoding"] = "7bit" if text.isascii() else "8bit"
+    elif charset is _BASE64:  # base64 holds the text in canonical form: CRLF (RFC 2045 §6.8)
+        part.set_payload(text.replace("\r\n", "\n").replace("\n", "\r\n"), charset)
     else:
         part.set_payload(text, charset)
     return _part(part)
@@ -109,23 +113,59 @@ def mixed(body: MIMEBase, attachments: list[MIMENonMultipart]) -> MIMEBase:
 
 def address(addr: str, name: str | None) -> str:
     """``Name <addr>`` for a header (the name quoted, or RFC 2047 words when not ASCII), or
-    ``addr`` alone when there is no name. A line break in the name becomes a space."""
-    return formataddr((one_line(name or ""), one_line(addr)), charset="utf-8")
+    ``addr`` alone when there is no name. A line break in either becomes a space.
+
+    A domain that is not ASCII is written in IDNA form (``xn--…``). A local part that is
+    not ASCII has no ASCII form: it is written as UTF-8 (RFC 6532; the server must offer
+    SMTPUTF8), and that header is then not folded.
+    """
+    addr, name = _ascii_domain(one_line(addr)), one_line(name or "")
+    if addr.isascii():
+        return formataddr((name, addr), charset="utf-8")
+    utf8 = addr.encode("utf-8").decode("ascii", "surrogateescape")  # written as it is
+    if not name:
+        return utf8
+    shown = formataddr((name, _PLACEHOLDER), charset="utf-8").removesuffix(f" <{_PLACEHOLDER}>")
+    return f"{shown} <{utf8}>"
 
 
-_BREAK = re.compile(r"[ \t]*[\r\n][\s]*")
+_PLACEHOLDER = "x@x.invalid"
+
+
+def _ascii_domain(addr: str) -> str:
+    local, at, domain = addr.rpartition("@")
+    if not at or domain.isascii():
+        return addr
+    try:
+        return f"{local}@{domain.encode('idna').decode('ascii')}"
+    except UnicodeError:  # not a valid IDNA name: left as it is (UTF-8)
+        return addr
+
+
+#: Every line boundary of ``str.splitlines`` (the compat32 writer splits header values at
+#: each), with the white space around it.
+_BREAK = re.compile(r"[ \t]*[\r\n\v\f\x1c\x1d\x1e\x85\u2028\u2029]\s*")
+#: A header line may hold at most 998 octets (RFC 5322 §2.1.1); the writer folds only at
+#: white space, so a longer unbroken word of free text is written as encoded words.
+MAX_WORD = 900
 
 
 def one_line(value: str) -> str:
-    """``value`` with every line break (and the white space around it) made one space: a
-    header value (a subject made from a meeting's title, a name someone wrote) can never
-    end its header and start another (header injection)."""
+    """``value`` with every line break (any ``str.splitlines`` boundary, and the white
+    space around it) made one space: a header value (a subject made from a meeting's title,
+    a name someone wrote) can never end its header and start another (header injection)."""
     return _BREAK.sub(" ", value)
 
 
 def set_header(msg: MIMEBase, name: str, value: str) -> None:
-    """Add header ``name`` with ``value`` on one line (:func:`one_line`)."""
-    msg[name] = one_line(value)
+    """Add header ``name`` with ``value`` on one line (:func:`one_line`). Free text
+    (``Subject``) with a word too long to fold goes as encoded words."""
+    value = one_line(value)
+    if name == "Subject" and any(len(word) > MAX_WORD for word in value.split()):
+        # compat32 takes a Header as a value (its documented API; typeshed says str only)
+        msg[name] = cast(str, Header(value, "utf-8", header_name=name))
+    else:
+        msg[name] = value
 
 
 def to_bytes(msg: MIMEBase) -> bytes:

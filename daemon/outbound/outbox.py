@@ -84,14 +84,22 @@ def enqueue(
     message_id = str(message.get("Message-ID", "")).strip()
     if not message_id:
         raise ValueError(f"mail {idem_key!r} has no Message-ID")
-    subject, raw = str(message.get("Subject", "")), message_bytes(message)
-    return _queue(
-        db, idem_key, message_id, meeting_number, kind, recipients_of(message), now, question_id,
-        subject=subject, raw=raw, intent=intent,
-    )  # fmt: skip
+    return enqueue_mail(
+        db,
+        idem_key=idem_key,
+        message_id=message_id,
+        meeting_number=meeting_number,
+        kind=kind,
+        recipients=recipients_of(message),
+        now=now,
+        subject=str(message.get("Subject", "")),
+        raw=message_bytes(message),
+        intent=intent,
+        question_id=question_id,
+    )
 
 
-def enqueue_draft(
+def enqueue_mail(
     db: Database,
     *,
     idem_key: str,
@@ -99,42 +107,26 @@ def enqueue_draft(
     meeting_number: int | None,
     kind: str,
     recipients: list[str],
-    draft: str,
     now: dt.datetime,
-    question_id: int | None = None,
-) -> bool:
-    """Queue a mail to be composed when it is sent (``draft``, see
-    :mod:`daemon.outbound.drafts`), due at ``now`` (UTC), with its Message-ID and envelope
-    ``recipients`` fixed now; False if ``idem_key`` was already queued.
-
-    Call it inside the transaction of the state change that caused the mail. Raises
-    ``ValueError`` if there is no recipient.
-    """
-    return _queue(
-        db, idem_key, message_id, meeting_number, kind, recipients, now, question_id,
-        subject="", raw=b"", draft=draft,
-    )  # fmt: skip
-
-
-def _queue(
-    db: Database,
-    idem_key: str,
-    message_id: str,
-    meeting_number: int | None,
-    kind: str,
-    recipients: list[str],
-    now: dt.datetime,
-    question_id: int | None,
-    *,
-    subject: str,
-    raw: bytes,
+    subject: str = "",
+    raw: bytes = b"",
     intent: dict[str, Any] | None = None,
     draft: str | None = None,
+    question_id: int | None = None,
 ) -> bool:
-    """Insert the outbox row (a composed mail, a calendar ``intent`` with its mail, or a
-    ``draft`` with empty ``raw``) and log it; False if ``idem_key`` was already queued."""
+    """Queue a mail with this ``message_id`` to the envelope ``recipients``, due at ``now``
+    (UTC): composed (``raw``, RFC 5322 bytes sent as they are, and its ``subject``), with
+    ``intent`` a calendar intent whose announcing mail it is, or a ``draft`` to be composed
+    when it is sent (:mod:`daemon.outbound.drafts`; ``raw`` empty). False if ``idem_key``
+    was already queued.
+
+    Call it inside the transaction of the state change that caused the mail. Raises
+    ``ValueError`` if there is no recipient, or neither ``raw`` nor ``draft``.
+    """
     if not recipients:
         raise ValueError(f"mail {idem_key!r} has no recipient")
+    if not raw and draft is None:
+        raise ValueError(f"mail {idem_key!r} has neither bytes nor a draft")
     queued = queries.outbox_enqueue(
         db,
         idem_key=idem_key,
@@ -253,7 +245,9 @@ def _composed(db: Database, composer: Composer | None, row: OutboxRow) -> Outbox
     if composer is None:
         raise PermanentError("a draft mail, and nothing to compose it")
     subject, raw = composer(row)
-    with relaxed_sync(db), atomic(db):  # a lost write means composing it again
+    # Flushed before the send (not relaxed): a draft without bytes was never handed to the
+    # sink, which settle_stuck relies on.
+    with atomic(db):
         queries.outbox_composed(db, row.id, subject, raw)
     log.debug("outbox %s composed %s (%d bytes)", row.id, row.message_id, len(raw))
     return replace(row, subject=subject, raw=raw)
@@ -452,7 +446,9 @@ def settle_stuck(
             claim time; the runner's ticks pass :data:`SETTLE_AFTER`. A mail without a
             claim time (claimed before migration 0003) counts as old.
 
-    Each mail's Message-ID is looked up with the sink's ``find_sent`` (a calendar intent's
+    A draft claimed but never composed (no bytes: they are stored, flushed, before the
+    send) cannot have been sent: it is requeued at once. Each other mail's Message-ID is
+    looked up with the sink's ``find_sent`` (a calendar intent's
     key with the calendar's ``find_applied``): True marks it sent
     at ``now``; False requeues it; None (the sink cannot tell) requeues it only once its
     claim is :data:`SETTLE_AFTER` old, with a WARNING and a ``resent`` event, because it
@@ -463,6 +459,16 @@ def settle_stuck(
     settled = 0
     for row in queries.outbox_sending(db):
         if older_than and not _claimed_by(row, when - older_than):
+            continue
+        if row.draft is not None and not row.raw:
+            with atomic(db):
+                queries.outbox_requeue(db, row.id)
+            settled += 1
+            log.info(
+                "outbox %s %s was left sending before it was composed: never sent, requeued",
+                row.id,
+                row.message_id,
+            )
             continue
         try:
             delivered = _delivered(sink, calendar, row)

@@ -131,23 +131,31 @@ class ImipCalendar:
 
 def with_calendar(mail: bytes, ics: bytes, method: str) -> bytes:
     """``mail`` with the calendar part ``ics`` added to its ``multipart/alternative``
-    (RFC 6047 §2.4; the part is appended last, after text and HTML)."""
+    (RFC 6047 §2.4; the part is appended last, after text and HTML).
+
+    The mail's headers and other parts are written back byte for byte (read and written
+    with ``compat32``, as :mod:`daemon.outbound.mime` wrote them): a header in UTF-8
+    (RFC 6532, a non-ASCII address) stays UTF-8.
+    """
     import email  # the email package costs 10 ms: imported when a calendar mail is built
     import email.policy
     from email.message import EmailMessage
+    from email.parser import BytesParser
 
-    msg = email.message_from_bytes(mail, policy=email.policy.SMTP)
-    assert isinstance(msg, EmailMessage)
-    alternative = next(
-        (p for p in msg.walk() if p.get_content_type() == "multipart/alternative"), None
-    )
-    from daemon.outbound import invites
+    from daemon.outbound import invites, mime
 
     part = invites.calendar_part(ics, method)
-    if alternative is None:
-        msg.make_alternative()
-        alternative = msg
-    alternative.attach(part)  # type: ignore[arg-type]
+    kept = BytesParser(policy=mime.POLICY).parsebytes(mail)
+    alternative = next(
+        (p for p in kept.walk() if p.get_content_type() == "multipart/alternative"), None
+    )
+    if alternative is not None:
+        alternative.attach(part)
+        return kept.as_bytes(policy=mime.POLICY)
+    msg = email.message_from_bytes(mail, policy=email.policy.SMTP)  # a single-part mail
+    assert isinstance(msg, EmailMessage)
+    msg.make_alternative()
+    msg.attach(part)  # type: ignore[arg-type]
     return msg.as_bytes(policy=email.policy.SMTP)
 
 

@@ -84,22 +84,27 @@ class MaildirTransport:
     def _key(self, name: str) -> str:
         return name.split(self.colon, 1)[0]
 
-    def _find(self, root: Path, key: str) -> Path | None:
+    def _find(
+        self, root: Path, key: str, flagged_in: tuple[str, ...] = ("new", "cur")
+    ) -> Path | None:
         """The file of Maildir key ``key`` in ``root``'s ``new/`` or ``cur/``, or None.
 
-        An exact name is one ``stat``. A name with flags (``key:2,S``) is only in ``cur/``
-        (a message in ``new/`` carries no info: the Maildir specification); it is looked up
-        in a listing of ``cur/`` kept while the folder's mtime is unchanged, so a lookup
-        does not read the whole folder each time (100k sent mails), and writing into
-        ``new/`` (every send of a burst) does not make it stale.
+        An exact name is one ``stat``. A name with flags (``key:2,S``) is looked up in
+        ``flagged_in``, in a listing of each folder kept while its mtime is unchanged, so a
+        lookup does not read the whole folder each time (100k sent mails). The inbox looks
+        in ``new/`` too (offlineimap and Python's ``mailbox`` deliver flagged names there);
+        the outbox only in ``cur/``, where a mail client moves what it read: the daemon's own
+        sends go into ``new/`` under exact names, and a listing of ``new/`` would be stale
+        after every send of a burst.
         """
         for sub in ("new", "cur"):
             if (root / sub / key).is_file():
                 return root / sub / key
-        folder = root / "cur"
-        name = self._flagged_names(folder).get(key)
-        if name is not None and (folder / name).is_file():
-            return folder / name
+        for sub in flagged_in:
+            folder = root / sub
+            name = self._flagged_names(folder).get(key)
+            if name is not None and (folder / name).is_file():
+                return folder / name
         return None
 
     def _flagged_names(self, folder: Path) -> dict[str, str]:
@@ -167,7 +172,7 @@ class MaildirTransport:
     # ------------------------------------------------------------------ sink
 
     def _sent_path(self, message_id: str) -> Path | None:
-        return self._find(self.outbox, file_name_for(message_id))
+        return self._find(self.outbox, file_name_for(message_id), flagged_in=("cur",))
 
     def send(self, mail: OutgoingMail) -> None:
         """Write ``mail`` to ``outbox/new``; a second send of the same Message-ID is a no-op.

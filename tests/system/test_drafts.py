@@ -35,11 +35,15 @@ def frozen_clock(freeze_clock: Callable[[dt.datetime], clock.FrozenClock]) -> cl
     return freeze_clock(QUEUED_AT)
 
 
-@pytest.fixture()
-def service(tmp_path: Path, frozen_clock: clock.FrozenClock) -> Iterator[Service]:
+def make_service(tmp_path: Path, sink: MemoryTransport | None = None) -> Service:
     cfg_file = tmp_path / "meetingd.toml"
     cfg_file.write_text('[daemon]\nvar_dir = "var"\n', encoding="utf-8")
-    svc = Service(load(cfg_file), source=MemoryTransport(), sink=MemoryTransport())
+    return Service(load(cfg_file), source=MemoryTransport(), sink=sink or MemoryTransport())
+
+
+@pytest.fixture()
+def service(tmp_path: Path, frozen_clock: clock.FrozenClock) -> Iterator[Service]:
+    svc = make_service(tmp_path)
     yield svc
     svc.close()
 
@@ -49,12 +53,17 @@ def sink(svc: Service) -> MemoryTransport:
     return svc.sink
 
 
-def requested(svc: Service) -> None:
-    """A meeting request read and applied, its mails queued and not yet sent."""
+def deliver(svc: Service, raw: bytes) -> None:
+    """``raw`` read and applied; the mails it causes queued, not yet sent."""
     source = svc.source
     assert isinstance(source, MemoryTransport)
-    source.deliver(mail("feng.tao@corp.example", "会议需求申请：仓储系统切换协调会", REQUEST))
+    source.deliver(raw)
     svc.ingest_and_process()
+
+
+def requested(svc: Service, request: str = REQUEST) -> None:
+    """A meeting request read and applied, its mails queued and not yet sent."""
+    deliver(svc, mail("feng.tao@corp.example", "会议需求申请：仓储系统切换协调会", request))
 
 
 def test_a_mail_is_queued_as_a_draft_and_composed_when_sent(
@@ -162,3 +171,62 @@ def test_a_mail_whose_values_a_draft_cannot_hold_is_composed_at_once(
     frozen_clock.set(SENT_AT)
     assert service.dispatch() == (3, 0)
     assert any(m.message_id == row.message_id and m.raw == row.raw for m in sink(service).sent)
+
+
+def test_a_meeting_with_a_non_ascii_participant_address_is_approved_and_mailed(
+    service: Service, frozen_clock: clock.FrozenClock
+) -> None:
+    """An address with a non-ASCII local part (RFC 6531/6532) has no ASCII form: its mails
+    carry it in UTF-8, and the approval that invites it goes through."""
+    requested(service, REQUEST.replace("卫东 wei.dong@corp.example", "卫东 卫东@corp.example"))
+    file = meetings.load_file(service.db, 1)
+    assert "卫东@corp.example" in {p.address for p in file.participants}
+    approval = next(r for r in queries.outbox_list(service.db) if r.kind == "approval_request")
+    service.dispatch()
+    deliver(
+        service,
+        mail(
+            "qian.feng@corp.example",
+            "回复: [MTG-1] 会议审批",
+            "同意。",
+            In_Reply_To=approval.message_id,
+        ),
+    )
+    assert [r.error for r in queries.inbox_list(service.db) if r.error] == []
+    assert meetings.load_file(service.db, 1).meeting.status == "scheduled"
+    frozen_clock.set(SENT_AT)
+    service.dispatch()
+    assert queries.outbox_list(service.db, "failed") == []
+    to_him = [m for m in sink(service).sent if "卫东@corp.example" in m.recipients]
+    assert to_him
+    head = to_him[0].raw.split(b"\r\n\r\n", 1)[0]
+    assert "卫东@corp.example".encode() in head  # as UTF-8 (RFC 6532), not as encoded words
+
+
+class BlindSink(MemoryTransport):
+    """A sink that cannot tell whether a mail was delivered (SMTP without a Sent folder)."""
+
+    def find_sent(self, message_id: str) -> bool | None:
+        return None
+
+
+def test_a_draft_claimed_but_never_composed_is_requeued_at_once_without_a_resent_event(
+    tmp_path: Path, frozen_clock: clock.FrozenClock
+) -> None:
+    """Its bytes are stored before any send, so a draft left ``sending`` without them was
+    never handed to the sink: even a sink that cannot tell gets it again at once, without
+    the "may arrive twice" warning."""
+    svc = make_service(tmp_path, BlindSink())
+    try:
+        requested(svc)
+        claimed = queries.outbox_claim(svc.db, clock.now())  # then the process dies
+        assert claimed is not None and claimed.draft and claimed.raw == b""
+        frozen_clock.set(QUEUED_AT + dt.timedelta(minutes=1))  # restarted a minute later
+        assert svc.settle() == 1
+        row = queries.outbox_get(svc.db, claimed.id)
+        assert row is not None and row.state == "queued"
+        assert [e for e in queries.events_list(svc.db) if e.kind == "resent"] == []
+        assert svc.dispatch()[0] >= 1
+        assert any(m.message_id == claimed.message_id for m in svc.sink.sent)  # type: ignore[attr-defined]
+    finally:
+        svc.close()
