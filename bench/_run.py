@@ -31,8 +31,13 @@ class Run:
 
 def env() -> dict[str, str]:
     """The environment of a measured process: the code measured first on ``PYTHONPATH``.
-    Start it in ``CODE`` too: ``python -m`` puts the working folder before ``PYTHONPATH``."""
+    Start it in ``CODE`` too: ``python -m`` puts the working folder before ``PYTHONPATH``.
+
+    ``PYTHONDONTWRITEBYTECODE`` is dropped: with it (some sandboxes and CI images set it)
+    every start compiles every module of the daemon from source again, about 60 ms that
+    an installed daemon never pays; the warm-up run writes the bytecode caches."""
     out = dict(os.environ)
+    out.pop("PYTHONDONTWRITEBYTECODE", None)
     out["PYTHONPATH"] = str(CODE)
     return out
 
