@@ -135,6 +135,18 @@ class SmtpSink:
             login(tokens.token())
         log.info("smtp: signed in as %s with XOAUTH2 (%s)", user, tokens.describe())
 
+    def _smtputf8(self, smtp: smtplib.SMTP, addresses: list[str]) -> str:
+        """``SMTPUTF8`` (RFC 6531), which a non-ASCII envelope address (and its UTF-8 header,
+        RFC 6532) needs. Raises :class:`PermanentError` naming them when the server does not
+        offer it: that mail cannot go through this server."""
+        if not smtp.has_extn("smtputf8"):
+            raise PermanentError(
+                f"SMTP {self.host}:{self.port} does not offer SMTPUTF8 (RFC 6531), which"
+                f" the address {', '.join(addresses)} needs: use an ASCII address, or a"
+                " server that offers it"
+            )
+        return "SMTPUTF8"
+
     def _drop(self) -> None:
         if self._smtp is not None:
             _quietly_close(self._smtp)
@@ -176,6 +188,8 @@ class SmtpSink:
             smtp = self._connect()
             if smtp.has_extn("8bitmime") and any(b > 127 for b in raw):
                 options.append("BODY=8BITMIME")
+            if utf8 := [a for a in (sender, *mail.recipients) if not a.isascii()]:
+                options.append(self._smtputf8(smtp, utf8))
             refused = smtp.sendmail(sender, list(mail.recipients), raw, mail_options=options)
         except smtplib.SMTPRecipientsRefused as exc:
             replies = {a: (c, _text(m)) for a, (c, m) in exc.recipients.items()}

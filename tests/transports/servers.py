@@ -384,18 +384,24 @@ def _authenticate(server: Any, session: Any, envelope: Any, mechanism: str, data
 class SmtpServer:
     """aiosmtpd on a free loopback port, delivering into ``dovecot`` (if given)."""
 
-    def __init__(self, dovecot: Dovecot | None, auth: bool = False, xoauth2: bool = False) -> None:
+    def __init__(
+        self,
+        dovecot: Dovecot | None,
+        auth: bool = False,
+        xoauth2: bool = False,
+        smtputf8: bool = True,
+    ) -> None:
         self.handler = _XOAuth2Handler(dovecot) if xoauth2 else _Handler(dovecot)
         self.port = free_port()
-        extra: dict[str, Any] = {}
+        extra: dict[str, Any] = {"enable_SMTPUTF8": smtputf8}  # offered unless told not to
         if xoauth2:  # AUTH XOAUTH2 only, over plain text (loopback only)
-            extra = {
+            extra |= {
                 "auth_required": True,
                 "auth_require_tls": False,
                 "auth_exclude_mechanism": ["PLAIN", "LOGIN"],
             }
         if auth:  # AUTH PLAIN/LOGIN over plain text (loopback only), password PASSWORD
-            extra = {
+            extra |= {
                 "auth_required": True,
                 "auth_require_tls": False,
                 "authenticator": _authenticate,

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from daemon.errors import PermanentError
 from daemon.transports.base import MailSink, OutgoingMail, load_factory
 from daemon.transports.smtp import SmtpSink
 from tests.transports.contracts import Fault, MailSinkContract, SinkKit
@@ -89,3 +90,30 @@ def test_envelope_recipients_are_the_mails_recipients(
         assert got.mail_from == "m@example.test"
     finally:
         sink.close()
+
+
+UTF8_RAW = (
+    "From: m@example.test\r\nTo: 卫东@example.test\r\nMessage-ID: <u8@example.test>\r\n\r\n你好\r\n"
+).encode()
+
+
+@pytest.mark.parametrize("offered", [True, False])
+def test_a_non_ascii_address_goes_with_smtputf8_or_fails_naming_it(
+    offered: bool, tmp_path: Path
+) -> None:
+    server = SmtpServer(None, smtputf8=offered).start()
+    sink = load_factory("smtp", "sink")(server.settings(), tmp_path)
+    mail = OutgoingMail("<u8@example.test>", ("卫东@example.test", "b@example.test"), UTF8_RAW)
+    try:
+        if offered:
+            sink.send(mail)
+            (got,) = server.received
+            assert got.rcpt_tos == ["卫东@example.test", "b@example.test"]
+            assert got.raw.replace(b"\r\n", b"\n") == UTF8_RAW.replace(b"\r\n", b"\n")
+        else:
+            with pytest.raises(PermanentError, match="SMTPUTF8.*卫东@example.test"):
+                sink.send(mail)
+            assert server.received == []
+    finally:
+        sink.close()
+        server.stop()
