@@ -30,7 +30,8 @@ import email
 import email.policy
 import hashlib
 import logging
-from collections.abc import Callable
+from collections import ChainMap
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.mime.nonmultipart import MIMENonMultipart
@@ -78,7 +79,7 @@ class ComposeContext:
     tz: ZoneInfo
     lang: str = ""
     deadlines: dict[str, dt.datetime] = field(default_factory=dict)
-    names: dict[str, str] = field(default_factory=dict)
+    names: Mapping[str, str] = field(default_factory=dict)
     departments: dict[str, str] = field(default_factory=dict)
     load_material: MaterialLoader | None = None
     renderer: Renderer | None = None
@@ -109,18 +110,20 @@ def make_message_id(
     return f"<{kind}.{'x' if number is None else number}.{token}@{domain}>"
 
 
-def _address(addr: str, names: dict[str, str]) -> str:
+def _address(addr: str, names: Mapping[str, str]) -> str:
     name = names.get(addr.lower(), "")
     return mime.address(addr, name if name != addr else None)
 
 
-def _names(file: MeetingFile | None, ctx: ComposeContext) -> dict[str, str]:
-    names: dict[str, str] = {}
+def _names(file: MeetingFile | None, ctx: ComposeContext) -> Mapping[str, str]:
+    """Address (lower-case) → display name: the directory's (``ctx.names``, looked up, not
+    copied) over the names written on the meeting's participants and action items."""
+    written: dict[str, str] = {}
     if file is not None:
-        names.update({p.address: p.name for p in file.participants if p.name})
-        names.update({a.owner: a.owner_name for a in file.actions if a.owner and a.owner_name})
-    names.update({k.lower(): v for k, v in ctx.names.items()})
-    return names
+        written.update({p.address: p.name for p in file.participants if p.name})
+        written.update({a.owner: a.owner_name for a in file.actions if a.owner and a.owner_name})
+    # ChainMap only reads its maps here; typeshed wants them mutable.
+    return ChainMap(ctx.names, written)  # type: ignore[arg-type]
 
 
 def template_context(

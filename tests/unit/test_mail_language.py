@@ -246,3 +246,23 @@ def test_a_wrong_person_lang_names_file_key_and_fix(tmp_path: Path) -> None:
     (problem,) = exc.value.problems
     assert str(path) in problem and "liu.yang@corp.example" in problem
     assert "lang" in problem and "'english'" in problem and 'lang = "en"' in problem
+
+
+def test_directory_names_are_looked_up_not_copied() -> None:
+    """A name the directory learns after the mail's context was made is used; an address
+    it knows no name for falls back to the name written on the meeting."""
+    directory = Directory.build(PEOPLE, DEPARTMENTS)
+    names = directory_names(directory, "zh")
+    newcomer = "new.hire@corp.example"
+    assert newcomer not in names and names.get(newcomer) is None
+    directory.add(newcomer, "钱新")
+    assert names[newcomer] == "钱新" and newcomer in set(names)
+    out = Outgoing("rsvp_nudge", [newcomer], key="k")
+    text = body_text(compose(out, meeting_file(), context("zh", names=names)))
+    assert "钱新" in text
+    written = meeting_file()
+    someone = written.participants[0]
+    bare = Directory.build([], [])
+    out = Outgoing("rsvp_nudge", [someone.address], key="k")
+    text = body_text(compose(out, written, context("zh", names=directory_names(bare, "zh"))))
+    assert someone.name and someone.name in text
