@@ -298,9 +298,7 @@ def _f_label(ctx: jinja2.runtime.Context, value: str, lang: str | None = None) -
 def _f_who(ctx: jinja2.runtime.Context, address: str | None, written: str | None = None) -> str:
     """Display name for an address in the mail's language: ``names[address]``, else the
     name ``written`` for it (``x.owner|who(x.owner_name)``), else the address itself."""
-    names: Mapping[str, str] | None = ctx.get("names")
-    if names is None:
-        names = {}
+    names: Mapping[str, str] = ctx.get("names") or {}
     if not address:
         return written or ""
     return names.get(address, names.get(address.lower(), written or address))

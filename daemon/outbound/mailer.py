@@ -153,11 +153,11 @@ class Mailer:
                 question_id=out.question_id,
             )
             return self._queued(db, out, number, ctx.now, queued)
+        if out.calendar is not None and file is None:
+            raise ValueError(f"{out.kind}: a calendar intent needs a meeting")
         composed = compose_bytes(keyed, file, self._compose_context(file, ctx, lang))
         intent = None
-        if out.calendar is not None:
-            if file is None:
-                raise ValueError(f"{out.kind}: a calendar intent needs a meeting")
+        if out.calendar is not None and file is not None:
             snapshot = snapshot_of(
                 file,
                 out,

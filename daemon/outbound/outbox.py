@@ -93,7 +93,7 @@ def enqueue(
         recipients=recipients_of(message),
         now=now,
         subject=str(message.get("Subject", "")),
-        raw=message_bytes(message),
+        raw=_message_bytes(message),
         intent=intent,
         question_id=question_id,
     )
@@ -150,7 +150,7 @@ def enqueue_mail(
     return queued
 
 
-def message_bytes(message: EmailMessage) -> bytes:
+def _message_bytes(message: EmailMessage) -> bytes:
     """The bytes to send for ``message`` (RFC 5322, CRLF): a ``Bcc`` header is left out
     (the message object itself is not changed)."""
     if "Bcc" in message:
